@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from terminal.core.records import Item, JournalEntry, PrintDoc, ReportTotals, SaleRecord, TaxClass
 

@@ -8,11 +8,11 @@ and limits; this module only fixes the vocabulary both sides speak.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Protocol
 
 
-class Right(str, Enum):
+class Right(StrEnum):
     TENDER_CASH = "tender.cash"
     TENDER_CARD = "tender.card"
     TENDER_QR = "tender.qr"
@@ -46,7 +46,7 @@ class Right(str, Enum):
     TRAINING_SUPERVISE = "training.supervise"
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     ALLOW = "allow"
     APPROVAL = "approval"
     """Allowed once someone else who holds the right approves with card and PIN."""
