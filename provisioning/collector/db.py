@@ -1,0 +1,625 @@
+"""The central database: every event each terminal reported, stored once by (terminal id, seq),
+plus the tables the owner's reports read (sales, lines, tenders, alerts) and each terminal's
+delivery state (highest contiguous sequence stored, highest seen, last status).
+
+One small layer over peewee that runs on SQLite (the default, a file path or ``sqlite:///...``)
+and on PostgreSQL (``postgresql://user@host:port/db``). Models are built per ``CentralDB`` so two
+collectors (or a collector and a report) in one process never share a binding.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import peewee as pw
+from playhouse.db_url import connect as db_connect
+
+SCHEMA_VERSION = 1
+
+SALE_KINDS = {"sale.completed": "sale", "refund.completed": "refund"}
+ALERT_KINDS = frozenset(
+    {
+        "drawer.left_open",
+        "sale.voided",
+        "line.voided",
+        "payment.declined",
+        "payment.reversed",
+        "login.failed",
+        "login.locked",
+        "command.rejected",
+        "approval.denied",
+    }
+)
+"""Event kinds the owner wants to see in ``posctl watch`` as they happen; any ``alert.*`` kind
+(raised by the terminal's alert rules) counts too, and so does a shift closed over or short."""
+
+
+def is_alert(kind: str, payload: Mapping[str, Any]) -> bool:
+    if kind in ALERT_KINDS or kind.startswith("alert."):
+        return True
+    return kind == "shift.closed" and int(payload.get("over_short") or 0) != 0
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One journal entry as the terminal reported it."""
+
+    terminal_id: str
+    seq: int
+    uuid: str
+    ts: str
+    kind: str
+    staff_id: str | None
+    payload: dict[str, Any]
+    number: int | None = None
+    series: str | None = None
+    training: bool = False
+    prev_hash: str = ""
+    hash: str = ""
+
+    @classmethod
+    def from_mapping(cls, terminal_id: str, d: Mapping[str, Any]) -> Event:
+        """Build from a journal entry dict; raises ValueError naming the bad field."""
+        try:
+            seq = int(d["seq"])
+            kind = str(d["kind"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"event without a valid seq/kind: {e}") from e
+        if seq < 1:
+            raise ValueError(f"event seq must be >= 1, got {seq}")
+        payload = d.get("payload") or {}
+        if not isinstance(payload, dict):
+            raise ValueError("event payload must be an object")
+        number = d.get("number")
+        return cls(
+            terminal_id=terminal_id,
+            seq=seq,
+            uuid=str(d.get("uuid") or ""),
+            ts=str(d.get("ts") or ""),
+            kind=kind,
+            staff_id=d.get("staff_id"),
+            payload=payload,
+            number=int(number) if number is not None else None,
+            series=d.get("series"),
+            training=bool(d.get("training", False)),
+            prev_hash=str(d.get("prev_hash") or ""),
+            hash=str(d.get("hash") or ""),
+        )
+
+
+@dataclass(slots=True)
+class StoreResult:
+    """What one ``store`` call did, per terminal."""
+
+    inserted: int = 0
+    duplicates: int = 0
+    contiguous: dict[str, int] = field(default_factory=dict)
+    """Highest seq such that 1..seq are all stored, per terminal touched."""
+    max_seq: dict[str, int] = field(default_factory=dict)
+
+
+def _models(db: pw.Database) -> SimpleNamespace:
+    class Base(pw.Model):
+        class Meta:
+            database = db
+
+    class EventRow(Base):
+        terminal_id = pw.CharField(max_length=64)
+        seq = pw.BigIntegerField()
+        uuid = pw.CharField(max_length=64)
+        ts = pw.CharField(max_length=40)
+        kind = pw.CharField(max_length=64, index=True)
+        staff_id = pw.CharField(max_length=64, null=True)
+        payload = pw.TextField()
+        number = pw.BigIntegerField(null=True)
+        series = pw.CharField(max_length=32, null=True)
+        training = pw.BooleanField(default=False)
+        prev_hash = pw.CharField(max_length=80)
+        hash = pw.CharField(max_length=80)
+        received_at = pw.CharField(max_length=40)
+
+        class Meta:
+            table_name = "events"
+            indexes = ((("terminal_id", "seq"), True),)
+
+    class TerminalState(Base):
+        terminal_id = pw.CharField(max_length=64, primary_key=True)
+        contiguous = pw.BigIntegerField(default=0)
+        max_seq = pw.BigIntegerField(default=0)
+        last_event_at = pw.CharField(max_length=40, null=True)
+        status = pw.TextField(null=True)
+        status_at = pw.CharField(max_length=40, null=True)
+
+        class Meta:
+            table_name = "terminal_state"
+
+    class Sale(Base):
+        terminal_id = pw.CharField(max_length=64)
+        seq = pw.BigIntegerField()
+        sale_id = pw.CharField(max_length=64)
+        kind = pw.CharField(max_length=16)
+        receipt_no = pw.BigIntegerField(null=True)
+        staff_id = pw.CharField(max_length=64)
+        shift_id = pw.CharField(max_length=64, null=True)
+        currency = pw.CharField(max_length=8)
+        completed_at = pw.CharField(max_length=40)
+        day = pw.CharField(max_length=10, index=True)
+        subtotal = pw.BigIntegerField()
+        discount_total = pw.BigIntegerField()
+        tax_total = pw.BigIntegerField()
+        total = pw.BigIntegerField()
+        rounding = pw.BigIntegerField(default=0)
+        training = pw.BooleanField(default=False)
+        original_sale_id = pw.CharField(max_length=64, null=True)
+
+        class Meta:
+            table_name = "sales"
+            indexes = ((("terminal_id", "seq"), True),)
+
+    class SaleLine(Base):
+        terminal_id = pw.CharField(max_length=64)
+        seq = pw.BigIntegerField()
+        sale_id = pw.CharField(max_length=64, index=True)
+        line_no = pw.IntegerField()
+        sku = pw.CharField(max_length=64, index=True)
+        name = pw.CharField(max_length=200)
+        qty_milli = pw.BigIntegerField()
+        unit_price = pw.BigIntegerField()
+        gross = pw.BigIntegerField()
+        discount = pw.BigIntegerField()
+        net = pw.BigIntegerField()
+        tax = pw.BigIntegerField()
+
+        class Meta:
+            table_name = "sale_lines"
+            indexes = ((("terminal_id", "seq", "line_no"), True),)
+
+    class Tender(Base):
+        terminal_id = pw.CharField(max_length=64)
+        seq = pw.BigIntegerField()
+        sale_id = pw.CharField(max_length=64, index=True)
+        idx = pw.IntegerField()
+        kind = pw.CharField(max_length=16)
+        amount = pw.BigIntegerField()
+        tendered = pw.BigIntegerField(default=0)
+        change = pw.BigIntegerField(default=0)
+        reference = pw.CharField(max_length=128, default="")
+
+        class Meta:
+            table_name = "tenders"
+            indexes = ((("terminal_id", "seq", "idx"), True),)
+
+    class Alert(Base):
+        terminal_id = pw.CharField(max_length=64)
+        seq = pw.BigIntegerField()
+        ts = pw.CharField(max_length=40, index=True)
+        kind = pw.CharField(max_length=64)
+        staff_id = pw.CharField(max_length=64, null=True)
+        detail = pw.TextField()
+
+        class Meta:
+            table_name = "alerts"
+            indexes = ((("terminal_id", "seq"), True),)
+
+    class MetaRow(Base):
+        key = pw.CharField(max_length=64, primary_key=True)
+        value = pw.TextField()
+
+        class Meta:
+            table_name = "collector_meta"
+
+    return SimpleNamespace(
+        Event=EventRow,
+        State=TerminalState,
+        Sale=Sale,
+        Line=SaleLine,
+        Tender=Tender,
+        Alert=Alert,
+        MetaRow=MetaRow,
+        all=[EventRow, TerminalState, Sale, SaleLine, Tender, Alert, MetaRow],
+    )
+
+
+def open_database(url: str) -> pw.Database:
+    """``url`` is a peewee database URL, or a plain file path meaning SQLite."""
+    if "://" not in url:
+        Path(url).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        url = "sqlite:///" + str(Path(url).expanduser().resolve())
+    if url.startswith(("sqlite:", "sqlite+")):
+        db = db_connect(
+            url,
+            pragmas={
+                "journal_mode": "wal",
+                "synchronous": "full",
+                "busy_timeout": 30000,
+                "foreign_keys": 1,
+            },
+        )
+    elif url.startswith(("postgres:", "postgresql:", "postgres+", "postgresql+")):
+        try:
+            import psycopg2  # noqa: F401 - fail here with an actionable message
+        except ImportError as e:
+            raise RuntimeError(
+                "PostgreSQL needs psycopg2: install the extra with "
+                "`pip install 'pos-terminal[postgres]'`"
+            ) from e
+        db = db_connect(url)
+    else:
+        raise ValueError(
+            f"unsupported database URL {url!r}: use a file path, sqlite:///PATH or "
+            "postgresql://USER@HOST:PORT/DB"
+        )
+    return db
+
+
+class CentralDB:
+    """The collector's store. Thread-safe for one writer thread plus readers; several
+    collector processes may share one database (writes per terminal are serialised by a row
+    lock on PostgreSQL and by the database lock on SQLite)."""
+
+    def __init__(self, url: str, *, tz: str | None = None) -> None:
+        self.url = url
+        self.db = open_database(url)
+        self.m = _models(self.db)
+        self.tz = ZoneInfo(tz) if tz else None
+        self._is_sqlite = isinstance(self.db, pw.SqliteDatabase)
+        self._lock = threading.Lock()
+
+    def create(self) -> CentralDB:
+        with self.db.connection_context():
+            self.db.create_tables(self.m.all, safe=True)
+            self.m.MetaRow.insert(key="schema_version", value=str(SCHEMA_VERSION)).on_conflict(
+                conflict_target=[self.m.MetaRow.key],
+                update={self.m.MetaRow.value: str(SCHEMA_VERSION)},
+            ).execute()
+        return self
+
+    def close(self) -> None:
+        if not self.db.is_closed():
+            self.db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[None]:
+        if self._is_sqlite:
+            # IMMEDIATE takes the write lock up front, so two collector processes on one file
+            # serialise instead of failing half-way with "database is locked".
+            with self.db.atomic("IMMEDIATE"):
+                yield
+        else:
+            with self.db.atomic():
+                yield
+
+    def _day(self, iso: str) -> str:
+        try:
+            when = datetime.fromisoformat(iso)
+        except ValueError:
+            return iso[:10]
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return when.astimezone(self.tz).date().isoformat() if self.tz else when.date().isoformat()
+
+    # --- writes ----------------------------------------------------------------------------------
+    def store(self, events: Iterable[Event]) -> StoreResult:
+        """Store events once each. Events already stored (same terminal and seq) are counted as
+        duplicates and change nothing. Returns the per-terminal contiguous and max seq."""
+        by_terminal: dict[str, list[Event]] = {}
+        for ev in events:
+            by_terminal.setdefault(ev.terminal_id, []).append(ev)
+        result = StoreResult()
+        now = datetime.now(UTC).isoformat()
+        with self._lock, self._tx():
+            for terminal_id, evs in sorted(by_terminal.items()):
+                state = self._lock_state(terminal_id)
+                for ev in sorted(evs, key=lambda e: e.seq):
+                    if self._insert_event(ev, now):
+                        result.inserted += 1
+                        self._project(ev)
+                    else:
+                        result.duplicates += 1
+                top = max(e.seq for e in evs)
+                contiguous = self._advance(terminal_id, int(state.contiguous))
+                max_seq = max(int(state.max_seq), top)
+                self.m.State.update(
+                    contiguous=contiguous, max_seq=max_seq, last_event_at=now
+                ).where(self.m.State.terminal_id == terminal_id).execute()
+                result.contiguous[terminal_id] = contiguous
+                result.max_seq[terminal_id] = max_seq
+        return result
+
+    def _lock_state(self, terminal_id: str) -> Any:
+        st = self.m.State
+        st.insert(terminal_id=terminal_id).on_conflict_ignore().execute()
+        q = st.select().where(st.terminal_id == terminal_id)
+        if not self._is_sqlite:
+            q = q.for_update()
+        return q.get()
+
+    def _insert_event(self, ev: Event, now: str) -> bool:
+        q = self.m.Event.insert(
+            terminal_id=ev.terminal_id,
+            seq=ev.seq,
+            uuid=ev.uuid,
+            ts=ev.ts,
+            kind=ev.kind,
+            staff_id=ev.staff_id,
+            payload=json.dumps(ev.payload, sort_keys=True, ensure_ascii=False),
+            number=ev.number,
+            series=ev.series,
+            training=ev.training,
+            prev_hash=ev.prev_hash,
+            hash=ev.hash,
+            received_at=now,
+        ).on_conflict_ignore()
+        cursor = self.db.execute(q)
+        return cursor.rowcount == 1
+
+    def _advance(self, terminal_id: str, contiguous: int) -> int:
+        """Walk forward from ``contiguous`` over stored seqs while there is no hole."""
+        ev_t = self.m.Event
+        while True:
+            rows = (
+                ev_t.select(ev_t.seq)
+                .where((ev_t.terminal_id == terminal_id) & (ev_t.seq > contiguous))
+                .order_by(ev_t.seq)
+                .limit(5000)
+                .tuples()
+            )
+            moved = False
+            for (seq,) in rows:
+                if seq != contiguous + 1:
+                    return contiguous
+                contiguous = seq
+                moved = True
+            if not moved:
+                return contiguous
+
+    def _project(self, ev: Event) -> None:
+        p = ev.payload
+        if ev.kind in SALE_KINDS and isinstance(p.get("lines"), list):
+            self._project_sale(ev)
+        if is_alert(ev.kind, p):
+            self.m.Alert.insert(
+                terminal_id=ev.terminal_id,
+                seq=ev.seq,
+                ts=ev.ts,
+                kind=ev.kind,
+                staff_id=ev.staff_id,
+                detail=json.dumps(p, sort_keys=True, ensure_ascii=False),
+            ).on_conflict_ignore().execute()
+
+    def _project_sale(self, ev: Event) -> None:
+        p = ev.payload
+        sale_id = str(p.get("sale_id") or ev.uuid)
+        completed = str(p.get("completed_at") or ev.ts)
+        self.m.Sale.insert(
+            terminal_id=ev.terminal_id,
+            seq=ev.seq,
+            sale_id=sale_id,
+            kind=SALE_KINDS[ev.kind],
+            receipt_no=p.get("receipt_no", ev.number),
+            staff_id=str(p.get("staff_id") or ev.staff_id or ""),
+            shift_id=p.get("shift_id"),
+            currency=str(p.get("currency") or ""),
+            completed_at=completed,
+            day=self._day(completed),
+            subtotal=int(p.get("subtotal") or 0),
+            discount_total=int(p.get("discount_total") or 0),
+            tax_total=int(p.get("tax_total") or 0),
+            total=int(p.get("total") or 0),
+            rounding=int(p.get("rounding") or 0),
+            training=bool(p.get("training") or ev.training),
+            original_sale_id=p.get("original_sale_id"),
+        ).on_conflict_ignore().execute()
+        lines = [
+            {
+                "terminal_id": ev.terminal_id,
+                "seq": ev.seq,
+                "sale_id": sale_id,
+                "line_no": int(x.get("line_no") or i + 1),
+                "sku": str(x.get("sku") or ""),
+                "name": str(x.get("name") or "")[:200],
+                "qty_milli": int(x.get("qty_milli") or 0),
+                "unit_price": int(x.get("unit_price") or 0),
+                "gross": int(x.get("gross") or 0),
+                "discount": int(x.get("discount") or 0),
+                "net": int(x.get("net") or 0),
+                "tax": int(x.get("tax") or 0),
+            }
+            for i, x in enumerate(p.get("lines") or [])
+            if isinstance(x, dict)
+        ]
+        if lines:
+            self.m.Line.insert_many(lines).on_conflict_ignore().execute()
+        tenders = [
+            {
+                "terminal_id": ev.terminal_id,
+                "seq": ev.seq,
+                "sale_id": sale_id,
+                "idx": i,
+                "kind": str(t.get("kind") or ""),
+                "amount": int(t.get("amount") or 0),
+                "tendered": int(t.get("tendered") or 0),
+                "change": int(t.get("change") or 0),
+                "reference": str(t.get("reference") or "")[:128],
+            }
+            for i, t in enumerate(p.get("tenders") or [])
+            if isinstance(t, dict)
+        ]
+        if tenders:
+            self.m.Tender.insert_many(tenders).on_conflict_ignore().execute()
+
+    def set_status(self, terminal_id: str, status: Mapping[str, Any]) -> None:
+        st = self.m.State
+        now = datetime.now(UTC).isoformat()
+        with self._lock, self._tx():
+            st.insert(terminal_id=terminal_id).on_conflict_ignore().execute()
+            st.update(
+                status=json.dumps(dict(status), sort_keys=True, ensure_ascii=False),
+                status_at=now,
+            ).where(st.terminal_id == terminal_id).execute()
+
+    # --- reads -----------------------------------------------------------------------------------
+    def states(self) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = list(self.m.State.select().order_by(self.m.State.terminal_id).dicts())
+        for r in rows:
+            r["status"] = json.loads(r["status"]) if r.get("status") else None
+        return rows
+
+    def gaps(self) -> dict[str, tuple[int, int]]:
+        """Terminals with a hole: terminal -> (contiguous, max seen)."""
+        st = self.m.State
+        with self._lock:
+            rows = st.select(st.terminal_id, st.contiguous, st.max_seq).where(
+                st.max_seq > st.contiguous
+            )
+            return {r.terminal_id: (int(r.contiguous), int(r.max_seq)) for r in rows}
+
+    def events(self, terminal_id: str, after_seq: int = 0, limit: int = 1000) -> list[Event]:
+        ev_t = self.m.Event
+        with self._lock:
+            rows = list(
+                ev_t.select()
+                .where((ev_t.terminal_id == terminal_id) & (ev_t.seq > after_seq))
+                .order_by(ev_t.seq)
+                .limit(limit)
+            )
+        return [
+            Event(
+                terminal_id=r.terminal_id,
+                seq=int(r.seq),
+                uuid=r.uuid,
+                ts=r.ts,
+                kind=r.kind,
+                staff_id=r.staff_id,
+                payload=json.loads(r.payload),
+                number=r.number,
+                series=r.series,
+                training=bool(r.training),
+                prev_hash=r.prev_hash,
+                hash=r.hash,
+            )
+            for r in rows
+        ]
+
+    def event_count(self, terminal_id: str | None = None) -> int:
+        ev_t = self.m.Event
+        with self._lock:
+            q = ev_t.select()
+            if terminal_id is not None:
+                q = q.where(ev_t.terminal_id == terminal_id)
+            return q.count()
+
+    def recent_sales(self, limit: int = 20) -> list[dict[str, Any]]:
+        sale_t = self.m.Sale
+        with self._lock:
+            return list(sale_t.select().order_by(sale_t.completed_at.desc()).limit(limit).dicts())
+
+    def recent_alerts(self, limit: int = 20) -> list[dict[str, Any]]:
+        alert_t = self.m.Alert
+        with self._lock:
+            rows = list(alert_t.select().order_by(alert_t.ts.desc()).limit(limit).dicts())
+        for r in rows:
+            r["detail"] = json.loads(r["detail"])
+        return rows
+
+    def report(
+        self,
+        *,
+        by: str = "store",
+        day: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        terminal_id: str | None = None,
+        staff_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Totals over sales (training excluded), grouped by "store", "clerk", "day" or
+        "terminal". Days are "YYYY-MM-DD" in the collector's time zone, ``until`` inclusive."""
+        sale_t, tender_t = self.m.Sale, self.m.Tender
+        group_cols = {
+            "store": [],
+            "clerk": [sale_t.staff_id],
+            "day": [sale_t.day],
+            "terminal": [sale_t.terminal_id],
+        }
+        if by not in group_cols:
+            raise ValueError(f"report by {by!r}: choose store, clerk, day or terminal")
+        cond = sale_t.training == False  # noqa: E712 - peewee expression
+        if day:
+            cond &= sale_t.day == day
+        if since:
+            cond &= sale_t.day >= since
+        if until:
+            cond &= sale_t.day <= until
+        if terminal_id:
+            cond &= sale_t.terminal_id == terminal_id
+        if staff_id:
+            cond &= sale_t.staff_id == staff_id
+        cols = group_cols[by]
+        is_sale = sale_t.kind == "sale"
+        is_refund = sale_t.kind == "refund"
+        sales_total = pw.fn.SUM(pw.Case(None, [(is_sale, sale_t.total)], 0))
+        refunds_total = pw.fn.SUM(pw.Case(None, [(is_refund, sale_t.total)], 0))
+        q = sale_t.select(
+            *cols,
+            pw.fn.SUM(pw.Case(None, [(is_sale, 1)], 0)).alias("sales_count"),
+            pw.fn.SUM(pw.Case(None, [(is_refund, 1)], 0)).alias("refunds_count"),
+            sales_total.alias("net_sales"),
+            refunds_total.alias("refunds_total"),
+            pw.fn.SUM(pw.Case(None, [(is_sale, sale_t.tax_total)], 0)).alias("tax"),
+            pw.fn.SUM(pw.Case(None, [(is_sale, sale_t.discount_total)], 0)).alias("discounts"),
+        ).where(cond)
+        if cols:
+            q = q.group_by(*cols).order_by(*cols)
+        with self._lock:
+            rows = list(q.dicts())
+            tq = (
+                tender_t.select(
+                    *cols,
+                    tender_t.kind,
+                    pw.fn.SUM(
+                        pw.Case(None, [(is_refund, pw.Value(0) - tender_t.amount)], tender_t.amount)
+                    ).alias("amt"),
+                )
+                .join(
+                    sale_t,
+                    on=(tender_t.terminal_id == sale_t.terminal_id) & (tender_t.seq == sale_t.seq),
+                )
+                .where(cond)
+                .group_by(*cols, tender_t.kind)
+                .dicts()
+            )
+            tender_rows = list(tq)
+        key_names = [c.name for c in cols]
+        out = []
+        for r in rows:
+            if r["sales_count"] is None:
+                continue
+            key = tuple(r[k] for k in key_names)
+            by_tender = {
+                t["kind"]: int(t["amt"] or 0)
+                for t in tender_rows
+                if tuple(t[k] for k in key_names) == key
+            }
+            item = {k: r[k] for k in key_names}
+            for k in (
+                "sales_count",
+                "refunds_count",
+                "net_sales",
+                "refunds_total",
+                "tax",
+                "discounts",
+            ):
+                item[k] = int(r[k] or 0)
+            item["by_tender"] = by_tender
+            out.append(item)
+        return out
