@@ -1,0 +1,254 @@
+"""ESC/POS bytes back to readable text.
+
+One tokenizer serves two readers: ``decode`` (tests, the simulated printer's preview, doctor) and
+the loopback emulator, which needs to know where each command ends so a status query is never
+confused with image or QR payload bytes. The tokenizer knows the commands python-escpos emits
+plus the real-time ones (DLE EOT, DLE DC4); anything else starting with ESC, GS or FS is taken
+as a two-byte command so decoding never stops.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+ESC, GS, FS, DLE = 0x1B, 0x1D, 0x1C, 0x10
+_PREFIXES = frozenset((ESC, GS, FS, DLE))
+
+# Commands of fixed total length, by (prefix, second byte).
+_FIXED = {
+    (ESC, ord("@")): 2,
+    (ESC, ord("2")): 2,
+    (ESC, ord("3")): 3,
+    (ESC, ord("!")): 3,
+    (ESC, ord("E")): 3,
+    (ESC, ord("G")): 3,
+    (ESC, ord("-")): 3,
+    (ESC, ord("M")): 3,
+    (ESC, ord("a")): 3,
+    (ESC, ord("t")): 3,
+    (ESC, ord("{")): 3,
+    (ESC, ord("d")): 3,
+    (ESC, ord("J")): 3,
+    (ESC, ord("c")): 4,
+    (ESC, ord("p")): 5,
+    (ESC, ord("B")): 4,
+    (GS, ord("!")): 3,
+    (GS, ord("B")): 3,
+    (GS, ord("b")): 3,
+    (GS, ord("h")): 3,
+    (GS, ord("w")): 3,
+    (GS, ord("f")): 3,
+    (GS, ord("H")): 3,
+    (GS, ord("L")): 4,
+    (GS, ord("W")): 4,
+    (GS, ord("a")): 3,
+    (GS, ord("r")): 3,
+    (FS, ord("&")): 2,
+    (FS, ord(".")): 2,
+    (FS, ord("!")): 3,
+    (FS, ord("C")): 3,
+    (DLE, 0x04): 3,
+    (DLE, 0x05): 3,
+}
+
+# DLE DC4 fn: total lengths by fn (1 = pulse, 2 = power off, 7 = buzzer, 8 = clear buffers).
+_DLE_DC4 = {1: 5, 2: 5, 7: 6, 8: 10}
+
+_BARCODE_A = {0: "UPC-A", 1: "UPC-E", 2: "EAN13", 3: "EAN8", 4: "CODE39", 5: "ITF", 6: "NW7"}
+_BARCODE_B = {
+    65: "UPC-A", 66: "UPC-E", 67: "EAN13", 68: "EAN8", 69: "CODE39", 70: "ITF", 71: "NW7",
+    72: "CODE93", 73: "CODE128", 74: "GS1-128", 75: "GS1 DataBar Omnidirectional",
+    76: "GS1 DataBar Truncated", 77: "GS1 DataBar Limited", 78: "GS1 DataBar Expanded",
+}
+
+# ESC t n -> Python codec for the code pages Latin text is likely to use.
+_CODE_PAGES = {0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 16: "cp1252",
+               17: "cp866", 18: "cp852", 19: "cp858"}
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str
+    """"text" for printable bytes, else a command name such as "ESC @", "GS v 0", "DLE EOT"."""
+    raw: bytes
+
+
+def next_token(buf: bytes | bytearray, pos: int = 0) -> tuple[Token, int] | None:
+    """The token starting at ``pos`` and the position after it, or None when ``buf`` ends in
+    the middle of a command (the caller waits for more bytes)."""
+    n = len(buf)
+    if pos >= n:
+        return None
+    b0 = buf[pos]
+    if b0 not in _PREFIXES:
+        end = pos
+        while end < n and buf[end] not in _PREFIXES:
+            end += 1
+        return Token("text", bytes(buf[pos:end])), end
+    if pos + 1 >= n:
+        return None
+    b1 = buf[pos + 1]
+    name = f"{_PREFIX_NAMES[b0]} {_name(b1)}"
+    length = _FIXED.get((b0, b1))
+    if length is None:
+        length = _variable_length(buf, pos, b0, b1)
+        if length is None:
+            return None
+        if length == 0:
+            # Unknown command: treat as two bytes so decoding goes on.
+            length = 2
+    if b0 == GS and b1 == ord("V"):
+        if pos + 2 >= n:
+            return None
+        length = 4 if buf[pos + 2] in (65, 66) else 3
+    if pos + length > n:
+        return None
+    if b0 == GS and b1 == ord("v"):
+        name = "GS v 0"
+    elif b0 == GS and b1 == ord("("):
+        name = f"GS ( {chr(buf[pos + 2])}"
+    elif b0 == DLE and b1 == 0x14:
+        name = "DLE DC4"
+    return Token(name, bytes(buf[pos : pos + length])), pos + length
+
+
+_PREFIX_NAMES = {ESC: "ESC", GS: "GS", FS: "FS", DLE: "DLE"}
+
+
+def _name(b: int) -> str:
+    return {0x04: "EOT", 0x05: "ENQ", 0x14: "DC4"}.get(b, chr(b) if 0x20 < b < 0x7F else f"{b:#04x}")
+
+
+def _variable_length(buf: bytes | bytearray, pos: int, b0: int, b1: int) -> int | None:
+    """Total length of a data-carrying command; None when incomplete, 0 when unknown."""
+    n = len(buf)
+    if b0 == GS and b1 == ord("V"):
+        return 3  # refined by the caller once the mode byte is there
+    if b0 == GS and b1 == ord("v"):
+        if pos + 8 > n:
+            return None
+        xb = buf[pos + 4] | buf[pos + 5] << 8
+        yd = buf[pos + 6] | buf[pos + 7] << 8
+        return 8 + xb * yd
+    if b0 == GS and b1 == ord("("):
+        if pos + 5 > n:
+            return None
+        return 5 + (buf[pos + 3] | buf[pos + 4] << 8)
+    if b0 == GS and b1 == ord("k"):
+        if pos + 3 > n:
+            return None
+        m = buf[pos + 2]
+        if m <= 6:
+            end = buf.find(b"\x00", pos + 3)
+            return None if end < 0 else end + 1 - pos
+        if pos + 4 > n:
+            return None
+        return 4 + buf[pos + 3]
+    if b0 == ESC and b1 == ord("*"):
+        if pos + 5 > n:
+            return None
+        m = buf[pos + 2]
+        width = buf[pos + 3] | buf[pos + 4] << 8
+        return 5 + width * (3 if m in (32, 33) else 1)
+    if b0 == DLE and b1 == 0x14:
+        if pos + 3 > n:
+            return None
+        return _DLE_DC4.get(buf[pos + 2], 3)
+    return 0
+
+
+def tokenize(data: bytes) -> Iterator[Token]:
+    """Every token of a complete byte string; a truncated command at the end is reported as a
+    "truncated" token instead of being dropped."""
+    pos = 0
+    while pos < len(data):
+        step = next_token(data, pos)
+        if step is None:
+            yield Token("truncated", data[pos:])
+            return
+        tok, pos = step
+        yield tok
+
+
+def decode(data: bytes, raster_texts: Sequence[str] | None = None) -> str:
+    """Readable text of an ESC/POS byte stream.
+
+    Commands that change looks are dropped; things that are not text become markers:
+    ``[QR:data]``, ``[BARCODE CODE128:data]``, ``[CUT]``, ``[DRAWER pin 2]``,
+    ``[RASTER n lines]``. ``raster_texts`` is the side channel for rasterised text: the i-th
+    entry is what the i-th raster image says, and is shown after its marker.
+    """
+    out: list[str] = []
+    chinese = False
+    codec = "cp437"
+    raster_no = 0
+    gb = codecs.getincrementaldecoder("gb18030")(errors="replace")
+
+    def newline_if_needed() -> None:
+        if out and not out[-1].endswith("\n"):
+            out.append("\n")
+
+    for tok in tokenize(data):
+        kind, raw = tok.kind, tok.raw
+        if kind == "text":
+            if chinese:
+                out.append(gb.decode(raw))
+            else:
+                out.append(raw.decode(codec, errors="replace"))
+            continue
+        if kind == "FS &":
+            chinese = True
+        elif kind == "FS .":
+            out.append(gb.decode(b"", final=True))
+            chinese = False
+        elif kind == "ESC t":
+            codec = _CODE_PAGES.get(raw[2], "latin-1")
+        elif kind == "ESC d":
+            out.append("\n" * raw[2])
+        elif kind in ("GS V",):
+            newline_if_needed()
+            out.append("[CUT]\n")
+        elif kind == "ESC p":
+            newline_if_needed()
+            out.append(f"[DRAWER pin {2 if raw[2] in (0, 48) else 5}]\n")
+        elif kind == "GS ( k" and len(raw) > 7 and raw[5] == 49 and raw[6] == 80:
+            newline_if_needed()
+            out.append(f"[QR:{raw[8:].decode('utf-8', errors='replace')}]\n")
+        elif kind == "GS k":
+            newline_if_needed()
+            m = raw[2]
+            if m <= 6:
+                sym, payload = _BARCODE_A.get(m, str(m)), raw[3:-1]
+            else:
+                sym, payload = _BARCODE_B.get(m, str(m)), raw[4:]
+            text = payload.decode("ascii", errors="replace")
+            if sym == "CODE128" and text[:2] in ("{A", "{B", "{C"):
+                text = text[2:]
+            out.append(f"[BARCODE {sym}:{text}]\n")
+        elif kind == "GS v 0":
+            newline_if_needed()
+            lines = raw[6] | raw[7] << 8
+            marker = f"[RASTER {lines} lines]"
+            side = raster_texts[raster_no] if raster_texts and raster_no < len(raster_texts) else ""
+            raster_no += 1
+            if side and "\n" in side:
+                out.append(f"{marker}\n{side}\n")
+            elif side:
+                out.append(f"{marker} {side}\n")
+            else:
+                out.append(marker + "\n")
+        elif kind == "truncated":
+            newline_if_needed()
+            out.append(f"[TRUNCATED {len(raw)} bytes]\n")
+    return "".join(out)
+
+
+def raster_widths(data: bytes) -> list[tuple[int, int]]:
+    """(width in dots, height in dots) of every GS v 0 raster image in the stream."""
+    return [
+        ((t.raw[4] | t.raw[5] << 8) * 8, t.raw[6] | t.raw[7] << 8)
+        for t in tokenize(data)
+        if t.kind == "GS v 0"
+    ]
