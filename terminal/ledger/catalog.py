@@ -1,0 +1,226 @@
+"""``SqliteCatalog``: items, barcodes, tax classes and quick keys in the ledger's file.
+
+The catalog is state, not evidence: the owner replaces it by snapshot or delta (journaled as
+``catalog.applied`` by whoever applies it) and sales move its stock through the sales
+projection. Barcodes live in their own table keyed by code, so a scan is one primary-key probe
+whatever the catalog size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import peewee
+
+from terminal.core.records import Item, TaxClass
+from terminal.ledger.db import translate, write_transaction
+
+_ITEM_COLUMNS = (
+    "sku, name, name_zh, price, tax_class, unit, open_price, stock_milli, category, active"
+)
+_BATCH = 5000
+
+
+class UnknownTaxClass(KeyError):
+    pass
+
+
+def _like_prefix(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+class SqliteCatalog:
+    """Implements ``ports.Catalog`` and ``ports.CatalogWriter``."""
+
+    def __init__(self, db: peewee.SqliteDatabase) -> None:
+        self.db = db
+
+    # --- reading -------------------------------------------------------------------------
+
+    def _items(self, rows: Sequence[tuple[Any, ...]]) -> list[Item]:
+        if not rows:
+            return []
+        skus = [r[0] for r in rows]
+        codes: dict[str, list[str]] = {s: [] for s in skus}
+        marks = ",".join("?" * len(skus))
+        for sku, code in self.db.execute_sql(
+            f"SELECT sku, code FROM barcode WHERE sku IN ({marks}) ORDER BY sku, pos", skus
+        ).fetchall():
+            codes[sku].append(code)
+        return [
+            Item(
+                sku=sku,
+                name=name,
+                name_zh=name_zh,
+                price=price,
+                barcodes=tuple(codes[sku]),
+                tax_class=tax_class,
+                unit=unit,
+                open_price=bool(open_price),
+                stock_milli=stock,
+                category=category,
+                active=bool(active),
+            )
+            for (
+                sku,
+                name,
+                name_zh,
+                price,
+                tax_class,
+                unit,
+                open_price,
+                stock,
+                category,
+                active,
+            ) in rows
+        ]
+
+    def by_barcode(self, code: str) -> Item | None:
+        rows = self.db.execute_sql(
+            f"SELECT {', '.join('i.' + c.strip() for c in _ITEM_COLUMNS.split(','))} "
+            "FROM barcode b JOIN item i ON i.sku = b.sku WHERE b.code = ?",
+            (code,),
+        ).fetchall()
+        found = self._items(rows)
+        return found[0] if found else None
+
+    def by_sku(self, sku: str) -> Item | None:
+        rows = self.db.execute_sql(
+            f"SELECT {_ITEM_COLUMNS} FROM item WHERE sku = ?", (sku,)
+        ).fetchall()
+        found = self._items(rows)
+        return found[0] if found else None
+
+    def search(self, text: str, limit: int = 50) -> list[Item]:
+        """Active items whose SKU or a barcode starts with ``text``, then those whose name or
+        Chinese name contains it (case-insensitive for Latin letters), at most ``limit``."""
+        text = text.strip()
+        if not text or limit <= 0:
+            return []
+        prefix = _like_prefix(text)
+        contains = "%" + prefix
+        rows = self.db.execute_sql(
+            f"SELECT {_ITEM_COLUMNS} FROM item WHERE sku IN ("
+            "  SELECT sku FROM (SELECT sku FROM item WHERE sku LIKE ? ESCAPE '\\' LIMIT ?)"
+            "  UNION SELECT sku FROM (SELECT sku FROM barcode"
+            "    WHERE code >= ? AND code < ? LIMIT ?)"
+            ") AND active = 1 ORDER BY sku LIMIT ?",
+            (prefix, limit, text, text + "\U0010ffff", limit, limit),
+        ).fetchall()
+        found = self._items(rows)
+        if len(found) < limit:
+            seen = [i.sku for i in found] or [""]
+            marks = ",".join("?" * len(seen))
+            more = self.db.execute_sql(
+                f"SELECT {_ITEM_COLUMNS} FROM item WHERE active = 1 AND sku NOT IN ({marks}) "
+                "AND (name LIKE ? ESCAPE '\\' OR name_zh LIKE ? ESCAPE '\\') "
+                "ORDER BY name LIMIT ?",
+                (*seen, contains, contains, limit - len(found)),
+            ).fetchall()
+            found += self._items(more)
+        return found
+
+    def quick_keys(self) -> list[Item]:
+        rows = self.db.execute_sql(
+            f"SELECT {', '.join('i.' + c.strip() for c in _ITEM_COLUMNS.split(','))} "
+            "FROM quick_key q JOIN item i ON i.sku = q.sku ORDER BY q.pos"
+        ).fetchall()
+        return self._items(rows)
+
+    def tax_class(self, code: str) -> TaxClass:
+        row = self.db.execute_sql(
+            "SELECT code, rate_bp, inclusive, name FROM tax_class WHERE code = ?", (code,)
+        ).fetchone()
+        if row is None:
+            raise UnknownTaxClass(f"unknown tax class {code!r}")
+        return TaxClass(code=row[0], rate_bp=row[1], inclusive=bool(row[2]), name=row[3])
+
+    def tax_classes(self) -> list[TaxClass]:
+        return [
+            TaxClass(code=c, rate_bp=r, inclusive=bool(i), name=n)
+            for c, r, i, n in self.db.execute_sql(
+                "SELECT code, rate_bp, inclusive, name FROM tax_class ORDER BY code"
+            ).fetchall()
+        ]
+
+    def count(self) -> int:
+        return self.db.execute_sql("SELECT count(*) FROM item").fetchone()[0]
+
+    # --- writing -------------------------------------------------------------------------
+
+    def upsert_items(self, items: Iterable[Item]) -> int:
+        """Insert or replace items (with their barcodes) in one transaction; a barcode that
+        moves to another item leaves the old one. Returns how many items were written."""
+        written = 0
+        try:
+            with write_transaction(self.db):
+                cursor = self.db.cursor()
+                batch: list[Item] = []
+                for item in items:
+                    batch.append(item)
+                    if len(batch) >= _BATCH:
+                        written += self._write_batch(cursor, batch)
+                        batch = []
+                if batch:
+                    written += self._write_batch(cursor, batch)
+        except Exception as exc:
+            raise translate(exc, "catalog update failed") from exc
+        return written
+
+    @staticmethod
+    def _write_batch(cursor: Any, batch: list[Item]) -> int:
+        cursor.executemany(
+            f"INSERT INTO item ({_ITEM_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT (sku) DO UPDATE SET name = excluded.name, "
+            "name_zh = excluded.name_zh, price = excluded.price, "
+            "tax_class = excluded.tax_class, unit = excluded.unit, "
+            "open_price = excluded.open_price, stock_milli = excluded.stock_milli, "
+            "category = excluded.category, active = excluded.active",
+            [
+                (
+                    i.sku,
+                    i.name,
+                    i.name_zh,
+                    i.price,
+                    i.tax_class,
+                    i.unit,
+                    int(i.open_price),
+                    i.stock_milli,
+                    i.category,
+                    int(i.active),
+                )
+                for i in batch
+            ],
+        )
+        cursor.executemany("DELETE FROM barcode WHERE sku = ?", [(i.sku,) for i in batch])
+        cursor.executemany(
+            "INSERT OR REPLACE INTO barcode (code, sku, pos) VALUES (?, ?, ?)",
+            [(code, i.sku, pos) for i in batch for pos, code in enumerate(i.barcodes)],
+        )
+        return len(batch)
+
+    def set_tax_classes(self, classes: Iterable[TaxClass]) -> None:
+        """Insert or update the given classes (classes in use are never removed)."""
+        try:
+            with write_transaction(self.db):
+                self.db.cursor().executemany(
+                    "INSERT INTO tax_class (code, rate_bp, inclusive, name) VALUES (?,?,?,?) "
+                    "ON CONFLICT (code) DO UPDATE SET rate_bp = excluded.rate_bp, "
+                    "inclusive = excluded.inclusive, name = excluded.name",
+                    [(c.code, c.rate_bp, int(c.inclusive), c.name) for c in classes],
+                )
+        except Exception as exc:
+            raise translate(exc, "tax class update failed") from exc
+
+    def set_quick_keys(self, skus: Sequence[str]) -> None:
+        """Replace the quick keys with ``skus`` in this order; every SKU must exist."""
+        try:
+            with write_transaction(self.db):
+                self.db.execute_sql("DELETE FROM quick_key")
+                self.db.cursor().executemany(
+                    "INSERT INTO quick_key (pos, sku) VALUES (?, ?)", list(enumerate(skus))
+                )
+        except Exception as exc:
+            raise translate(exc, "quick keys update failed") from exc

@@ -1,0 +1,277 @@
+"""``SqliteLedger``: the journal, its projections and the outbox behind ``ports.Ledger``."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import peewee
+
+from terminal.core.ports import Clock, LedgerError
+from terminal.core.records import JournalEntry, ReportTotals, SaleRecord
+from terminal.ledger import reports
+from terminal.ledger.journal import (
+    GENESIS,
+    JOURNAL_COLUMNS,
+    entry_body,
+    entry_from_row,
+    entry_hash,
+    payload_dict,
+)
+from terminal.ledger.projections import ProjectionArea, projector_table
+
+TRAINING_SERIES_PREFIX = "training."
+"""Training entries draw from their own series ("training.receipt"), so practice never leaves a
+gap in the real receipt numbers."""
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[JournalEntry], None]
+
+
+class SqliteLedger:
+    """Implements ``terminal.core.ports.Ledger``. Build it with ``open_ledger``.
+
+    Thread-safe: posts are serialised by a lock in this process and by SQLite's write lock
+    across processes; reads may run on any thread (each gets its own connection).
+    """
+
+    def __init__(
+        self,
+        db: peewee.SqliteDatabase,
+        terminal_id: str,
+        clock: Clock,
+        areas: Sequence[ProjectionArea],
+        *,
+        path: Path | None = None,
+    ) -> None:
+        self.db = db
+        self.terminal_id = terminal_id
+        self.path = path
+        self._clock = clock
+        self._areas = list(areas)
+        self._projectors = projector_table(self._areas)
+        self._lock = threading.Lock()
+        self._listeners: list[Listener] = []
+
+    # --- writing -----------------------------------------------------------------------
+
+    def post(
+        self,
+        kind: str,
+        payload: Mapping[str, Any],
+        *,
+        staff_id: str | None,
+        series: str | None = None,
+        training: bool = False,
+    ) -> JournalEntry:
+        from terminal.ledger.db import translate, write_transaction
+
+        if not isinstance(kind, str) or not kind:
+            raise LedgerError("an entry needs a kind")
+        try:
+            payload_text, payload_obj = payload_dict(payload)
+        except (TypeError, ValueError) as exc:
+            raise LedgerError(f"{kind}: payload is not plain JSON data: {exc}") from exc
+        counter = None
+        if series:
+            counter = f"{TRAINING_SERIES_PREFIX}{series}" if training else series
+        with self._lock:
+            try:
+                with write_transaction(self.db):
+                    entry = self._append(
+                        kind, payload_text, payload_obj, staff_id, counter, training
+                    )
+            except Exception as exc:
+                raise translate(exc, f"{kind} was not recorded") from exc
+        for listener in list(self._listeners):
+            try:
+                listener(entry)
+            except Exception:
+                # The entry is committed; a failing listener must not make the caller
+                # believe otherwise (it would post the sale twice).
+                log.exception("ledger listener failed after seq %d", entry.seq)
+        return entry
+
+    def _append(
+        self,
+        kind: str,
+        payload_text: str,
+        payload_obj: dict[str, Any],
+        staff_id: str | None,
+        counter: str | None,
+        training: bool,
+    ) -> JournalEntry:
+        db = self.db
+        last = db.execute_sql("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        number = None
+        if counter is not None:
+            number = db.execute_sql(
+                "INSERT INTO counters (series, last) VALUES (?, 1) "
+                "ON CONFLICT (series) DO UPDATE SET last = last + 1 RETURNING last",
+                (counter,),
+            ).fetchone()[0]
+        ts = self._clock.now().astimezone(UTC).isoformat(timespec="microseconds")
+        entry = JournalEntry(
+            seq=seq,
+            uuid=str(uuid.uuid4()),
+            ts=ts,
+            terminal_id=self.terminal_id,
+            kind=kind,
+            staff_id=staff_id,
+            payload=payload_obj,
+            number=number,
+            series=counter,
+            training=bool(training),
+            prev_hash=prev_hash,
+            hash="",
+        )
+        entry = dataclasses.replace(entry, hash=entry_hash(entry))
+        db.execute_sql(
+            f"INSERT INTO journal ({JOURNAL_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                entry.seq,
+                entry.uuid,
+                entry.ts,
+                entry.terminal_id,
+                entry.kind,
+                entry.staff_id,
+                payload_text,
+                entry.number,
+                entry.series,
+                int(entry.training),
+                entry.prev_hash,
+                entry.hash,
+            ),
+        )
+        projector = self._projectors.get(kind)
+        if projector is not None:
+            projector(entry, db)
+        if not training:
+            db.execute_sql(
+                "INSERT INTO outbox (seq, kind, body) VALUES (?, ?, ?)",
+                (entry.seq, entry.kind, entry_body(entry)),
+            )
+        return entry
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener(entry)`` after each committed post, on the posting thread (the link
+        uses it to wake up; it must not block)."""
+        self._listeners.append(listener)
+
+    # --- reading -----------------------------------------------------------------------
+
+    def entries(self, after_seq: int = 0, limit: int = 1000) -> list[JournalEntry]:
+        rows = self.db.execute_sql(
+            f"SELECT {JOURNAL_COLUMNS} FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
+            (after_seq, limit),
+        ).fetchall()
+        return [entry_from_row(r) for r in rows]
+
+    def entry(self, seq: int) -> JournalEntry | None:
+        row = self.db.execute_sql(
+            f"SELECT {JOURNAL_COLUMNS} FROM journal WHERE seq = ?", (seq,)
+        ).fetchone()
+        return entry_from_row(row) if row else None
+
+    def last_entry(self) -> JournalEntry | None:
+        row = self.db.execute_sql(
+            f"SELECT {JOURNAL_COLUMNS} FROM journal ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        return entry_from_row(row) if row else None
+
+    def find_sale(
+        self,
+        *,
+        sale_id: str | None = None,
+        receipt_no: int | None = None,
+        training: bool = False,
+    ) -> SaleRecord | None:
+        """A completed sale or refund by id, or by receipt number (real receipts unless
+        ``training``). The record carries its ``receipt_no``."""
+        if sale_id is not None:
+            row = self.db.execute_sql(
+                "SELECT seq FROM sale WHERE sale_id = ?", (sale_id,)
+            ).fetchone()
+        elif receipt_no is not None:
+            row = self.db.execute_sql(
+                "SELECT seq FROM sale WHERE receipt_no = ? AND training = ?",
+                (receipt_no, int(training)),
+            ).fetchone()
+        else:
+            raise ValueError("find_sale needs sale_id or receipt_no")
+        if row is None:
+            return None
+        entry = self.entry(row[0])
+        if entry is None:
+            raise LedgerError(f"sale projection points at missing journal entry {row[0]}")
+        record = SaleRecord.from_payload(entry.payload)
+        return dataclasses.replace(record, receipt_no=entry.number)
+
+    def refunded_milli(self, sale_id: str) -> dict[int, int]:
+        """Per original line number, the quantity already refunded. A refund's lines carry the
+        original sale's line numbers."""
+        rows = self.db.execute_sql(
+            "SELECT l.line_no, sum(l.qty_milli) FROM sale s "
+            "JOIN sale_line l ON l.sale_id = s.sale_id "
+            "WHERE s.original_sale_id = ? AND s.kind = 'refund' GROUP BY l.line_no",
+            (sale_id,),
+        ).fetchall()
+        return {line_no: qty for line_no, qty in rows}
+
+    def totals(
+        self,
+        *,
+        shift_id: str | None = None,
+        since_last_z: bool = False,
+        staff_id: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> ReportTotals:
+        return reports.totals(
+            self.db,
+            shift_id=shift_id,
+            since_last_z=since_last_z,
+            staff_id=staff_id,
+            since=since,
+            until=until,
+        )
+
+    def current_shift(self, training: bool = False) -> Mapping[str, Any] | None:
+        """The open shift: ``shift_id``, ``opened_seq``, ``opened_at``, ``staff_id``,
+        ``opening_float``, ``cash_in``, ``cash_out`` (closing fields are None)."""
+        return reports.current_shift(self.db, training)
+
+    def shift(self, shift_id: str) -> Mapping[str, Any] | None:
+        return reports.shift(self.db, shift_id)
+
+    def last_z(self) -> Mapping[str, Any] | None:
+        return reports.last_z(self.db)
+
+    def z_report(self, number: int) -> Mapping[str, Any] | None:
+        return reports.z_report(self.db, number)
+
+    # --- other views -------------------------------------------------------------------
+
+    def catalog(self) -> Any:
+        """The ``SqliteCatalog`` in the same file (``ports.Catalog`` and ``CatalogWriter``)."""
+        from terminal.ledger.catalog import SqliteCatalog
+
+        return SqliteCatalog(self.db)
+
+    def outbox(self) -> Any:
+        """The ``Outbox`` the link drains."""
+        from terminal.ledger.outbox import Outbox
+
+        return Outbox(self.db)
+
+    def close(self) -> None:
+        """Close this thread's connection (other threads' close when they end)."""
+        self.db.close()

@@ -1,0 +1,160 @@
+"""The ledger's own tables (journal, series counters, outbox, catalog) and the migration runner
+that brings them and every projection area to their latest version.
+
+Each migration is a function that runs inside one transaction; ``schema_version`` records, per
+area, how many of its migrations have been applied. Shipped migrations are never edited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from terminal.core.ports import LedgerError
+from terminal.ledger.projections import Migration, ProjectionArea
+
+LEDGER_AREA = "ledger"
+
+
+def _v1_journal(db: Any) -> None:
+    db.execute_sql(
+        """CREATE TABLE journal (
+            seq INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            ts TEXT NOT NULL,
+            terminal_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            staff_id TEXT,
+            payload TEXT NOT NULL,
+            number INTEGER,
+            series TEXT,
+            training INTEGER NOT NULL DEFAULT 0,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )"""
+    )
+    db.execute_sql("CREATE INDEX journal_kind ON journal (kind, seq)")
+    db.execute_sql(
+        "CREATE UNIQUE INDEX journal_series_number ON journal (series, number) "
+        "WHERE series IS NOT NULL"
+    )
+    db.execute_sql(
+        "CREATE TABLE counters (series TEXT PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID"
+    )
+    db.execute_sql(
+        """CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY REFERENCES journal (seq),
+            kind TEXT NOT NULL,
+            body BLOB NOT NULL
+        )"""
+    )
+
+
+def _v2_catalog(db: Any) -> None:
+    db.execute_sql(
+        """CREATE TABLE tax_class (
+            code TEXT PRIMARY KEY,
+            rate_bp INTEGER NOT NULL,
+            inclusive INTEGER NOT NULL,
+            name TEXT NOT NULL DEFAULT ''
+        ) WITHOUT ROWID"""
+    )
+    db.execute_sql(
+        """CREATE TABLE item (
+            sku TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            name_zh TEXT NOT NULL,
+            price INTEGER NOT NULL,
+            tax_class TEXT NOT NULL,
+            unit TEXT NOT NULL,
+            open_price INTEGER NOT NULL,
+            stock_milli INTEGER,
+            category TEXT NOT NULL DEFAULT '',
+            active INTEGER NOT NULL DEFAULT 1
+        )"""
+    )
+    db.execute_sql("CREATE INDEX item_name ON item (name COLLATE NOCASE)")
+    db.execute_sql("CREATE INDEX item_name_zh ON item (name_zh)")
+    db.execute_sql(
+        """CREATE TABLE barcode (
+            code TEXT PRIMARY KEY,
+            sku TEXT NOT NULL REFERENCES item (sku) ON DELETE CASCADE,
+            pos INTEGER NOT NULL
+        ) WITHOUT ROWID"""
+    )
+    db.execute_sql("CREATE INDEX barcode_sku ON barcode (sku, pos)")
+    db.execute_sql(
+        "CREATE TABLE quick_key (pos INTEGER PRIMARY KEY, sku TEXT NOT NULL REFERENCES item (sku))"
+    )
+
+
+def _v3_append_only(db: Any) -> None:
+    # The journal is evidence: a correction is a new reversing entry, never an edit. The
+    # triggers stop honest mistakes; `ledger verify` catches edits made with them dropped.
+    db.execute_sql(
+        "CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal "
+        "BEGIN SELECT RAISE(ABORT, 'journal is append-only: entries cannot be changed'); END"
+    )
+    db.execute_sql(
+        "CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal "
+        "BEGIN SELECT RAISE(ABORT, 'journal is append-only: entries cannot be deleted'); END"
+    )
+
+
+LEDGER_MIGRATIONS: tuple[Migration, ...] = (_v1_journal, _v2_catalog, _v3_append_only)
+
+
+class SchemaError(LedgerError):
+    """The database was written by a newer version of the terminal."""
+
+
+def _ensure_version_table(db: Any) -> None:
+    db.execute_sql(
+        "CREATE TABLE IF NOT EXISTS schema_version "
+        "(area TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID"
+    )
+
+
+def versions(db: Any) -> dict[str, int]:
+    _ensure_version_table(db)
+    return dict(db.execute_sql("SELECT area, version FROM schema_version").fetchall())
+
+
+def plan(areas: Sequence[ProjectionArea]) -> list[tuple[str, Sequence[Migration]]]:
+    """Every area with its migrations, the ledger's own first."""
+    return [(LEDGER_AREA, LEDGER_MIGRATIONS)] + [(a.name, a.migrations) for a in areas]
+
+
+def migrate(
+    db: Any,
+    areas: Sequence[ProjectionArea],
+    *,
+    target: dict[str, int] | None = None,
+) -> dict[str, int]:
+    """Apply pending migrations, each in its own IMMEDIATE transaction so a crash leaves the
+    schema at a whole version. ``target`` caps versions per area (tests build old schemas).
+    Returns the versions now in place."""
+    with db.atomic("IMMEDIATE"):
+        _ensure_version_table(db)
+    for name, steps in plan(areas):
+        limit = len(steps) if target is None else min(len(steps), target.get(name, len(steps)))
+        while True:
+            with db.atomic("IMMEDIATE"):
+                row = db.execute_sql(
+                    "SELECT version FROM schema_version WHERE area = ?", (name,)
+                ).fetchone()
+                current = row[0] if row else 0
+                if current > len(steps):
+                    raise SchemaError(
+                        f"schema area {name!r} is at version {current}, newer than this "
+                        f"software knows ({len(steps)}): upgrade the terminal"
+                    )
+                if current >= limit:
+                    break
+                steps[current](db)
+                db.execute_sql(
+                    "INSERT INTO schema_version (area, version) VALUES (?, ?) "
+                    "ON CONFLICT (area) DO UPDATE SET version = excluded.version",
+                    (name, current + 1),
+                )
+    return versions(db)
