@@ -1,0 +1,34 @@
+"""Turns an exception from the core into a stable code and a sentence a clerk can act on, in the
+current language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from terminal.core.errors import PosError
+from terminal.core.rights import ApprovalRequired, PermissionDenied
+
+
+def describe(exc: BaseException, _: Callable[[str], str]) -> tuple[str, str]:
+    if isinstance(exc, PermissionDenied):
+        return "permission.denied", _("Not allowed: {reason}").format(reason=exc)
+    if isinstance(exc, ApprovalRequired):
+        return "approval.required", _("A supervisor must approve: {reason}").format(reason=exc)
+    if isinstance(exc, PosError):
+        known = {
+            "scan.unknown": _("Unknown barcode: {detail}"),
+            "barcode.invalid": _("Barcode not valid: {detail}"),
+            "payment.failed": _("Payment not completed: {detail}"),
+            "ledger.write_failed": _("Could not save: {detail}. Nothing was lost; try again."),
+            "login.failed": _("Wrong PIN: {detail}"),
+            "login.locked": _("Account locked: {detail}"),
+            "shift.invalid": _("Shift: {detail}"),
+            "sale.illegal_step": _("Not possible now: {detail}"),
+            "money.invalid": _("Amount not valid: {detail}"),
+        }
+        template = known.get(exc.code)
+        if template is None:
+            return exc.code, exc.message
+        return exc.code, template.format(detail=exc.message)
+    detail = f"{type(exc).__name__}: {exc}"
+    return "internal", _("Something went wrong: {detail}").format(detail=detail)

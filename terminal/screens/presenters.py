@@ -1,0 +1,53 @@
+"""Pure functions that turn what the core returns into what a widget shows. No Kivy here, so
+they are tested directly."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from terminal.core.money import format_money
+from terminal.core.records import QTY_ONE
+
+
+def apply_key(buffer: str, key: str, *, max_len: int = 12, decimals: int | None = None) -> str:
+    """What a keypad key does to the text typed so far."""
+    if key == "clear":
+        return ""
+    if key == "back":
+        return buffer[:-1]
+    if key == "." and (decimals == 0 or "." in buffer):
+        return buffer
+    if key not in {".", "00"} and not key.isdigit():
+        return buffer
+    candidate = buffer + key
+    if candidate.startswith("."):
+        candidate = "0" + candidate
+    if decimals is not None and "." in candidate and len(candidate.split(".")[1]) > decimals:
+        return buffer
+    if len(candidate) > max_len:
+        return buffer
+    return candidate
+
+
+def qty_text(qty_milli: int, unit: str) -> str:
+    """1000 each -> "1", 1250 kg -> "1.250 kg"."""
+    if unit == "kg":
+        return f"{qty_milli // QTY_ONE}.{qty_milli % QTY_ONE:03d} kg"
+    if qty_milli % QTY_ONE == 0:
+        return str(qty_milli // QTY_ONE)
+    return f"{qty_milli / QTY_ONE:g}"
+
+
+def item_name(line: Mapping[str, Any], language: str) -> str:
+    """Chinese name in Chinese, English name in English, whichever exists otherwise."""
+    zh, en = line.get("name_zh") or "", line.get("name") or ""
+    return (zh or en) if language.startswith("zh") else (en or zh)
+
+
+def money(minor: int, currency: str = "CNY") -> str:
+    return format_money(minor, currency)
+
+
+def mask_pin(pin: str) -> str:
+    return "●" * len(pin)

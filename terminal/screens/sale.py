@@ -1,0 +1,397 @@
+"""The sale screen: the cart and running total on one side; quick keys, a keypad for quantity,
+price and typed codes, and item search on the other."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.scrollview import ScrollView
+
+from terminal.core.money import parse_money
+from terminal.core.records import QTY_ONE
+from terminal.screens.base import PosScreen
+from terminal.screens.presenters import apply_key, item_name, money, qty_text
+from terminal.screens.widgets import INK, MUTED, WHITE, Keypad, Panel, PosButton, TapPanel, Text
+
+KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+SELECTED_BG = (0.85, 0.92, 1.0, 1)
+
+
+class SaleScreen(PosScreen):
+    title = "sale"
+
+    def __init__(self, app: Any, **kw: Any) -> None:
+        super().__init__(app, **kw)
+        self.mode = "keys"
+        self.entry = ""
+        self.query = ""
+        self.results: list[dict[str, Any]] = []
+        self.quick: list[dict[str, Any]] | None = None
+        self.selected: int | None = None
+        self._search_ev: Any = None
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def render(self) -> None:
+        _ = self._
+        m = self.m
+        body = BoxLayout(orientation="vertical" if m.portrait else "horizontal",
+                         padding=m.pad, spacing=m.pad)
+        left = BoxLayout(orientation="vertical", spacing=m.pad)
+        self.cart_box = GridLayout(cols=1, size_hint_y=None, spacing=1)
+        self.cart_box.bind(minimum_height=self.cart_box.setter("height"))
+        self.cart_scroll = ScrollView(do_scroll_x=False, bar_width=m.pad * 1.5)
+        self.cart_scroll.add_widget(self.cart_box)
+        cart_panel = Panel(orientation="vertical", bg=WHITE)
+        cart_panel.add_widget(self.cart_scroll)
+        left.add_widget(cart_panel)
+        self.totals = Panel(orientation="horizontal", bg=(0.12, 0.17, 0.24, 1),
+                            size_hint_y=None, height=m.row(1.2), padding=(m.pad * 2, 0))
+        left.add_widget(self.totals)
+
+        right = BoxLayout(orientation="vertical", spacing=m.pad)
+        if m.portrait:
+            left.size_hint_y = 0.42
+        else:
+            right.size_hint_x = 0.82
+        tabs = BoxLayout(orientation="horizontal", spacing=m.pad, size_hint_y=None,
+                         height=m.row(0.9))
+        for mode, label in (("keys", _("Quick keys")), ("keypad", _("Keypad")),
+                            ("search", _("Search"))):
+            tabs.add_widget(PosButton(label, aid=f"sale.mode.{mode}",
+                                      kind="accent" if mode == self.mode else "muted",
+                                      font_size=m.font(0),
+                                      on_tap=lambda mode=mode: self.set_mode(mode)))
+        right.add_widget(tabs)
+        self.panel = BoxLayout(orientation="vertical", spacing=m.pad)
+        right.add_widget(self.panel)
+        actions = BoxLayout(orientation="horizontal", spacing=m.pad, size_hint_y=None,
+                            height=m.row(1.15))
+        actions.add_widget(PosButton(_("Void line"), aid="sale.void_line", kind="danger",
+                                     font_size=m.font(0), on_tap=self.void_line))
+        actions.add_widget(PosButton(_("Pay"), aid="sale.pay", kind="primary",
+                                     font_size=m.font(2), bold=True, size_hint_x=1.8,
+                                     on_tap=self.pay))
+        right.add_widget(actions)
+        body.add_widget(left)
+        body.add_widget(right)
+        self.add_widget(body)
+        self.render_cart()
+        self.render_panel()
+
+    def set_mode(self, mode: str) -> None:
+        if mode != self.mode:
+            self.mode = mode
+            self.rerender()
+
+    def render_panel(self) -> None:
+        self.panel.clear_widgets()
+        if self.mode == "keys":
+            self._render_quick_keys()
+        elif self.mode == "keypad":
+            self._render_keypad()
+        else:
+            self._render_search()
+
+    def _render_quick_keys(self) -> None:
+        m = self.m
+        if self.quick is None:
+            self.panel.add_widget(Text(self._("Loading…"), color=MUTED, font_size=m.font(0)))
+            self.app.run(self.app.terminal.quick_keys, on_done=self._got_quick_keys)
+            return
+        cols = 3 if m.portrait or m.width < 1000 else 4
+        grid = GridLayout(cols=cols, spacing=m.pad)
+        lang = self.app.tr.language
+        for i, item in enumerate(self.quick[: cols * 4]):
+            grid.add_widget(PosButton(
+                f"{item_name(item, lang)}\n{money(item['price'], self.app.terminal.currency)}",
+                aid=f"quick.{i}", kind="quick", font_size=m.font(-1),
+                on_tap=lambda sku=item["sku"]: self.add_sku(sku)))
+        self.panel.add_widget(grid)
+
+    def _got_quick_keys(self, items: list[dict[str, Any]]) -> None:
+        self.quick = items
+        if self.mode == "keys" and self.manager is not None:
+            self.render_panel()
+
+    def _render_keypad(self) -> None:
+        _ = self._
+        m = self.m
+        self.entry_label = Text(self.entry or _("Type a quantity, price or code"),
+                                aid="sale.entry", font_size=m.font(1 if self.entry else -1),
+                                halign="right", color=INK if self.entry else MUTED,
+                                bg=WHITE, size_hint_y=None, height=m.row(0.9))
+        self.panel.add_widget(self.entry_label)
+        row = BoxLayout(orientation="horizontal", spacing=m.pad)
+        row.add_widget(Keypad(m, self.key, labels={"clear": _("Clear"), "back": _("Del"),
+                                                   ".": "."},
+                              extra=()))
+        ops = BoxLayout(orientation="vertical", spacing=m.pad, size_hint_x=0.5)
+        ops.add_widget(PosButton(".", aid="keypad.dot", font_size=m.font(1),
+                                 on_tap=lambda: self.key(".")))
+        ops.add_widget(PosButton(_("Qty ×"), aid="sale.qty", kind="accent", font_size=m.font(0),
+                                 on_tap=self.set_qty))
+        ops.add_widget(PosButton(_("Price"), aid="sale.price", kind="accent",
+                                 font_size=m.font(0), on_tap=self.set_price))
+        ops.add_widget(PosButton(_("Code"), aid="sale.code", kind="accent", font_size=m.font(0),
+                                 on_tap=self.enter_code))
+        row.add_widget(ops)
+        self.panel.add_widget(row)
+
+    def _render_search(self) -> None:
+        _ = self._
+        m = self.m
+        self.query_label = Text(self.query or _("Type a name, SKU or barcode"), aid="search.query",
+                                font_size=m.font(0), color=INK if self.query else MUTED,
+                                bg=WHITE, size_hint_y=None, height=m.row(0.8))
+        self.panel.add_widget(self.query_label)
+        self.results_box = GridLayout(cols=1, spacing=1, size_hint_y=None)
+        self.results_box.bind(minimum_height=self.results_box.setter("height"))
+        scroll = ScrollView(do_scroll_x=False)
+        scroll.add_widget(self.results_box)
+        self.panel.add_widget(scroll)
+        self._fill_results()
+        kb = BoxLayout(orientation="vertical", spacing=2, size_hint_y=None,
+                       height=m.row(0.72) * 5 + 8)
+        for row in KEYBOARD_ROWS:
+            line = BoxLayout(orientation="horizontal", spacing=2)
+            for ch in row:
+                line.add_widget(PosButton(ch.upper(), aid=f"kb.{ch}", font_size=m.font(0),
+                                          on_tap=lambda ch=ch: self.search_key(ch)))
+            kb.add_widget(line)
+        last = BoxLayout(orientation="horizontal", spacing=2)
+        last.add_widget(PosButton(_("Space"), aid="kb.space", font_size=m.font(0),
+                                  size_hint_x=3, on_tap=lambda: self.search_key(" ")))
+        last.add_widget(PosButton(_("Del"), aid="kb.back", kind="muted", font_size=m.font(0),
+                                  on_tap=lambda: self.search_key("back")))
+        last.add_widget(PosButton(_("Clear"), aid="kb.clear", kind="muted",
+                                  font_size=m.font(0), on_tap=lambda: self.search_key("clear")))
+        kb.add_widget(last)
+        self.panel.add_widget(kb)
+
+    def _fill_results(self) -> None:
+        m = self.m
+        box = self.results_box
+        box.clear_widgets()
+        lang = self.app.tr.language
+        if self.query and not self.results:
+            box.add_widget(Text(self._("No items found"), color=MUTED, font_size=m.font(0),
+                                size_hint_y=None, height=m.row(0.8)))
+        for i, item in enumerate(self.results):
+            box.add_widget(PosButton(
+                f"{item_name(item, lang)}   {money(item['price'], self.app.terminal.currency)}",
+                aid=f"search.result.{i}", kind="key", font_size=m.font(0), halign="left",
+                size_hint_y=None, height=m.row(0.85),
+                on_tap=lambda sku=item["sku"]: self.add_sku(sku)))
+
+    # --- cart -----------------------------------------------------------------------------
+
+    def render_cart(self) -> None:
+        _ = self._
+        m = self.m
+        sale = self.app.sale or {}
+        lines = [ln for ln in sale.get("lines", []) if not ln.get("voided")]
+        box = self.cart_box
+        box.clear_widgets()
+        if not lines:
+            box.add_widget(Text(_("Scan an item or pick a quick key to start a sale."),
+                                color=MUTED, font_size=m.font(0), halign="center",
+                                size_hint_y=None, height=m.row(2)))
+        nos = [ln["line_no"] for ln in lines]
+        if self.selected not in nos:
+            self.selected = nos[-1] if nos else None
+        lang = self.app.tr.language
+        cur = self.app.terminal.currency
+        for ln in lines:
+            selected = ln["line_no"] == self.selected
+            row = TapPanel(orientation="horizontal", bg=SELECTED_BG if selected else WHITE,
+                           size_hint_y=None, height=m.row(1.05), padding=(m.pad, 0),
+                           aid=f"cart.line.{ln['line_no']}",
+                           on_tap=lambda n=ln["line_no"]: self.select(n))
+            name = Text(item_name(ln, lang), font_size=m.font(0), shorten=True,
+                        shorten_from="right")
+            detail = f"{qty_text(ln['qty_milli'], ln['unit'])} × {money(ln['unit_price'], cur)}"
+            if ln.get("discount"):
+                detail += "  " + _("disc. {amount}").format(amount=money(ln["discount"], cur))
+            left = BoxLayout(orientation="vertical")
+            left.add_widget(name)
+            left.add_widget(Text(detail, font_size=m.font(-1), color=MUTED))
+            row.add_widget(left)
+            row.add_widget(Text(money(ln["net"], cur), font_size=m.font(1), bold=True,
+                                halign="right", size_hint_x=0.45))
+            box.add_widget(row)
+        if lines:
+            Clock.schedule_once(lambda _dt: setattr(self.cart_scroll, "scroll_y", 0), 0)
+        t = self.totals
+        t.clear_widgets()
+        count = sum(ln["qty_milli"] for ln in lines if ln["unit"] != "kg") // QTY_ONE + sum(
+            1 for ln in lines if ln["unit"] == "kg")
+        t.add_widget(Text(_("{n} items").format(n=count), aid="sale.count", color=WHITE,
+                          font_size=m.font(0)))
+        t.add_widget(Text(money(sale.get("total", 0), cur), aid="sale.total", color=WHITE,
+                          font_size=m.font(3), bold=True, halign="right"))
+
+    def select(self, line_no: int) -> None:
+        self.selected = line_no
+        self.render_cart()
+
+    def refresh(self) -> None:
+        self.render_cart()
+
+    # --- actions --------------------------------------------------------------------------
+
+    def _apply(self, snapshot: dict[str, Any]) -> None:
+        self.app.clear_error()
+        self.app.set_sale(snapshot)
+
+    def on_scan(self, code: str) -> bool:
+        self.app.run(self.app.terminal.scan, code, on_done=self._added)
+        return True
+
+    def _added(self, snapshot: dict[str, Any]) -> None:
+        self.selected = None  # the new last line
+        self._apply(snapshot)
+
+    def add_sku(self, sku: str) -> None:
+        self.app.run(self.app.terminal.add_sku, sku, on_done=self._added)
+
+    def key(self, key: str) -> None:
+        self.entry = apply_key(self.entry, key, max_len=14)
+        self.entry_label.text = self.entry or self._("Type a quantity, price or code")
+        self.entry_label.color = INK if self.entry else MUTED
+        self.entry_label.font_size = self.m.font(1 if self.entry else -1)
+
+    def _take_entry(self) -> str:
+        text, self.entry = self.entry, ""
+        self.key("")
+        return text
+
+    def _selected_line(self) -> dict[str, Any] | None:
+        for ln in (self.app.sale or {}).get("lines", []):
+            if ln["line_no"] == self.selected and not ln.get("voided"):
+                return ln
+        return None
+
+    def set_qty(self) -> None:
+        line = self._selected_line()
+        text = self._take_entry()
+        if line is None or not text:
+            self.app.show_error(self._("Pick a line and type the quantity first."),
+                                code="input.missing")
+            return
+        whole, _dot, frac = text.partition(".")
+        if len(frac) > 3 or (line["unit"] != "kg" and frac.strip("0")):
+            self.app.show_error(self._("Quantity not valid: {text}").format(text=text),
+                                code="input.invalid")
+            return
+        qty = int(whole or 0) * QTY_ONE + int((frac + "000")[:3])
+        self.app.run(self.app.terminal.set_qty, line["line_no"], qty, on_done=self._apply)
+
+    def set_price(self) -> None:
+        line = self._selected_line()
+        text = self._take_entry()
+        if line is None or not text:
+            self.app.show_error(self._("Pick a line and type the price first."),
+                                code="input.missing")
+            return
+        try:
+            price = parse_money(text, self.app.terminal.currency)
+        except ValueError as e:
+            self.app.show_error(e)
+            return
+        self.app.run(self.app.terminal.set_price, line["line_no"], price, on_done=self._apply)
+
+    def enter_code(self) -> None:
+        text = self._take_entry()
+        if not text:
+            self.app.show_error(self._("Type a barcode or item code first."), code="input.missing")
+            return
+        self.on_scan(text)
+
+    def void_line(self) -> None:
+        line = self._selected_line()
+        if line is None:
+            self.app.show_error(self._("Nothing to void."), code="input.missing")
+            return
+        self.app.run(self.app.terminal.void_line, line["line_no"], on_done=self._apply)
+
+    def pay(self) -> None:
+        if not (self.app.sale or {}).get("lines"):
+            self.app.show_error(self._("The cart is empty."), code="sale.empty")
+            return
+        self.app.run(self.app.terminal.start_payment, on_done=self._to_tender)
+
+    def _to_tender(self, snapshot: dict[str, Any]) -> None:
+        self.app.sale = snapshot
+        self.app.clear_error()
+        self.app.show("tender")
+
+    # --- search ---------------------------------------------------------------------------
+
+    def search_key(self, ch: str) -> None:
+        if ch == "back":
+            self.query = self.query[:-1]
+        elif ch == "clear":
+            self.query = ""
+        else:
+            self.query = (self.query + ch)[:40]
+        self.query_label.text = self.query or self._("Type a name, SKU or barcode")
+        self.query_label.color = INK if self.query else MUTED
+        if self._search_ev is not None:
+            self._search_ev.cancel()
+        # Wait for a pause in typing before asking the catalog, so each key stays instant.
+        self._search_ev = Clock.schedule_once(lambda _dt: self._search(), 0.2)
+
+    def _search(self) -> None:
+        query = self.query.strip()
+        if not query:
+            self.results = []
+            self._fill_results()
+            return
+        self.app.run(self.app.terminal.search, query,
+                     on_done=lambda items, q=query: self._got_results(q, items))
+
+    def _got_results(self, query: str, items: list[dict[str, Any]]) -> None:
+        if query != self.query.strip():
+            return  # typing moved on; a newer search is coming
+        self.results = items
+        if self.mode == "search" and self.manager is not None:
+            self._fill_results()
+
+    def on_key(self, key: str) -> bool:
+        if self.mode == "search":
+            if key == "backspace":
+                self.search_key("back")
+            elif len(key) == 1:
+                self.search_key(key.lower())
+            else:
+                return False
+            return True
+        if self.mode == "keypad":
+            if key == "backspace":
+                self.key("back")
+            elif key == "enter":
+                self.enter_code()
+            elif len(key) == 1 and (key.isdigit() or key == "."):
+                self.key(key)
+            else:
+                return False
+            return True
+        if key == "enter":
+            self.pay()
+            return True
+        return False
+
+    def on_type(self, text: str) -> None:
+        if self.mode == "search":
+            for ch in text:
+                self.search_key(ch.lower())
+        else:
+            super().on_type(text)
+
+    def automation_state(self) -> dict[str, Any]:
+        return {"mode": self.mode, "entry": self.entry, "query": self.query,
+                "results": [r["sku"] for r in self.results], "selected_line": self.selected}

@@ -1,0 +1,331 @@
+"""The Kivy application: a header, a banner strip for errors and device warnings, and a screen
+manager whose screens are imported the first time they are shown (start-up loads only login).
+
+The app owns the UI state the screens render from (who is logged in, the last sale snapshot,
+the last error); core work goes to the worker through ``run`` and comes back on this thread.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from terminal.screens.i18n import Translator
+from terminal.screens.widgets import BG, HEADER, WHITE, Metrics, Panel, PosButton, Text
+
+if TYPE_CHECKING:
+    from terminal.app import Terminal, Worker
+    from terminal.screens.base import PosScreen
+
+log = logging.getLogger("terminal")
+
+SCREENS: dict[str, str] = {
+    "login": "terminal.screens.login:LoginScreen",
+    "sale": "terminal.screens.sale:SaleScreen",
+    "tender": "terminal.screens.tender:TenderScreen",
+    "done": "terminal.screens.done:DoneScreen",
+    "menu": "terminal.screens.menu:MenuScreen",
+    "shift_open": "terminal.screens.shift:ShiftOpenScreen",
+    "shift_close": "terminal.screens.shift:ShiftCloseScreen",
+    "report": "terminal.screens.report:ReportScreen",
+}
+
+WARNING_BG = (0.96, 0.62, 0.10, 1)
+ERROR_BG = (0.78, 0.20, 0.20, 1)
+
+
+class Root(FloatLayout):
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.chrome = Panel(orientation="vertical", bg=BG)
+        self.add_widget(self.chrome)
+
+
+class PosApp(App):
+    title = "POS Terminal"
+
+    def __init__(self, terminal: Terminal, worker: Worker, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.terminal = terminal
+        self.worker = worker
+        self.tr = Translator(terminal.language)
+        self.metrics = Metrics(800, 480)
+        self.clerk: dict[str, Any] | None = None
+        self.sale: dict[str, Any] | None = None
+        """The last sale snapshot from the core, as a plain dict."""
+        self.last_result: dict[str, Any] | None = None
+        """The sale just completed (receipt number, change) for the done screen."""
+        self.last_error: dict[str, str] | None = None
+        self.printer: dict[str, Any] = {}
+        self.busy = 0
+        self.ready = False
+        self._screens: dict[str, PosScreen] = {}
+        self._started = time.monotonic()
+
+    # --- building -------------------------------------------------------------------------
+
+    def build(self) -> Root:
+        from terminal.screens.fonts import install_default_font
+
+        install_default_font(self.terminal.font)
+        Window.clearcolor = BG
+        self.metrics = Metrics(*Window.size)
+        self.root_widget = root = Root()
+        self.header = Panel(orientation="horizontal", bg=HEADER, size_hint_y=None)
+        self.banners = BoxLayout(orientation="vertical", size_hint_y=None, height=0)
+        self.sm = ScreenManager(transition=NoTransition())
+        root.chrome.add_widget(self.header)
+        root.chrome.add_widget(self.banners)
+        root.chrome.add_widget(self.sm)
+        self.render_chrome()
+        self.tr.on_change(lambda _lang: self.rerender_all())
+        Window.bind(size=self._on_resize)
+        self.show("login")
+        return root
+
+    def on_start(self) -> None:
+        # Scheduled for the next frame, so "ready" means the login screen has been drawn.
+        Clock.schedule_once(self._announce_ready, 0)
+        Clock.schedule_interval(lambda _dt: self.poll_devices(), 2.0)
+
+    def _announce_ready(self, _dt: float) -> None:
+        self.ready = True
+        log.info("login screen ready (%.3f s)", time.monotonic() - self._started)
+
+    def _on_resize(self, _win: Any, size: tuple[int, int]) -> None:
+        m = Metrics(int(size[0]), int(size[1]))
+        if m != self.metrics:
+            self.metrics = m
+            self.rerender_all()
+
+    def rerender_all(self) -> None:
+        self.render_chrome()
+        for s in self._screens.values():
+            if s.manager is not None:
+                s.rerender()
+
+    # --- navigation -----------------------------------------------------------------------
+
+    @property
+    def screen(self) -> PosScreen:
+        return self.sm.current_screen  # type: ignore[return-value]
+
+    def show(self, name: str, **params: Any) -> None:
+        screen = self._screens.get(name)
+        if screen is None:
+            module, cls = SCREENS[name].split(":")
+            screen = getattr(importlib.import_module(module), cls)(self, name=name)
+            self._screens[name] = screen
+        # Only the current screen stays in the tree, so a hidden screen's buttons can never be
+        # tapped and a language change re-renders one screen, not all of them.
+        for other in list(self.sm.screens):
+            if other is not screen:
+                self.sm.remove_widget(other)
+        screen.rerender()
+        if screen.manager is None:
+            self.sm.add_widget(screen)
+        self.sm.current = name
+        screen.on_enter_screen(**params)
+        self.render_chrome()
+
+    # --- running core work ----------------------------------------------------------------
+
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Run ``fn`` on the worker; callbacks come back on this thread. Errors without an
+        ``on_error`` are shown in the error banner."""
+        self.busy += 1
+        self.render_status()
+
+        def done(result: Any) -> None:
+            self.busy -= 1
+            self.render_status()
+            if on_done is not None:
+                on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            self.busy -= 1
+            self.render_status()
+            if on_error is not None and on_error(exc) is not False:
+                return
+            self.show_error(exc)
+
+        self.worker.submit(fn, *args, on_done=done, on_error=failed, **kwargs)
+
+    # --- errors and banners ---------------------------------------------------------------
+
+    def show_error(self, exc: BaseException | str, code: str = "error") -> None:
+        from terminal.screens.errors import describe
+
+        if isinstance(exc, str):
+            message = exc
+        else:
+            code, message = describe(exc, self.tr.gettext)
+            if code == "internal":
+                log.error("unexpected error", exc_info=exc)
+        self.last_error = {"code": code, "message": message}
+        self.render_chrome()
+
+    def clear_error(self) -> None:
+        if self.last_error is not None:
+            self.last_error = None
+            self.render_chrome()
+
+    def poll_devices(self) -> None:
+        """Printer status is cheap to read (the driver caches it); a change shows a banner."""
+        status = self.terminal.printer_status()
+        if status != self.printer:
+            self.printer = status
+            self.render_chrome()
+
+    # --- chrome ---------------------------------------------------------------------------
+
+    def render_chrome(self) -> None:
+        _ = self.tr.gettext
+        m = self.metrics
+        h = self.header
+        h.clear_widgets()
+        h.height = m.row(0.9)
+        h.padding = (m.pad, m.pad // 2)
+        h.spacing = m.pad
+        store = self.terminal.store_name
+        who = self.clerk["name"] if self.clerk else _("Not logged in")
+        h.add_widget(Text(f"{store}  ·  {who}", color=WHITE, font_size=m.font(0), bold=True,
+                          shorten=True, shorten_from="right"))
+        self.status_label = Text("", color=WHITE, font_size=m.font(-1), halign="right",
+                                 size_hint_x=0.6)
+        h.add_widget(self.status_label)
+        if self.clerk is not None:
+            h.add_widget(PosButton(_("Menu"), aid="header.menu", kind="header",
+                                   font_size=m.font(0), size_hint_x=None, width=m.row(1.9),
+                                   on_tap=lambda: self.show("menu")))
+            h.add_widget(PosButton(_("Log out"), aid="header.logout", kind="header",
+                                   font_size=m.font(0), size_hint_x=None, width=m.row(1.9),
+                                   on_tap=self.logout))
+        self.render_status()
+        self._render_banners()
+
+    def render_status(self) -> None:
+        _ = self.tr.gettext
+        parts = []
+        if self.clerk is not None:
+            shift = self.terminal.shift_state()
+            parts.append(_("Shift open") if shift else _("No shift open"))
+        if self.busy:
+            parts.append(_("Working…"))
+        if hasattr(self, "status_label"):
+            self.status_label.text = "  ·  ".join(parts)
+
+    def _render_banners(self) -> None:
+        _ = self.tr.gettext
+        m = self.metrics
+        b = self.banners
+        b.clear_widgets()
+        rows: list[tuple[str, tuple[float, ...], str, bool]] = []
+        problem = self.printer.get("problem")
+        if problem:
+            text = {
+                "offline": _("Printer offline: receipts wait and print when it is back."),
+                "paper_out": _("Printer out of paper: load paper; queued receipts will print."),
+            }.get(problem, _("Printer problem: {detail}").format(detail=problem))
+            rows.append(("banner.printer", WARNING_BG, text, False))
+        if self.last_error is not None:
+            rows.append(("banner.error", ERROR_BG, self.last_error["message"], True))
+        for aid, color, text, dismissable in rows:
+            row = Panel(orientation="horizontal", bg=color, size_hint_y=None, height=m.row(0.9),
+                        padding=(m.pad, 0), spacing=m.pad)
+            row.add_widget(Text(text, aid=aid, color=WHITE, font_size=m.font(0), bold=True))
+            if dismissable:
+                row.add_widget(PosButton(_("OK"), aid="banner.dismiss", kind="muted",
+                                         font_size=m.font(0), size_hint_x=None,
+                                         width=m.row(1.6), on_tap=self.clear_error))
+            b.add_widget(row)
+        b.height = sum(r.height for r in b.children)
+
+    # --- session --------------------------------------------------------------------------
+
+    def logged_in(self, clerk: dict[str, Any]) -> None:
+        self.clerk = clerk
+        self.clear_error()
+        self.run(self.terminal.sale_snapshot, on_done=self._after_login)
+
+    def _after_login(self, snapshot: dict[str, Any] | None) -> None:
+        self.sale = snapshot
+        if self.terminal.shift_state() is None:
+            self.show("shift_open")
+        else:
+            self.show("sale")
+
+    def logout(self) -> None:
+        def done(_r: Any) -> None:
+            self.clerk = None
+            self.sale = None
+            self.show("login")
+
+        self.run(self.terminal.logout, on_done=done)
+
+    def set_sale(self, snapshot: dict[str, Any] | None) -> None:
+        self.sale = snapshot
+        self.screen.refresh()
+
+    # --- input from devices and automation ------------------------------------------------
+
+    def on_scan(self, code: str) -> None:
+        if not self.screen.on_scan(code):
+            _ = self.tr.gettext
+            self.show_error(_("Scan ignored on this screen: {code}").format(code=code),
+                            code="scan.ignored")
+
+    def find(self, aid: str) -> Any | None:
+        """The visible widget carrying automation id ``aid``."""
+        for w in self.root_widget.walk(restrict=True):
+            if getattr(w, "aid", None) == aid:
+                return w
+        return None
+
+    def automation_ids(self) -> list[str]:
+        return sorted(
+            {w.aid for w in self.root_widget.walk(restrict=True) if getattr(w, "aid", "")}
+        )
+
+    def state(self) -> dict[str, Any]:
+        sale = self.sale or {}
+        out: dict[str, Any] = {
+            "ready": self.ready,
+            "screen": self.sm.current,
+            "language": self.tr.language,
+            "size": list(Window.size),
+            "clerk": self.clerk,
+            "shift": self.terminal.shift_state(),
+            "busy": self.busy > 0,
+            "last_error": self.last_error,
+            "printer": self.printer,
+            "drawer": self.terminal.drawer_state(),
+            "sale": sale,
+            "cart": sale.get("lines", []),
+            "totals": {k: sale.get(k) for k in ("subtotal", "discount_total", "tax_total",
+                                                "total", "paid", "balance")},
+            "balance": sale.get("balance"),
+            "last_result": self.last_result,
+        }
+        out.update(self.screen.automation_state())
+        return out
+
+    def on_stop(self) -> None:
+        log.info("app stopping")
