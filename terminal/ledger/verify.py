@@ -1,0 +1,242 @@
+"""``ledger verify``: is this file still the evidence it claims to be?
+
+Checks, in order: SQLite's own ``PRAGMA integrity_check``; the journal read in sequence order
+(seq 1, 2, 3 ... with no gap or repeat; each ``prev_hash`` equal to the previous entry's hash;
+each hash recomputed from the entry's fields; each series numbered 1, 2, 3 ...); the series
+counters against the journal; and the projections against the journal (a projection row whose
+journal entry is missing betrays a deleted entry, a sale without all its lines and tenders a
+partial write). Problems are reported by journal seq, first bad entry first.
+
+Reads only; never migrates or repairs.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from terminal.core.records import JournalEntry
+from terminal.ledger.journal import GENESIS, JOURNAL_COLUMNS, entry_hash
+
+_MAX_PROBLEMS = 50
+_BATCH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    seq: int | None
+    """The journal entry concerned; None for file-level problems."""
+    message: str
+
+    def __str__(self) -> str:
+        where = f"seq {self.seq}" if self.seq is not None else "file"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class VerifyReport:
+    path: Path
+    entries: int = 0
+    last_seq: int = 0
+    series: dict[str, int] = field(default_factory=dict)
+    """Last number seen per series."""
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_problem(self) -> Problem | None:
+        file_level = [p for p in self.problems if p.seq is None]
+        if file_level:
+            return file_level[0]
+        return min(self.problems, key=lambda p: p.seq or 0) if self.problems else None
+
+    def summary(self) -> str:
+        if self.ok:
+            numbering = ", ".join(f"{name} 1..{last}" for name, last in sorted(self.series.items()))
+            return (
+                f"ledger OK: {self.path}: {self.entries} entries, hash chain intact, "
+                f"sequence gapless" + (f", numbering gapless ({numbering})" if numbering else "")
+            )
+        first = self.first_problem
+        lines = [f"ledger BAD: {self.path}: first bad entry {first}"]
+        others = [p for p in self.problems if p is not first]
+        lines += [f"  also {p}" for p in others[:20]]
+        if len(others) > 20:
+            lines.append(f"  ... and {len(others) - 20} more")
+        return "\n".join(lines)
+
+
+def _rows(conn: sqlite3.Connection) -> Iterator[tuple]:
+    after = None
+    while True:
+        if after is None:
+            cur = conn.execute(
+                f"SELECT {JOURNAL_COLUMNS} FROM journal ORDER BY seq LIMIT ?", (_BATCH,)
+            )
+        else:
+            cur = conn.execute(
+                f"SELECT {JOURNAL_COLUMNS} FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after, _BATCH),
+            )
+        rows = cur.fetchall()
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1][0]
+
+
+def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return row is not None
+
+
+def verify_file(path: str | Path) -> VerifyReport:
+    path = Path(path)
+    report = VerifyReport(path=path)
+    if not path.is_file():
+        report.problems.append(Problem(None, "no ledger file here"))
+        return report
+    conn = sqlite3.connect(str(path), timeout=10)
+    try:
+        _verify(conn, report)
+    except sqlite3.DatabaseError as exc:
+        report.problems.append(Problem(None, f"cannot read the database: {exc}"))
+    finally:
+        conn.close()
+    return report
+
+
+def _add(report: VerifyReport, seq: int | None, message: str) -> bool:
+    report.problems.append(Problem(seq, message))
+    return len(report.problems) < _MAX_PROBLEMS
+
+
+def _verify(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    results = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+    if results != ["ok"]:
+        _add(report, None, "PRAGMA integrity_check: " + "; ".join(results[:5]))
+        return
+    if not _table_exists(conn, "journal"):
+        _add(report, None, "no journal table: this is not a ledger")
+        return
+    _check_chain(conn, report)
+    _check_counters(conn, report)
+    _check_projections(conn, report)
+
+
+def _check_chain(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    expected_seq = 1
+    prev_hash = GENESIS
+    series: dict[str, int] = {}
+    for row in _rows(conn):
+        seq = row[0]
+        report.entries += 1
+        found: list[str] = []
+        if seq > expected_seq:
+            found.append(f"sequence gap: expected seq {expected_seq}, found {seq}")
+        elif seq < expected_seq:
+            found.append(f"sequence repeats: expected seq {expected_seq}, found {seq}")
+        try:
+            payload = json.loads(row[6])
+        except (TypeError, ValueError):
+            payload = None
+            found.append("payload is not valid JSON (the entry was altered)")
+        if row[10] != prev_hash:
+            found.append("prev_hash does not match the previous entry's hash (chain broken)")
+        if payload is not None:
+            entry = JournalEntry(
+                seq=seq,
+                uuid=row[1],
+                ts=row[2],
+                terminal_id=row[3],
+                kind=row[4],
+                staff_id=row[5],
+                payload=payload,
+                number=row[7],
+                series=row[8],
+                training=bool(row[9]),
+                prev_hash=row[10],
+                hash=row[11],
+            )
+            if entry_hash(entry) != entry.hash:
+                found.append(
+                    f"hash mismatch: the {entry.kind} entry was altered after it was written"
+                )
+        name, number = row[8], row[7]
+        if name is not None:
+            want = series.get(name, 0) + 1
+            if number != want:
+                found.append(f"series {name!r} numbering: expected {want}, found {number}")
+            series[name] = number if isinstance(number, int) else want
+        elif number is not None:
+            found.append(f"number {number} without a series")
+        for message in found:
+            if not _add(report, seq, message):
+                return
+        prev_hash = row[11]
+        expected_seq = seq + 1
+    report.last_seq = expected_seq - 1
+    report.series = series
+
+
+def _check_counters(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    if not _table_exists(conn, "counters"):
+        return
+    for name, last in conn.execute("SELECT series, last FROM counters ORDER BY series"):
+        seen = report.series.get(name, 0)
+        if last != seen:
+            row = conn.execute("SELECT max(seq) FROM journal WHERE series = ?", (name,)).fetchone()
+            _add(
+                report,
+                row[0] if row and row[0] is not None else report.last_seq or None,
+                f"series {name!r}: counter says {last} but the journal's last number is {seen}"
+                " (an entry was removed or the counter edited)",
+            )
+
+
+def _check_projections(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    tables = [
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN "
+            "('journal', 'schema_version', 'counters') AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+    ]
+    for table in sorted(tables):
+        columns = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")').fetchall()}
+        if "seq" not in columns:
+            continue
+        row = conn.execute(
+            f'SELECT min(t.seq), count(*) FROM "{table}" t '
+            "LEFT JOIN journal j ON j.seq = t.seq WHERE j.seq IS NULL"
+        ).fetchone()
+        if row[1]:
+            _add(
+                report,
+                row[0],
+                f"{row[1]} row(s) of {table} refer to journal entries that are missing "
+                "(journal entries were deleted)",
+            )
+    if not _table_exists(conn, "sale"):
+        return
+    row = conn.execute(
+        "SELECT min(j.seq), count(*) FROM journal j LEFT JOIN sale s ON s.seq = j.seq "
+        "WHERE j.kind IN ('sale.completed', 'refund.completed') AND s.seq IS NULL"
+    ).fetchone()
+    if row[1]:
+        _add(report, row[0], f"{row[1]} sale/refund entries have no sale projection")
+    for table, count_col in (("sale_line", "line_count"), ("tender", "tender_count")):
+        row = conn.execute(
+            f"SELECT min(s.seq), count(*) FROM sale s WHERE s.{count_col} != "
+            f"(SELECT count(*) FROM {table} x WHERE x.sale_id = s.sale_id)"
+        ).fetchone()
+        if row[1]:
+            _add(report, row[0], f"{row[1]} sale(s) have missing or extra {table} rows")
