@@ -35,7 +35,7 @@ class CommandError(Exception):
 def default_socket_path(data_dir: Path, terminal_id: str = "sim") -> Path:
     """The socket lives in the data dir; when that path is too long for ``sun_path`` (108 bytes),
     in ``$XDG_RUNTIME_DIR``, which is private to the user."""
-    candidate = Path(data_dir) / "control.sock"
+    candidate = Path(data_dir) / "automation.sock"
     if len(os.fsencode(str(candidate))) < 100:
         return candidate
     runtime = os.environ.get("XDG_RUNTIME_DIR")

@@ -46,3 +46,8 @@ class Translator:
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._t.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:  # noqa: N802 -- the gettext convention xgettext looks for
+    """Marks a string for extraction where it is defined; it is translated where it is shown."""
+    return message

@@ -1,0 +1,177 @@
+"""The Kivy side of the control channel: each request arrives on the server's connection thread
+and is carried out on the UI thread, the same way a touch or a scan would be.
+
+Commands: scan, tap, type, key, state, screenshot, printer, wait_idle, resize, ids.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kivy.clock import Clock
+
+from terminal.automation.server import CommandError
+
+if TYPE_CHECKING:
+    from terminal.screens.shell import PosApp
+
+KEYS = {"enter", "backspace", "escape", "tab"}
+
+
+class AutomationBridge:
+    def __init__(self, app: PosApp, scan: Callable[[str], None]) -> None:
+        self.app = app
+        self._scan = scan
+        self._commands: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "scan": self._cmd_scan,
+            "tap": self._cmd_tap,
+            "type": self._cmd_type,
+            "key": self._cmd_key,
+            "state": lambda _r: {"state": self.on_main(self.app.state)},
+            "ids": lambda _r: {"ids": self.on_main(self.app.automation_ids)},
+            "screenshot": self._cmd_screenshot,
+            "printer": self._cmd_printer,
+            "wait_idle": self._cmd_wait_idle,
+            "resize": self._cmd_resize,
+            "language": self._cmd_language,
+        }
+
+    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        cmd = request["cmd"]
+        fn = self._commands.get(cmd)
+        if fn is None:
+            raise CommandError(f"unknown command {cmd!r}; one of {', '.join(self._commands)}")
+        return fn(request)
+
+    def on_main(self, fn: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Run ``fn`` on the UI thread and return its result (or raise its error) here."""
+        done = threading.Event()
+        box: dict[str, Any] = {}
+
+        def call(_dt: float) -> None:
+            try:
+                box["result"] = fn()
+            except Exception as e:  # handed back to the caller's thread, where it is reported
+                box["error"] = e
+            finally:
+                done.set()
+
+        Clock.schedule_once(call, 0)
+        if not done.wait(timeout):
+            raise CommandError("the UI did not answer in time")
+        if "error" in box:
+            raise box["error"]
+        return box.get("result")
+
+    # --- commands -------------------------------------------------------------------------
+
+    def _cmd_scan(self, r: dict[str, Any]) -> dict[str, Any]:
+        code = r.get("code")
+        if not isinstance(code, str) or not code:
+            raise CommandError('scan needs a non-empty "code"')
+        self._scan(code)
+        return {}
+
+    def _cmd_tap(self, r: dict[str, Any]) -> dict[str, Any]:
+        aid = r.get("id")
+        if not isinstance(aid, str):
+            raise CommandError('tap needs an "id"')
+
+        def tap() -> dict[str, Any]:
+            w = self.app.find(aid)
+            if w is None:
+                raise CommandError(f"no widget {aid!r} on screen {self.app.sm.current!r}")
+            if w.disabled:
+                raise CommandError(f"widget {aid!r} is disabled")
+            if w.width <= 0 or w.height <= 0:
+                raise CommandError(f"widget {aid!r} is not visible")
+            w.dispatch("on_press")
+            w.dispatch("on_release")
+            return {"screen": self.app.sm.current}
+
+        return self.on_main(tap)
+
+    def _cmd_type(self, r: dict[str, Any]) -> dict[str, Any]:
+        text = r.get("text")
+        if not isinstance(text, str):
+            raise CommandError('type needs a "text"')
+        self.on_main(lambda: self.app.screen.on_type(text))
+        return {}
+
+    def _cmd_key(self, r: dict[str, Any]) -> dict[str, Any]:
+        key = r.get("key")
+        if not isinstance(key, str) or not (key in KEYS or len(key) == 1):
+            raise CommandError(f"key is one of {sorted(KEYS)} or a single character")
+        handled = self.on_main(lambda: self.app.screen.on_key(key))
+        return {"handled": bool(handled)}
+
+    def _cmd_screenshot(self, r: dict[str, Any]) -> dict[str, Any]:
+        path = r.get("path")
+        if not isinstance(path, str) or not path.endswith(".png"):
+            raise CommandError('screenshot needs a "path" ending in .png')
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._settle()
+        self.on_main(lambda: self.app.root_widget.export_to_png(str(target)))
+        return {"path": str(target)}
+
+    def _cmd_printer(self, r: dict[str, Any]) -> dict[str, Any]:
+        action = r.get("action")
+        if action not in ("paper_out", "offline", "clear", "status"):
+            raise CommandError('printer action is "paper_out", "offline", "clear" or "status"')
+        if action != "status":
+            self.app.terminal.printer_fault(action)
+        self.on_main(self.app.poll_devices)
+        return {"printer": self.app.terminal.printer_status()}
+
+    def _cmd_wait_idle(self, r: dict[str, Any]) -> dict[str, Any]:
+        timeout = float(r.get("timeout", 20.0))
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self.app.worker.wait_idle(left):
+                raise CommandError("still busy after the timeout")
+            # Results come back through the Clock; one frame later they have been applied, and
+            # they may have queued more work, so check again until nothing is left.
+            self._settle()
+            if not self.app.worker.busy and not self.on_main(lambda: self.app.busy):
+                self.app.terminal.wait_printed(max(0.0, deadline - time.monotonic()))
+                return {}
+
+    def _cmd_resize(self, r: dict[str, Any]) -> dict[str, Any]:
+        from kivy.core.window import Window
+
+        try:
+            size = (int(r["width"]), int(r["height"]))
+        except (KeyError, TypeError, ValueError):
+            raise CommandError('resize needs integer "width" and "height"') from None
+
+        def resize() -> None:
+            Window.size = size
+
+        self.on_main(resize)
+        deadline = time.monotonic() + 5
+        while tuple(self.on_main(lambda: tuple(Window.size))) != size:
+            if time.monotonic() > deadline:
+                raise CommandError(f"window did not reach {size}")
+            time.sleep(0.05)
+        self._settle()
+        return {"size": list(size)}
+
+    def _cmd_language(self, r: dict[str, Any]) -> dict[str, Any]:
+        lang = r.get("language")
+        try:
+            self.on_main(lambda: self.app.tr.set_language(lang))
+        except ValueError as e:
+            raise CommandError(str(e)) from None
+        return {}
+
+    def _settle(self, frames: int = 3) -> None:
+        """Let layout and pending Clock callbacks run for a few frames."""
+        for _ in range(frames):
+            self.on_main(lambda: None)
+            time.sleep(1 / 60)

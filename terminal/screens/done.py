@@ -1,0 +1,64 @@
+"""After payment: the change to hand back, big, and the receipt number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.uix.boxlayout import BoxLayout
+
+from terminal.screens.base import PosScreen
+from terminal.screens.presenters import money
+from terminal.screens.widgets import MUTED, Panel, PosButton, Text
+
+
+class DoneScreen(PosScreen):
+    title = "done"
+
+    def render(self) -> None:
+        _ = self._
+        m = self.m
+        cur = self.app.terminal.currency
+        result = self.app.last_result or {}
+        body = BoxLayout(orientation="vertical", padding=m.pad * 3, spacing=m.pad * 2)
+        card = Panel(orientation="vertical", bg=(1, 1, 1, 1), padding=m.pad * 3, spacing=m.pad)
+        change = int(result.get("change", 0))
+        card.add_widget(Text(_("Change due") if change else _("No change due"),
+                             font_size=m.font(1), color=MUTED, halign="center"))
+        card.add_widget(Text(money(change, cur), aid="done.change", font_size=m.font(3) * 1.5,
+                             bold=True, halign="center", color=(0.11, 0.55, 0.32, 1)))
+        info = [
+            _("Total {amount}").format(amount=money(int(result.get("total", 0)), cur)),
+            _("Receipt No. {number}").format(number=result.get("receipt_no", "—")),
+        ]
+        if result.get("drawer_opened"):
+            info.append(_("Drawer open: close it after giving change."))
+        card.add_widget(Text("\n".join(info), aid="done.info", font_size=m.font(1),
+                             halign="center"))
+        body.add_widget(card)
+        body.add_widget(PosButton(_("New sale"), aid="done.new", kind="primary",
+                                  font_size=m.font(2), size_hint_y=None, height=m.row(1.4),
+                                  on_tap=self.new_sale))
+        self.add_widget(body)
+
+    def new_sale(self) -> None:
+        self.app.last_result = None
+        self.app.run(self.app.terminal.sale_snapshot, on_done=self._fresh)
+
+    def _fresh(self, snapshot: dict[str, Any] | None) -> None:
+        self.app.sale = snapshot
+        self.app.show("sale")
+
+    def on_scan(self, code: str) -> bool:
+        # Scanning the next customer's first item starts the next sale straight away.
+        self.app.last_result = None
+        self.app.show("sale")
+        return self.app.screen.on_scan(code)
+
+    def on_key(self, key: str) -> bool:
+        if key == "enter":
+            self.new_sale()
+            return True
+        return False
+
+    def automation_state(self) -> dict[str, Any]:
+        return {"result": self.app.last_result}

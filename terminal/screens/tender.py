@@ -1,0 +1,302 @@
+"""Taking payment: cash with change and quick-cash amounts, bank card through the external card
+terminal, and mobile QR where the customer's payment code is scanned. Any amount below the
+balance is a partial tender, so split payments are just several tenders in a row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+
+from terminal.core.money import parse_money
+from terminal.screens.base import PosScreen
+from terminal.screens.presenters import apply_key, money
+from terminal.screens.widgets import INK, MUTED, WHITE, Keypad, Panel, PosButton, Text
+
+QR_WAITING, QR_CHARGING, QR_APPROVED, QR_DECLINED, QR_TIMEOUT = (
+    "waiting", "charging", "approved", "declined", "timeout")
+
+
+class TenderScreen(PosScreen):
+    title = "tender"
+
+    def __init__(self, app: Any, **kw: Any) -> None:
+        super().__init__(app, **kw)
+        self.method = "cash"
+        self.entry = ""
+        self.qr_status = ""
+        self.qr_message = ""
+        self.card_status = ""
+
+    def on_enter_screen(self, **params: Any) -> None:
+        self.method = "cash"
+        self.entry = ""
+        self.qr_status = ""
+        self.card_status = ""
+        self.rerender()
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def render(self) -> None:
+        _ = self._
+        m = self.m
+        cur = self.app.terminal.currency
+        sale = self.app.sale or {}
+        body = BoxLayout(orientation="vertical" if m.portrait else "horizontal",
+                         padding=m.pad, spacing=m.pad * 2)
+        left = Panel(orientation="vertical", bg=WHITE, padding=m.pad * 2, spacing=m.pad)
+        left.add_widget(Text(_("Amount due"), font_size=m.font(0), color=MUTED,
+                             size_hint_y=None, height=m.row(0.6)))
+        left.add_widget(Text(money(sale.get("balance", 0), cur), aid="tender.balance",
+                             font_size=m.font(3), bold=True, size_hint_y=None,
+                             height=m.row(1.1)))
+        rows = [(_("Total"), money(sale.get("total", 0), cur))]
+        for t in sale.get("tenders", []):
+            rows.append((self._kind_name(t["kind"]), money(t["amount"], cur)))
+        for label, value in rows:
+            r = BoxLayout(orientation="horizontal", size_hint_y=None, height=m.row(0.6))
+            r.add_widget(Text(label, font_size=m.font(0)))
+            r.add_widget(Text(value, font_size=m.font(0), halign="right"))
+            left.add_widget(r)
+        left.add_widget(BoxLayout())
+        if not sale.get("tenders"):
+            left.add_widget(PosButton(_("Back to sale"), aid="tender.back", kind="muted",
+                                      font_size=m.font(0), size_hint_y=None, height=m.row(),
+                                      on_tap=self.back))
+
+        right = BoxLayout(orientation="vertical", spacing=m.pad)
+        if m.portrait:
+            left.size_hint_y = 0.4
+        else:
+            left.size_hint_x = 0.75
+        methods = BoxLayout(orientation="horizontal", spacing=m.pad, size_hint_y=None,
+                            height=m.row(1.0))
+        for method in ("cash", "card", "qr"):
+            methods.add_widget(PosButton(self._kind_name(method), aid=f"tender.method.{method}",
+                                         kind="accent" if method == self.method else "muted",
+                                         font_size=m.font(1),
+                                         on_tap=lambda k=method: self.set_method(k)))
+        right.add_widget(methods)
+        self.entry_label = Text("", aid="tender.entry", font_size=m.font(2), halign="right",
+                                bg=WHITE, size_hint_y=None, height=m.row(1.0))
+        self._show_entry()
+        right.add_widget(self.entry_label)
+        if self.method == "cash":
+            self._render_cash(right)
+        elif self.method == "card":
+            self._render_card(right)
+        else:
+            self._render_qr(right)
+        body.add_widget(left)
+        body.add_widget(right)
+        self.add_widget(body)
+
+    def _kind_name(self, kind: str) -> str:
+        _ = self._
+        return {"cash": _("Cash"), "card": _("Card"), "qr": _("Mobile QR")}.get(kind, kind)
+
+    def _render_cash(self, right: BoxLayout) -> None:
+        _ = self._
+        m = self.m
+        cur = self.app.terminal.currency
+        quick = GridLayout(cols=4, spacing=m.pad, size_hint_y=None, height=m.row(1.0))
+        for i, amount in enumerate(self.app.terminal.quick_cash(self._balance())):
+            quick.add_widget(PosButton(money(amount, cur), aid=f"tender.quick.{i}", kind="quick",
+                                       font_size=m.font(0),
+                                       on_tap=lambda a=amount: self.pay_cash(a)))
+        right.add_widget(quick)
+        row = BoxLayout(orientation="horizontal", spacing=m.pad)
+        row.add_widget(Keypad(m, self.key, labels={"clear": _("Clear"), "back": _("Del")}))
+        side = BoxLayout(orientation="vertical", spacing=m.pad, size_hint_x=0.45)
+        side.add_widget(PosButton(".", aid="keypad.dot", font_size=m.font(1),
+                                  on_tap=lambda: self.key(".")))
+        side.add_widget(PosButton(_("Cash received"), aid="tender.cash", kind="primary",
+                                  font_size=m.font(0), size_hint_y=3,
+                                  on_tap=self.pay_cash_entry))
+        row.add_widget(side)
+        right.add_widget(row)
+
+    def _render_card(self, right: BoxLayout) -> None:
+        _ = self._
+        m = self.m
+        status = {
+            "": _("Type an amount for a part payment, or charge the whole balance."),
+            "charging": _("Follow the card terminal…"),
+            "declined": _("Card declined: {message}").format(message=self.qr_message),
+            "timeout": _("The card terminal did not answer."),
+        }.get(self.card_status, "")
+        right.add_widget(Text(status, aid="tender.card.status", font_size=m.font(0),
+                              size_hint_y=None, height=m.row(1.0)))
+        row = BoxLayout(orientation="horizontal", spacing=m.pad)
+        row.add_widget(Keypad(m, self.key, labels={"clear": _("Clear"), "back": _("Del")}))
+        side = BoxLayout(orientation="vertical", spacing=m.pad, size_hint_x=0.45)
+        side.add_widget(PosButton(".", aid="keypad.dot", font_size=m.font(1),
+                                  on_tap=lambda: self.key(".")))
+        side.add_widget(PosButton(_("Charge card"), aid="tender.card", kind="primary",
+                                  font_size=m.font(0), size_hint_y=3,
+                                  disabled=self.card_status == "charging",
+                                  on_tap=self.pay_card))
+        row.add_widget(side)
+        right.add_widget(row)
+
+    def _render_qr(self, right: BoxLayout) -> None:
+        _ = self._
+        m = self.m
+        texts = {
+            "": _("Type an amount for a part payment, then tap Ready."),
+            QR_WAITING: _("Scan the customer's payment code now."),
+            QR_CHARGING: _("Charging… waiting for the payment provider."),
+            QR_APPROVED: _("Approved."),
+            QR_DECLINED: _("Declined: {message}").format(message=self.qr_message),
+            QR_TIMEOUT: _("No answer from the payment provider. Try again or take another "
+                          "payment."),
+        }
+        color = {QR_DECLINED: (0.78, 0.2, 0.2, 1), QR_TIMEOUT: (0.78, 0.2, 0.2, 1),
+                 QR_APPROVED: (0.11, 0.55, 0.32, 1)}.get(self.qr_status, INK)
+        right.add_widget(Text(texts.get(self.qr_status, ""), aid="tender.qr.status",
+                              font_size=m.font(1), color=color, bold=True,
+                              size_hint_y=None, height=m.row(1.2)))
+        row = BoxLayout(orientation="horizontal", spacing=m.pad)
+        row.add_widget(Keypad(m, self.key, labels={"clear": _("Clear"), "back": _("Del")}))
+        side = BoxLayout(orientation="vertical", spacing=m.pad, size_hint_x=0.45)
+        side.add_widget(PosButton(".", aid="keypad.dot", font_size=m.font(1),
+                                  on_tap=lambda: self.key(".")))
+        side.add_widget(PosButton(_("Ready to scan"), aid="tender.qr", kind="primary",
+                                  font_size=m.font(0), size_hint_y=3,
+                                  disabled=self.qr_status == QR_CHARGING,
+                                  on_tap=self.qr_ready))
+        row.add_widget(side)
+        right.add_widget(row)
+
+    # --- entry ----------------------------------------------------------------------------
+
+    def _balance(self) -> int:
+        return int((self.app.sale or {}).get("balance", 0))
+
+    def _show_entry(self) -> None:
+        cur = self.app.terminal.currency
+        if self.entry:
+            self.entry_label.text = self.entry
+            self.entry_label.color = INK
+        else:
+            self.entry_label.text = money(self._balance(), cur)
+            self.entry_label.color = MUTED
+
+    def key(self, key: str) -> None:
+        self.entry = apply_key(self.entry, key, max_len=10, decimals=2)
+        self._show_entry()
+
+    def _amount(self) -> int | None:
+        """The typed amount, or the balance when nothing was typed."""
+        if not self.entry:
+            return self._balance()
+        try:
+            return parse_money(self.entry, self.app.terminal.currency)
+        except ValueError as e:
+            self.app.show_error(e)
+            return None
+        finally:
+            self.entry = ""
+            self._show_entry()
+
+    def set_method(self, method: str) -> None:
+        self.method = method
+        self.qr_status = "" if method == "qr" else self.qr_status
+        self.rerender()
+
+    def back(self) -> None:
+        self.app.run(self.app.terminal.back_to_cart, on_done=self._back_done)
+
+    def _back_done(self, snapshot: dict[str, Any]) -> None:
+        self.app.sale = snapshot
+        self.app.show("sale")
+
+    # --- payments -------------------------------------------------------------------------
+
+    def pay_cash_entry(self) -> None:
+        amount = self._amount()
+        if amount is not None:
+            self.pay_cash(amount)
+
+    def pay_cash(self, tendered: int) -> None:
+        self.app.run(self.app.terminal.pay_cash, tendered, on_done=self._paid)
+
+    def pay_card(self) -> None:
+        amount = self._amount()
+        if amount is None:
+            return
+        self.card_status = "charging"
+        self.rerender()
+        self.app.run(self.app.terminal.pay_card, amount, on_done=self._paid,
+                     on_error=self._card_failed)
+
+    def _card_failed(self, exc: BaseException) -> bool:
+        self.card_status = ""
+        self.rerender()
+        return False  # still show the error banner
+
+    def qr_ready(self) -> None:
+        amount = self._amount()
+        if amount is None:
+            return
+        self.qr_amount = amount
+        self.qr_status = QR_WAITING
+        self.rerender()
+
+    def on_scan(self, code: str) -> bool:
+        if self.method != "qr":
+            self.app.show_error(self._("To take a mobile payment, choose Mobile QR first."),
+                                code="tender.qr_not_selected")
+            return True
+        if self.qr_status not in (QR_WAITING, QR_DECLINED, QR_TIMEOUT):
+            self.qr_amount = self._balance()
+        self.qr_status = QR_CHARGING
+        self.rerender()
+        self.app.run(self.app.terminal.pay_qr, code, self.qr_amount, on_done=self._qr_done,
+                     on_error=self._qr_failed)
+        return True
+
+    def _qr_done(self, snapshot: dict[str, Any]) -> None:
+        self.qr_status = QR_APPROVED
+        self._paid(snapshot)
+
+    def _qr_failed(self, exc: BaseException) -> bool:
+        code = getattr(exc, "code", "")
+        self.qr_status = QR_TIMEOUT if "timeout" in code else QR_DECLINED
+        self.qr_message = getattr(exc, "message", str(exc))
+        self.rerender()
+        return False
+
+    def _paid(self, snapshot: dict[str, Any]) -> None:
+        self.app.clear_error()
+        self.card_status = ""
+        if snapshot.get("state") == "completed":
+            self.app.sale = None
+            self.app.last_result = snapshot
+            self.app.show("done")
+            return
+        self.app.sale = snapshot
+        self.entry = ""
+        if self.method == "qr":
+            self.qr_status = ""
+        self.rerender()
+
+    def on_key(self, key: str) -> bool:
+        if key == "backspace":
+            self.key("back")
+        elif key == "escape":
+            self.key("clear")
+        elif key == "enter":
+            {"cash": self.pay_cash_entry, "card": self.pay_card, "qr": self.qr_ready}[
+                self.method]()
+        elif len(key) == 1 and (key.isdigit() or key == "."):
+            self.key(key)
+        else:
+            return False
+        return True
+
+    def automation_state(self) -> dict[str, Any]:
+        return {"method": self.method, "entry": self.entry, "qr_status": self.qr_status,
+                "card_status": self.card_status,
+                "quick_cash": self.app.terminal.quick_cash(self._balance())}
