@@ -58,14 +58,34 @@ _DLE_DC4 = {1: 5, 2: 5, 7: 6, 8: 10}
 
 _BARCODE_A = {0: "UPC-A", 1: "UPC-E", 2: "EAN13", 3: "EAN8", 4: "CODE39", 5: "ITF", 6: "NW7"}
 _BARCODE_B = {
-    65: "UPC-A", 66: "UPC-E", 67: "EAN13", 68: "EAN8", 69: "CODE39", 70: "ITF", 71: "NW7",
-    72: "CODE93", 73: "CODE128", 74: "GS1-128", 75: "GS1 DataBar Omnidirectional",
-    76: "GS1 DataBar Truncated", 77: "GS1 DataBar Limited", 78: "GS1 DataBar Expanded",
+    65: "UPC-A",
+    66: "UPC-E",
+    67: "EAN13",
+    68: "EAN8",
+    69: "CODE39",
+    70: "ITF",
+    71: "NW7",
+    72: "CODE93",
+    73: "CODE128",
+    74: "GS1-128",
+    75: "GS1 DataBar Omnidirectional",
+    76: "GS1 DataBar Truncated",
+    77: "GS1 DataBar Limited",
+    78: "GS1 DataBar Expanded",
 }
 
 # ESC t n -> Python codec for the code pages Latin text is likely to use.
-_CODE_PAGES = {0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 16: "cp1252",
-               17: "cp866", 18: "cp852", 19: "cp858"}
+_CODE_PAGES = {
+    0: "cp437",
+    2: "cp850",
+    3: "cp860",
+    4: "cp863",
+    5: "cp865",
+    16: "cp1252",
+    17: "cp866",
+    18: "cp852",
+    19: "cp858",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +138,9 @@ _PREFIX_NAMES = {ESC: "ESC", GS: "GS", FS: "FS", DLE: "DLE"}
 
 
 def _name(b: int) -> str:
-    return {0x04: "EOT", 0x05: "ENQ", 0x14: "DC4"}.get(b, chr(b) if 0x20 < b < 0x7F else f"{b:#04x}")
+    return {0x04: "EOT", 0x05: "ENQ", 0x14: "DC4"}.get(
+        b, chr(b) if 0x20 < b < 0x7F else f"{b:#04x}"
+    )
 
 
 def _variable_length(buf: bytes | bytearray, pos: int, b0: int, b1: int) -> int | None:

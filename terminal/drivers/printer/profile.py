@@ -49,7 +49,9 @@ class PrinterProfile:
                 f"printer text_mode must be one of {', '.join(TEXT_MODES)}, got {self.text_mode!r}"
             )
         if self.columns < 8 or self.dots < 96 or self.dots % 8:
-            raise ProfileError(f"printer profile {self.name}: bad geometry {self.columns}/{self.dots}")
+            raise ProfileError(
+                f"printer profile {self.name}: bad geometry {self.columns}/{self.dots}"
+            )
 
     @property
     def chinese_as_text(self) -> bool:

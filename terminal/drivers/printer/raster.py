@@ -52,9 +52,8 @@ def find_cjk_font(explicit: Path | None = None) -> CjkFont:
             return CjkFont(Path(path), index)
     raise CjkFontMissing(
         "no CJK font found for raster printing; install fonts-noto-cjk or fonts-wqy-microhei "
-        "(scripts/setup.sh does), or set [printer] font_path, or use text_mode = \"gb18030\" "
-        "on a printer with a Chinese font. Looked in: "
-        + ", ".join(p for p, _ in FONT_CANDIDATES)
+        '(scripts/setup.sh does), or set [printer] font_path, or use text_mode = "gb18030" '
+        "on a printer with a Chinese font. Looked in: " + ", ".join(p for p, _ in FONT_CANDIDATES)
     )
 
 

@@ -126,7 +126,13 @@ class Renderer:
         self._lines(p, job, lines, align="left", bold=block.bold, size=1)
 
     def _lines(
-        self, p: CommandBuffer, job: RenderedJob, lines: list[str], *, align: str, bold: bool,
+        self,
+        p: CommandBuffer,
+        job: RenderedJob,
+        lines: list[str],
+        *,
+        align: str,
+        bold: bool,
         size: int,
     ) -> None:
         if align not in ("left", "center", "right"):
@@ -146,8 +152,13 @@ class Renderer:
             p.image(img, impl="bitImageRaster")
             job.raster_texts.append("\n".join(line.rstrip() for line in lines))
             return
-        p.set(align=align, bold=bold, double_width=size == 2, double_height=size == 2,
-              normal_textsize=size == 1)
+        p.set(
+            align=align,
+            bold=bold,
+            double_width=size == 2,
+            double_height=size == 2,
+            normal_textsize=size == 1,
+        )
         for line in lines:
             if layout.is_wide_text(line):
                 # Whole line in Chinese mode: ASCII is single-byte there too, and one mode switch
@@ -170,8 +181,14 @@ class Renderer:
 
     def _barcode(self, p: CommandBuffer, block: Barcode) -> None:
         kind = block.kind.upper().replace("_", "").replace("-", "")
-        names = {"CODE128": "CODE128", "EAN13": "EAN13", "EAN8": "EAN8", "UPCA": "UPC-A",
-                 "CODE39": "CODE39", "ITF": "ITF"}
+        names = {
+            "CODE128": "CODE128",
+            "EAN13": "EAN13",
+            "EAN8": "EAN8",
+            "UPCA": "UPC-A",
+            "CODE39": "CODE39",
+            "ITF": "ITF",
+        }
         bc = names.get(kind)
         if bc is None:
             raise RenderError(f"unsupported barcode kind {block.kind!r}")
@@ -181,8 +198,17 @@ class Renderer:
         if not Escpos.check_barcode(bc, data):
             raise RenderError(f"{block.data!r} is not valid {bc} data")
         # _hw_barcode, not barcode(): the public method prints its renderer choice to stdout.
-        p._hw_barcode(data, bc, height=80, width=2, pos="BELOW", font="A", align_ct=True,
-                      function_type="B", check=False)
+        p._hw_barcode(
+            data,
+            bc,
+            height=80,
+            width=2,
+            pos="BELOW",
+            font="A",
+            align_ct=True,
+            function_type="B",
+            check=False,
+        )
         p._raw(b"\n")
         p.set(align="left")
 

@@ -1,0 +1,320 @@
+"""One printer: a persistent spool and the one thread that talks to the device.
+
+Callers never touch the device. ``submit`` writes the job to the spool and returns; the owner
+thread prints spooled jobs in order, checking DLE EOT status before and after each one, and marks
+a job done only when the status after it says OK. On a fault the job stays spooled and is retried
+with back-off while the status is polled; when the fault clears, the printer's buffers are
+cleared (DLE DC4 8) and the whole job is sent again.
+
+At-least-once edge: a job whose bytes all reached the printer but whose "done" mark did not reach
+the disk (power cut, link lost between the cut and the status answer) is printed again after
+restart. The window is kept small: the job is one write, the status is asked right after it, and
+the done mark is a synchronous SQLite commit. Everything before the last byte is safe: a job cut
+short by paper out or a dropped link never reached the cutter, and its reprint is the only
+complete copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+
+from terminal.core.ports import Clock, DeviceHealth, PrinterStatus
+from terminal.core.records import PrintDoc
+from terminal.drivers.printer.raster import CjkFontMissing
+from terminal.drivers.printer.render import CLEAR_BUFFERS, Renderer, RenderError
+from terminal.drivers.printer.spool import Spool, SpooledJob, SpoolError
+from terminal.drivers.printer.status import query_status, unknown
+from terminal.drivers.printer.transports import Transport, TransportError
+
+log = logging.getLogger(__name__)
+
+
+class PrinterStopped(RuntimeError):
+    """The printer's owner thread has stopped; nothing more can be sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    first_s: float = 0.5
+    """First back-off after a fault; doubles up to ``max_s``."""
+    max_s: float = 15.0
+    poll_s: float = 10.0
+    """Status poll period while idle, so status() shows paper out before the next sale."""
+    settle_s: float = 0.3
+    """Wait after a job's last byte before asking the status, so a paper end hit while the
+    printer works through its buffer is seen. Zero for emulated printers."""
+
+
+class SpoolingPrinter:
+    """A ``ReceiptPrinter``: submit() and status() never block on the device."""
+
+    def __init__(
+        self,
+        *,
+        transport: Transport,
+        renderer: Renderer,
+        spool: Spool,
+        clock: Clock,
+        retry: RetryPolicy | None = None,
+        status_query: bool = True,
+        on_status: Callable[[PrinterStatus], None] | None = None,
+        name: str = "printer",
+    ) -> None:
+        self.transport = transport
+        self.renderer = renderer
+        self.spool = spool
+        self.clock = clock
+        self.retry = retry or RetryPolicy()
+        self.status_query = status_query
+        self.on_status = on_status
+        self.name = name
+        self._lock = threading.Lock()
+        self._status = unknown("not checked yet")
+        self._pending = spool.pending_count()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._commands: queue.SimpleQueue[tuple[bytes, Future[None]]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._idle = threading.Condition(self._lock)
+
+    # -- caller side --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                return
+            self._thread = threading.Thread(
+                target=self._run, name=f"printer-{self.name}", daemon=True
+            )
+            self._thread.start()
+
+    def submit(self, doc: PrintDoc) -> None:
+        """Spool the job (on disk before this returns) and wake the owner. A key that was
+        already spooled, printed or not, is ignored: a reprint is a new key."""
+        if self._stopping.is_set():
+            raise PrinterStopped(f"printer {self.name} is stopped")
+        added = self.spool.add(doc, self.clock.now())
+        if added:
+            with self._lock:
+                self._pending += 1
+            self._wake.set()
+
+    def status(self) -> PrinterStatus:
+        with self._lock:
+            return replace(self._status, pending_jobs=self._pending)
+
+    def kick_drawer(self, pin: int = 2, on_ms: int = 100, off_ms: int = 200) -> Future[None]:
+        """Queue an ESC p pulse on the drawer kick port, ahead of waiting receipts.
+
+        Returns a Future that completes once the bytes reached the printer, or fails with
+        ``TransportError``/``PrinterStopped``. Kicks are not spooled: a drawer must never open
+        by itself after a restart.
+        """
+        data = self.renderer.kick(pin, on_ms, off_ms)
+        fut: Future[None] = Future()
+        if self._stopping.is_set():
+            fut.set_exception(PrinterStopped(f"printer {self.name} is stopped"))
+            return fut
+        self._commands.put((data, fut))
+        self._wake.set()
+        return fut
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no job is pending (tests, doctor, shutdown); False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+            return True
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the current write, then stop the owner thread and close the device."""
+        self._stopping.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            if thread.is_alive():
+                raise TimeoutError(f"printer {self.name} owner thread did not stop in {timeout}s")
+        self._fail_commands()
+        with contextlib.suppress(OSError):
+            self.transport.close()
+        self.spool.close()
+
+    # -- owner thread -------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        # Scheduling uses time.monotonic, not the injected clock: a frozen test clock must not
+        # freeze the retry loop. The injected clock stamps spool rows.
+        backoff = 0.0
+        next_try = 0.0
+        next_poll = 0.0
+        try:
+            self._refresh_pending()
+            while not self._stopping.is_set():
+                self._run_commands()
+                try:
+                    job = self.spool.next_job()
+                except SpoolError as e:
+                    self._set_status(unknown(str(e)))
+                    self._sleep(self.retry.poll_s)
+                    continue
+                now = time.monotonic()
+                if job is None:
+                    if now >= next_poll:
+                        self._poll_status()
+                        next_poll = time.monotonic() + self.retry.poll_s
+                    self._sleep(max(0.0, next_poll - time.monotonic()))
+                    continue
+                if now < next_try:
+                    self._sleep(next_try - now)
+                    continue
+                if self._print(job):
+                    backoff = 0.0
+                    next_try = 0.0
+                    next_poll = time.monotonic() + self.retry.poll_s
+                else:
+                    backoff = (
+                        self.retry.first_s if backoff == 0 else min(self.retry.max_s, backoff * 2)
+                    )
+                    next_try = time.monotonic() + backoff
+                self._refresh_pending()
+        except Exception as e:  # the owner must report why it died, not vanish silently
+            log.exception("printer %s owner thread failed", self.name)
+            self._set_status(unknown(f"printer driver stopped: {e}"))
+            raise
+        finally:
+            self._fail_commands()
+            with contextlib.suppress(OSError):
+                self.transport.close()
+
+    def _sleep(self, seconds: float) -> None:
+        self._wake.wait(seconds)
+        self._wake.clear()
+
+    def _refresh_pending(self) -> None:
+        count = self.spool.pending_count()
+        with self._idle:
+            self._pending = count
+            if count == 0:
+                self._idle.notify_all()
+
+    def _set_status(self, status: PrinterStatus) -> None:
+        with self._lock:
+            changed = (status.health, status.detail) != (self._status.health, self._status.detail)
+            self._status = status
+        if changed:
+            log.info("printer %s: %s %s", self.name, status.health.value, status.detail)
+            if self.on_status is not None:
+                self.on_status(replace(status, pending_jobs=self._pending))
+
+    def _fail_commands(self) -> None:
+        while True:
+            try:
+                _data, fut = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            if not fut.done():
+                fut.set_exception(PrinterStopped(f"printer {self.name} stopped"))
+
+    def _run_commands(self) -> None:
+        while True:
+            try:
+                data, fut = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            if not fut.set_running_or_notify_cancel():
+                continue
+            try:
+                self.transport.open()
+                self.transport.write(data)
+            except TransportError as e:
+                self._set_status(unknown(str(e)))
+                fut.set_exception(e)
+            else:
+                fut.set_result(None)
+
+    def _check(self) -> PrinterStatus:
+        """Status over the open transport; a link that went stale since the last job (printers
+        drop idle TCP connections) is reopened once before giving up."""
+        if not (self.status_query and self.transport.can_read_status):
+            return PrinterStatus(health=DeviceHealth.UNKNOWN, detail="status not readable")
+        reused = self.transport.is_open
+        self.transport.open()
+        try:
+            return query_status(self.transport)
+        except TransportError:
+            if not reused:
+                raise
+        self.transport.close()
+        self.transport.open()
+        return query_status(self.transport)
+
+    def _poll_status(self) -> None:
+        try:
+            status = self._check()
+        except TransportError as e:
+            status = unknown(str(e))
+        if not (self.status_query and self.transport.can_read_status):
+            return
+        self._set_status(status)
+
+    def _print(self, job: SpooledJob) -> bool:
+        try:
+            rendered = self.renderer.render(job.doc)
+        except RenderError as e:
+            log.error("printer %s: job %s cannot be printed: %s", self.name, job.key, e)
+            self.spool.mark_failed(job.key, str(e))
+            return True
+        except CjkFontMissing as e:
+            # Fixable on site (install fonts): keep the job and say why nothing prints.
+            self._set_status(PrinterStatus(health=DeviceHealth.FAULT, detail=str(e)))
+            return False
+        reads_status = self.status_query and self.transport.can_read_status
+        try:
+            if reads_status:
+                before = self._check()
+                self._set_status(before)
+                if before.health is not DeviceHealth.OK:
+                    self.spool.note_error(job.key, f"before job: {before.detail}")
+                    return False
+            else:
+                self.transport.open()
+            if job.attempts > 0:
+                # An earlier attempt may have left part of this job in the printer's buffer.
+                self.transport.write(CLEAR_BUFFERS)
+            self.spool.mark_sending(job.key, self.clock.now())
+            self.transport.begin_job(job.key, rendered.raster_texts)
+            self.transport.write(rendered.data)
+            if reads_status:
+                if self.retry.settle_s > 0:
+                    self._stopping.wait(self.retry.settle_s)
+                after = self._check()
+                self._set_status(after)
+                if after.health is not DeviceHealth.OK:
+                    self.spool.note_error(job.key, f"after job: {after.detail}")
+                    return False
+            else:
+                self._set_status(
+                    PrinterStatus(
+                        health=DeviceHealth.UNKNOWN,
+                        detail="printed without status (one-way link)",
+                    )
+                )
+            self.spool.mark_done(job.key, self.clock.now())
+            return True
+        except TransportError as e:
+            self.transport.close()
+            self._set_status(unknown(str(e)))
+            self.spool.note_error(job.key, str(e))
+            return False
