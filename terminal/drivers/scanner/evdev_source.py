@@ -34,7 +34,8 @@ from terminal.drivers.scanner.inventory import Candidate, InputInventory
 log = logging.getLogger(__name__)
 
 StatusCallback = Callable[[str, str, str], None]
-"""(source, state, detail): state is "connected", "disconnected" or "busy"."""
+"""(source, state, detail): "connected" once the scanner is grabbed and being read,
+"disconnected" when it was unplugged or failed, "busy" when another program holds its grab."""
 
 
 class Inventory(Protocol):
@@ -229,7 +230,6 @@ class EvdevScannerSource:
                 self._scanners[cand.key] = scanner
             changed = True
             log.info("scanner %s (%s): %s", facts.stable_id, facts.name, verdict.reason)
-            self._status(scanner.source, "connected", verdict.reason)
         return changed
 
     def _new_decoder(self, dev: InputDeviceLike) -> KeyDecoder:
@@ -258,6 +258,8 @@ class EvdevScannerSource:
             self._drop(s, exc)
             return
         s.grabbed = True
+        # Reported only now: from here on every key of this device is decoded.
+        self._status(s.source, "connected", s.facts.name)
 
     def _read(self, s: _Scanner) -> None:
         try:
@@ -282,7 +284,9 @@ class EvdevScannerSource:
             self._status(s.source, "disconnected", "unplugged")
         elif exc.errno != errno.EBUSY:
             self._status(s.source, "disconnected", str(exc))
-        self._next_scan = 0.0 if exc.errno != errno.ENODEV else self.monotonic() + self.backoff.first
+        # Unplugged: look again soon (the replug may take a moment); other errors: at once.
+        soon = self.backoff.first if exc.errno == errno.ENODEV else 0.0
+        self._next_scan = self.monotonic() + soon
         self._interval = self.backoff.first
 
     def _close(self, s: _Scanner, *, ungrab: bool) -> None:

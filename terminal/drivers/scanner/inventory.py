@@ -47,9 +47,7 @@ class InputInventory:
                 links[target].append(str(link))
         nodes: list[str] = []
         try:
-            nodes = sorted(
-                str(p) for p in self.root.iterdir() if p.name.startswith("event")
-            )
+            nodes = sorted(str(p) for p in self.root.iterdir() if p.name.startswith("event"))
         except OSError:
             pass
         out = []

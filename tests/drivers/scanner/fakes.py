@@ -176,10 +176,14 @@ class FakeInventory:
             self._present[link] = (dev, self._gen)
         return dev
 
-    def unplug(self, link: str) -> None:
+    def unplug(self, link: str, *, fail_reads: bool = True) -> FakeInputDevice:
+        """The node disappears. ``fail_reads=False`` when the recording being replayed ends in
+        evtest's "No such device" itself."""
         with self._lock:
             dev, _ = self._present.pop(link)
-        dev.unplug()
+        if fail_reads and not dev.closed:
+            dev.unplug()
+        return dev
 
     def list_candidates(self) -> list[Candidate]:
         with self._lock:
