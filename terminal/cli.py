@@ -1,0 +1,276 @@
+"""``pos-terminal``: the command line. Each subcommand is implemented in its own layer and
+imported only when it runs, so ``pos-terminal version`` never loads Kivy or the drivers.
+
+Exit codes: 0 success, 1 the command ran and found a problem (``ledger verify`` on a bad
+ledger, a missing report), 2 usage or configuration errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from terminal.config import Config, ConfigError, load_config
+from terminal.core.ports import LedgerError
+
+EXIT_OK = 0
+EXIT_PROBLEM = 1
+EXIT_USAGE = 2
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        return version("pos-terminal")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _config(args: argparse.Namespace) -> Config:
+    path = Path(args.config) if getattr(args, "config", None) else None
+    return load_config(path)
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    if getattr(args, "data_dir", None):
+        return Path(args.data_dir).expanduser()
+    return _config(args).data_dir
+
+
+def _delegate(module: str, function: str, what: str) -> Callable[[argparse.Namespace], int]:
+    """A handler that imports ``module.function`` when it runs and returns its exit code."""
+
+    def handler(args: argparse.Namespace) -> int:
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and module.startswith(exc.name):
+                print(
+                    f"pos-terminal: {what} is not available in this build ({module} is missing)",
+                    file=sys.stderr,
+                )
+                return EXIT_USAGE
+            raise
+        fn = getattr(mod, function, None)
+        if fn is None:
+            print(
+                f"pos-terminal: {what} is not available in this build "
+                f"({module}.{function} is missing)",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        result = fn(args)
+        return int(result or 0)
+
+    return handler
+
+
+# --- ledger verify -------------------------------------------------------------------------
+
+
+def _ledger_verify(args: argparse.Namespace) -> int:
+    from terminal.ledger.db import ledger_path
+    from terminal.ledger.verify import verify_file
+
+    path = Path(args.file) if args.file else ledger_path(_data_dir(args))
+    report = verify_file(path)
+    out = sys.stdout if report.ok else sys.stderr
+    print(report.summary(), file=out)
+    return EXIT_OK if report.ok else EXIT_PROBLEM
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def _open_existing_ledger(args: argparse.Namespace, config: Config) -> Any:
+    from terminal.ledger.db import ledger_path, open_ledger
+
+    data_dir = Path(args.data_dir).expanduser() if args.data_dir else config.data_dir
+    path = ledger_path(data_dir)
+    if not path.is_file():
+        raise FileNotFoundError(f"no ledger at {path}")
+    return open_ledger(path, config.terminal.id)
+
+
+def _store_settings(config: Config) -> Any:
+    from terminal.core.settings import StoreSettings
+
+    return StoreSettings(
+        store_name=config.store.name,
+        store_name_zh=config.store.name_zh,
+        address_lines=tuple(config.store.address),
+        terminal_id=config.terminal.id,
+        currency=config.store.currency,
+        language=config.terminal.language,
+        timezone=config.terminal.timezone,
+    )
+
+
+def render_text(doc: Any, width: int = 42) -> str:
+    """A printable document as plain text, for a terminal window instead of paper."""
+    from terminal.core.records import QR, Barcode, Feed, Row, Rule, Text
+
+    def cells(text: str) -> int:
+        # CJK characters take two columns on a terminal, as on the printer.
+        return sum(2 if ord(ch) >= 0x1100 and not 0xFF61 <= ord(ch) <= 0xFFDC else 1 for ch in text)
+
+    lines: list[str] = []
+    for block in doc.blocks:
+        if isinstance(block, Text):
+            pad = max(0, width - cells(block.text))
+            if block.align == "center":
+                lines.append(" " * (pad // 2) + block.text)
+            elif block.align == "right":
+                lines.append(" " * pad + block.text)
+            else:
+                lines.append(block.text)
+        elif isinstance(block, Row):
+            gap = max(1, width - cells(block.left) - cells(block.right))
+            lines.append(block.left + " " * gap + block.right)
+        elif isinstance(block, Rule):
+            lines.append(block.char * width)
+        elif isinstance(block, QR | Barcode):
+            lines.append(f"[{type(block).__name__}: {block.data}]")
+        elif isinstance(block, Feed):
+            lines += [""] * block.lines
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _report(args: argparse.Namespace) -> int:
+    from terminal.core.records import ReportTotals
+
+    config = _config(args)
+    try:
+        ledger = _open_existing_ledger(args, config)
+    except FileNotFoundError as exc:
+        print(f"pos-terminal: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM
+    try:
+        now = datetime.now(UTC)
+        if args.kind == "x":
+            if args.number is not None:
+                print("pos-terminal: --number applies to Z reports only", file=sys.stderr)
+                return EXIT_USAGE
+            totals = ledger.totals(since_last_z=True)
+            data: dict[str, Any] = {
+                "report": "x",
+                "terminal_id": config.terminal.id,
+                "generated_at": now.isoformat(timespec="seconds"),
+                "totals": totals.to_payload(),
+            }
+            number = None
+            duplicate = False
+        else:
+            z = ledger.z_report(args.number) if args.number is not None else ledger.last_z()
+            if z is None:
+                which = f"Z report #{args.number}" if args.number is not None else "Z report"
+                print(f"pos-terminal: no {which} in this ledger", file=sys.stderr)
+                return EXIT_PROBLEM
+            totals = ReportTotals.from_payload(z["totals"])
+            data = {"report": "z", "terminal_id": config.terminal.id, **z}
+            number = z["number"]
+            # Every Z printed after the day closed is a copy of the original.
+            duplicate = True
+    finally:
+        ledger.close()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
+        return EXIT_OK
+    from terminal.core.receipt import report_doc
+
+    doc = report_doc(
+        args.kind,
+        totals,
+        _store_settings(config),
+        printed_at=now,
+        number=number,
+        duplicate=duplicate,
+    )
+    sys.stdout.write(render_text(doc))
+    return EXIT_OK
+
+
+def _print_version(args: argparse.Namespace) -> int:
+    print(f"pos-terminal {_version()}")
+    return EXIT_OK
+
+
+# --- parser --------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pos-terminal",
+        description="Point-of-sale terminal: run it, check its ledger, print its reports.",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="configuration file (default: $POS_CONFIG, then the usual places; "
+        "see docs/configuration.md)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    def data_dir_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--data-dir", metavar="D", help="data directory (default: [terminal] data_dir)"
+        )
+
+    p = sub.add_parser("run", help="start the terminal (touchscreen app)")
+    data_dir_option(p)
+    p.set_defaults(handler=_delegate("terminal.app", "run_command", "run"))
+
+    p = sub.add_parser("demo", help="start the terminal in simulator mode with a sample store")
+    data_dir_option(p)
+    p.set_defaults(handler=_delegate("terminal.app", "demo_command", "demo"))
+
+    p = sub.add_parser("ledger", help="ledger maintenance")
+    ledger_sub = p.add_subparsers(dest="ledger_command", metavar="SUBCOMMAND")
+    ledger_sub.required = True
+    v = ledger_sub.add_parser(
+        "verify",
+        help="check integrity, hash chain and numbering; exit 1 naming the first bad entry",
+    )
+    data_dir_option(v)
+    v.add_argument("--file", metavar="PATH", help="a ledger file instead of <data-dir>/ledger")
+    v.set_defaults(handler=_ledger_verify)
+
+    p = sub.add_parser("report", help="print the X report, or the last (or a given) Z report")
+    p.add_argument("kind", choices=("x", "z"), help="x: since the last Z; z: a closed day")
+    p.add_argument("--number", type=int, metavar="N", help="the Z report with this number")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    data_dir_option(p)
+    p.set_defaults(handler=_report)
+
+    p = sub.add_parser("doctor", help="check devices and configuration")
+    data_dir_option(p)
+    p.set_defaults(handler=_delegate("terminal.drivers.doctor", "doctor_command", "doctor"))
+
+    p = sub.add_parser("version", help="print the version")
+    p.set_defaults(handler=_print_version)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except ConfigError as exc:
+        print(f"pos-terminal: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except LedgerError as exc:
+        print(f"pos-terminal: ledger error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM
+
+
+if __name__ == "__main__":
+    sys.exit(main())
