@@ -7,7 +7,6 @@ often than anyone admits); peewee keeps one connection per thread.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -107,12 +106,9 @@ def open_database(
     db = connect(path)
     try:
         migrate(db, found)
-    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+    except Exception as exc:
         db.close()
         raise translate(exc, f"cannot open ledger {path}") from exc
-    except BaseException:
-        db.close()
-        raise
     models = [m for a in found for m in a.models]
     if models:
         # peewee binds models per class: in one process, the last ledger opened owns them.

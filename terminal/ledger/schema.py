@@ -1,8 +1,9 @@
 """The ledger's own tables (journal, series counters, outbox, catalog) and the migration runner
 that brings them and every projection area to their latest version.
 
-Each migration is a function that runs inside one transaction; ``schema_version`` records, per
-area, how many of its migrations have been applied. Shipped migrations are never edited.
+Each migration is a function; all pending ones (and the replay that fills a newly created
+projection area from the journal) run in one transaction. ``schema_version`` records, per area,
+how many of its migrations have been applied. Shipped migrations are never edited.
 """
 
 from __future__ import annotations
@@ -131,30 +132,66 @@ def migrate(
     *,
     target: dict[str, int] | None = None,
 ) -> dict[str, int]:
-    """Apply pending migrations, each in its own IMMEDIATE transaction so a crash leaves the
-    schema at a whole version. ``target`` caps versions per area (tests build old schemas).
+    """Apply pending migrations, then fill any area that was just created by replaying the
+    journal, all in one IMMEDIATE transaction: a crash or a failing step leaves the file at
+    the schema it had. ``target`` caps versions per area (tests build old schemas).
     Returns the versions now in place."""
     with db.atomic("IMMEDIATE"):
-        _ensure_version_table(db)
-    for name, steps in plan(areas):
-        limit = len(steps) if target is None else min(len(steps), target.get(name, len(steps)))
-        while True:
-            with db.atomic("IMMEDIATE"):
-                row = db.execute_sql(
-                    "SELECT version FROM schema_version WHERE area = ?", (name,)
-                ).fetchone()
-                current = row[0] if row else 0
-                if current > len(steps):
-                    raise SchemaError(
-                        f"schema area {name!r} is at version {current}, newer than this "
-                        f"software knows ({len(steps)}): upgrade the terminal"
-                    )
-                if current >= limit:
-                    break
-                steps[current](db)
+        before = versions(db)
+        for name, steps in plan(areas):
+            current = before.get(name, 0)
+            if current > len(steps):
+                raise SchemaError(
+                    f"schema area {name!r} is at version {current}, newer than this "
+                    f"software knows ({len(steps)}): upgrade the terminal"
+                )
+            limit = len(steps) if target is None else min(len(steps), target.get(name, 0))
+            for version in range(current, limit):
+                steps[version](db)
+            if limit > current:
                 db.execute_sql(
                     "INSERT INTO schema_version (area, version) VALUES (?, ?) "
                     "ON CONFLICT (area) DO UPDATE SET version = excluded.version",
-                    (name, current + 1),
+                    (name, limit),
                 )
-    return versions(db)
+        after = versions(db)
+        new = [a for a in areas if before.get(a.name, 0) == 0 and after.get(a.name, 0) > 0]
+        if new:
+            replay(db, new)
+    return after
+
+
+def replay(db: Any, areas: Sequence[ProjectionArea]) -> int:
+    """Inside the migration transaction, build new areas' tables from the journal already
+    there, in one pass in seq order: an area added to a ledger that has history (a terminal
+    upgraded in the field) starts complete, not empty."""
+    from terminal.ledger.journal import JOURNAL_COLUMNS, entry_from_row
+
+    projectors = {kind: fn for a in areas for kind, fn in a.projectors.items()}
+    kinds = sorted(projectors)
+    if not kinds or not _has_table(db, "journal"):
+        return 0
+    marks = ",".join("?" * len(kinds))
+    done = 0
+    after = 0
+    while True:
+        rows = db.execute_sql(
+            f"SELECT {JOURNAL_COLUMNS} FROM journal WHERE seq > ? AND kind IN ({marks}) "
+            "ORDER BY seq LIMIT 1000",
+            (after, *kinds),
+        ).fetchall()
+        if not rows:
+            break
+        for row in rows:
+            entry = entry_from_row(row)
+            projectors[entry.kind](entry, db)
+            done += 1
+        after = rows[-1][0]
+    return done
+
+
+def _has_table(db: Any, name: str) -> bool:
+    row = db.execute_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return row is not None
