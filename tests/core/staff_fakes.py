@@ -328,3 +328,66 @@ def snapshot_parts() -> tuple[list[dict], list[dict], list[dict]]:
     ]
     cards = [{"staff_id": sid, "code": code} for sid, code in CARDS.items()]
     return staff, [], cards
+
+
+def sale_payload(
+    sale_id: str,
+    staff_id: str,
+    *,
+    lines: Sequence[tuple[str, int, str, int, str]] = (("A1", 1000, "each", 1000, "catalog"),),
+    tenders: Sequence[tuple[str, int]] | None = None,
+    started: str = "2026-01-05T02:00:00+00:00",
+    completed: str = "2026-01-05T02:01:00+00:00",
+    discount: int = 0,
+    kind: str = "sale",
+    original_sale_id: str | None = None,
+    training: bool = False,
+) -> dict[str, Any]:
+    """A ``SaleRecord`` payload as checkout posts it. ``lines`` are (sku, qty_milli, unit,
+    unit_price, price_source); the discount comes off the first line."""
+    from terminal.core.records import SaleLine, SaleRecord, TenderRecord
+
+    built = []
+    for i, (sku, qty, unit, price, source) in enumerate(lines, start=1):
+        gross = qty * price // 1000
+        disc = discount if i == 1 else 0
+        built.append(
+            SaleLine(
+                line_no=i,
+                sku=sku,
+                name=sku,
+                name_zh=sku,
+                qty_milli=qty,
+                unit=unit,
+                unit_price=price,
+                gross=gross,
+                discount=disc,
+                net=gross - disc,
+                tax_class="standard",
+                tax_rate_bp=1300,
+                tax_inclusive=True,
+                tax=0,
+                price_source=source,
+            )
+        )
+    total = sum(x.net for x in built)
+    tenders = tenders or [("cash", total)]
+    record = SaleRecord(
+        sale_id=sale_id,
+        terminal_id="T-TEST",
+        shift_id="S1",
+        staff_id=staff_id,
+        currency="CNY",
+        started_at=started,
+        completed_at=completed,
+        lines=tuple(built),
+        tenders=tuple(TenderRecord(kind=k, amount=a, tendered=a) for k, a in tenders),
+        subtotal=sum(x.gross for x in built),
+        discount_total=discount,
+        tax_total=0,
+        total=total,
+        training=training,
+        kind=kind,
+        original_sale_id=original_sale_id,
+    )
+    return record.to_payload()
