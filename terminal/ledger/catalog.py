@@ -95,7 +95,8 @@ class SqliteCatalog:
 
     def search(self, text: str, limit: int = 50) -> list[Item]:
         """Active items whose SKU or a barcode starts with ``text``, then those whose name or
-        Chinese name contains it (case-insensitive for Latin letters), at most ``limit``."""
+        Chinese name contains it (names starting with it first; case-insensitive for Latin
+        letters), at most ``limit``."""
         text = text.strip()
         if not text or limit <= 0:
             return []
@@ -116,8 +117,9 @@ class SqliteCatalog:
             more = self.db.execute_sql(
                 f"SELECT {_ITEM_COLUMNS} FROM item WHERE active = 1 AND sku NOT IN ({marks}) "
                 "AND (name LIKE ? ESCAPE '\\' OR name_zh LIKE ? ESCAPE '\\') "
-                "ORDER BY name LIMIT ?",
-                (*seen, contains, contains, limit - len(found)),
+                "ORDER BY (name LIKE ? ESCAPE '\\' OR name_zh LIKE ? ESCAPE '\\') DESC, name "
+                "LIMIT ?",
+                (*seen, contains, contains, prefix, prefix, limit - len(found)),
             ).fetchall()
             found += self._items(more)
         return found
