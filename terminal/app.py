@@ -7,10 +7,15 @@ imported.
 
 from __future__ import annotations
 
+import argparse
 import logging
+import os
 import queue
+import signal
+import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from terminal.core.ports import Dispatch
@@ -99,3 +104,428 @@ class Worker:
                 with self._cond:
                     self._pending -= 1
                     self._cond.notify_all()
+
+
+# --- the terminal the screens talk to ---------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A snapshot or record as JSON-safe dicts and lists (for screens and the automation)."""
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if hasattr(value, "to_payload"):
+        return value.to_payload()
+    return value
+
+
+def _item_view(item: Any) -> dict[str, Any]:
+    return {"sku": item.sku, "name": item.name, "name_zh": item.name_zh, "price": item.price,
+            "unit": item.unit, "open_price": item.open_price}
+
+
+class Terminal:
+    """The wired terminal, as the screens see it.
+
+    Every method not marked cheap may block (ledger, printer, payments) and is called on the
+    worker. Cheap ones read state the worker keeps up to date and are safe on the UI thread.
+    The services themselves decide rights, journal and raise; this class only routes and turns
+    results into plain dicts.
+    """
+
+    def __init__(
+        self,
+        *,
+        config: Any,
+        settings: Any,
+        ledger: Any,
+        catalog: Any,
+        printer: Any,
+        drawer: Any,
+        scanner: Any,
+        payments: Any,
+        card: Any,
+        clock: Any,
+        gate: Any,
+        auth: Any,
+        shifts: Any,
+        staff_name: Callable[[str], str] | None = None,
+        closers: tuple[Callable[[], None], ...] = (),
+    ) -> None:
+        self.config = config
+        self.settings = settings
+        self.ledger = ledger
+        self.catalog = catalog
+        self.printer = printer
+        self.drawer = drawer
+        self.scanner = scanner
+        self.payments = payments
+        self.card = card
+        self.clock = clock
+        self.gate = gate
+        self.auth = auth
+        self.shifts = shifts
+        self._staff_name = staff_name
+        self._closers = closers
+        self.session: Any = None
+        self._shift: dict[str, Any] | None = None
+        self._drawer_opens = 0
+
+    # --- cheap: configuration and cached state ---------------------------------------------
+
+    @property
+    def language(self) -> str:
+        return str(self.config.terminal.language)
+
+    @property
+    def font(self) -> str:
+        return str(self.config.ui.font)
+
+    @property
+    def currency(self) -> str:
+        return str(self.settings.currency)
+
+    @property
+    def store_name(self) -> str:
+        return str(self.settings.store_name_zh or self.settings.store_name)
+
+    @property
+    def simulated(self) -> bool:
+        return bool(self.config.hardware.simulated)
+
+    def shift_state(self) -> dict[str, Any] | None:
+        """Cheap: the open shift as last read on the worker."""
+        return self._shift
+
+    def printer_status(self) -> dict[str, Any]:
+        """Cheap: the printer driver keeps its last status in memory."""
+        st = self.printer.status()
+        problem = ""
+        if st.paper_out:
+            problem = "paper_out"
+        elif st.online is False:
+            problem = "offline"
+        elif st.cover_open:
+            problem = "cover_open"
+        elif st.health.value == "fault":
+            problem = st.detail or "fault"
+        return {"health": st.health.value, "online": st.online, "paper_out": st.paper_out,
+                "problem": problem, "pending_jobs": st.pending_jobs, "detail": st.detail}
+
+    def drawer_state(self) -> dict[str, Any]:
+        return {"open": self.drawer.is_open(), "opened": self._drawer_opens}
+
+    def quick_cash(self, balance: int) -> list[int]:
+        from terminal.core.tenders import quick_cash
+
+        return quick_cash(balance, self.settings.quick_cash_denominations)
+
+    # --- simulator controls ----------------------------------------------------------------
+
+    def printer_fault(self, action: str) -> None:
+        inject = getattr(self.printer, "inject", None)
+        if not self.simulated or inject is None:
+            raise RuntimeError("printer faults can only be injected into the simulated printer")
+        inject(action)
+
+    def inject_scan(self, code: str) -> None:
+        """Deliver a read through the simulated scanner, the same path a real read takes."""
+        inject = getattr(self.scanner, "inject", None)
+        if inject is None:
+            raise RuntimeError("scans can only be injected into the simulated scanner")
+        if not inject(code):
+            raise RuntimeError("the simulated scanner is stopped or unplugged")
+
+    def wait_printed(self, timeout: float) -> bool:
+        """Wait until queued print jobs are done, unless the printer has a fault (then the jobs
+        wait for it, and so would we)."""
+        if self.printer_status()["problem"]:
+            return False
+        wait = getattr(self.printer, "wait_idle", None)
+        return bool(wait(timeout)) if wait is not None else True
+
+    # --- staff -----------------------------------------------------------------------------
+
+    def _opened(self, session: Any) -> dict[str, Any]:
+        from terminal.core.checkout import SaleSession
+
+        if self.session is None:
+            self.session = SaleSession(
+                catalog=self.catalog, ledger=self.ledger, printer=self.printer,
+                drawer=_CountingDrawer(self), payments=self.payments, card=self.card,
+                clock=self.clock, gate=self.gate, settings=self.settings,
+                clerk_id=session.staff_id, clerk_name=session.name, training=session.training,
+                staff_name=self._staff_name,
+            )
+        else:
+            self.session.switch_clerk(session.staff_id, clerk_name=session.name,
+                                      training=session.training)
+        self.refresh_shift()
+        return {"staff_id": session.staff_id, "name": session.name, "role": session.role,
+                "training": session.training}
+
+    def login_pin(self, pin: str) -> dict[str, Any]:
+        return self._opened(self.auth.login(pin))
+
+    def login_card(self, code: str, pin: str | None) -> dict[str, Any]:
+        if pin is None:
+            tile = self.auth.identify_card(code)
+            return {"card_holder": tile.name, "staff_id": tile.staff_id}
+        return self._opened(self.auth.login(pin, card=code))
+
+    def logout(self) -> None:
+        self.auth.logout("manual")
+
+    # --- selling ---------------------------------------------------------------------------
+
+    def _s(self) -> Any:
+        if self.session is None:
+            from terminal.core.errors import IllegalStep
+
+            raise IllegalStep("log in first", code="login.required")
+        return self.session
+
+    def sale_snapshot(self) -> dict[str, Any] | None:
+        return _plain(self.session.snapshot()) if self.session is not None else None
+
+    def scan(self, code: str) -> dict[str, Any]:
+        outcome = self._s().handle_read(code)
+        if outcome.action == "none":
+            from terminal.core.errors import InvalidInput
+
+            raise InvalidInput(f"{code}: {outcome.read.kind.value} read, not an item",
+                               code="scan.not_item")
+        return _plain(self.session.snapshot())
+
+    def add_sku(self, sku: str) -> dict[str, Any]:
+        return _plain(self._s().add_sku(sku))
+
+    def set_qty(self, line_no: int, qty_milli: int) -> dict[str, Any]:
+        return _plain(self._s().set_quantity(line_no, qty_milli))
+
+    def set_price(self, line_no: int, price: int) -> dict[str, Any]:
+        return _plain(self._s().override_price(line_no, price))
+
+    def void_line(self, line_no: int) -> dict[str, Any]:
+        return _plain(self._s().void_line(line_no))
+
+    def start_payment(self) -> dict[str, Any]:
+        return _plain(self._s().start_tender())
+
+    def back_to_cart(self) -> dict[str, Any]:
+        return _plain(self._s().back_to_cart())
+
+    def pay_cash(self, tendered: int) -> dict[str, Any]:
+        return _plain(self._s().pay_cash(tendered))
+
+    def pay_card(self, amount: int) -> dict[str, Any]:
+        return _plain(self._s().pay_card(amount))
+
+    def pay_qr(self, code: str, amount: int) -> dict[str, Any]:
+        return _plain(self._s().pay_qr(code, amount))
+
+    def new_sale(self) -> dict[str, Any]:
+        return _plain(self._s().new_sale())
+
+    def search(self, text: str) -> list[dict[str, Any]]:
+        return [_item_view(i) for i in self.catalog.search(text, limit=30)]
+
+    def quick_keys(self) -> list[dict[str, Any]]:
+        return [_item_view(i) for i in self.catalog.quick_keys()]
+
+    # --- shifts and reports ----------------------------------------------------------------
+
+    def refresh_shift(self) -> dict[str, Any] | None:
+        shift = self.ledger.current_shift()
+        self._shift = dict(shift) if shift else None
+        return self._shift
+
+    def open_shift(self, opening_float: int) -> dict[str, Any]:
+        result = _plain(self.shifts.open(self._s().clerk_id, opening_float))
+        self.refresh_shift()
+        return result
+
+    def close_shift(self, counted: int) -> dict[str, Any]:
+        result = _plain(self.shifts.close(self._s().clerk_id, counted))
+        self.refresh_shift()
+        return result
+
+    def report(self, kind: str) -> dict[str, Any]:
+        if kind == "x":
+            return _plain(self.shifts.x_report(self._s().clerk_id))
+        return _plain(self.shifts.z_report(self._s().clerk_id))
+
+    # --- lifetime --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop devices and close the ledger, newest first."""
+        for fn in reversed(self._closers):
+            try:
+                fn()
+            except Exception:
+                log.exception("error while shutting down")
+
+
+class _CountingDrawer:
+    """Counts kicks for the automation state; the drawer itself stays the driver's."""
+
+    def __init__(self, terminal: Terminal) -> None:
+        self._t = terminal
+
+    def open(self) -> None:
+        self._t.drawer.open()
+        self._t._drawer_opens += 1
+
+    def is_open(self) -> bool | None:
+        return self._t.drawer.is_open()
+
+
+# --- starting the app -------------------------------------------------------------------------
+
+
+def _prepare_kivy_env(config: Any) -> None:
+    """Kivy reads these when it is first imported, so they are set before any Kivy import."""
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_NO_FILELOG", "1")
+    if not os.environ.get("POS_DEBUG"):
+        os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    from kivy.config import Config as KivyConfig
+
+    KivyConfig.set("graphics", "width", str(config.ui.width))
+    KivyConfig.set("graphics", "height", str(config.ui.height))
+    KivyConfig.set("graphics", "fullscreen", "auto" if config.ui.fullscreen else "0")
+    KivyConfig.set("graphics", "multisamples", "0")
+    KivyConfig.set("kivy", "exit_on_escape", "0")
+    KivyConfig.set("input", "mouse", "mouse,disable_multitouch")
+
+
+def _setup_logging() -> None:
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+
+def automation_socket(config: Any) -> Path:
+    from terminal.automation.server import default_socket_path
+
+    if config.automation.socket:
+        return Path(config.automation.socket).expanduser()
+    return default_socket_path(config.data_dir, str(config.terminal.id))
+
+
+def start_app(terminal: Terminal) -> None:
+    """Run the touchscreen app on ``terminal`` until the window closes."""
+    config = terminal.config
+    _setup_logging()
+    _prepare_kivy_env(config)
+    from kivy.clock import Clock
+
+    from terminal.screens.shell import PosApp
+
+    def dispatch(fn: Callable[[], None]) -> None:
+        Clock.schedule_once(lambda _dt: fn(), 0)
+
+    worker = Worker(dispatch)
+    app = PosApp(terminal, worker)
+    worker._on_unhandled = lambda exc: app.show_error(exc)
+    server = None
+    worker.start()
+    try:
+        if terminal.scanner is not None:
+            terminal.scanner.start(lambda read: dispatch(lambda: app.on_scan(read.code)))
+        if config.automation.enabled:
+            if not terminal.simulated:
+                log.warning("automation is enabled but hardware is real: control channel stays "
+                            "closed ([hardware] simulated = false)")
+            else:
+                from terminal.automation.server import ControlServer
+                from terminal.screens.automation import AutomationBridge
+
+                bridge = AutomationBridge(app, scan=terminal.inject_scan)
+                server = ControlServer(automation_socket(config), bridge.handle)
+                server.start()
+        # systemd stops the kiosk with SIGTERM: close the window properly so the worker
+        # finishes its queue and the ledger is closed.
+        signal.signal(signal.SIGTERM, lambda *_a: dispatch(app.stop))
+        app.run()
+    finally:
+        if server is not None:
+            server.stop()
+        if terminal.scanner is not None:
+            terminal.scanner.stop()
+        worker.stop()
+        terminal.close()
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """``pos-terminal run``: the terminal as configured."""
+    from terminal.config import load_config
+
+    config = load_config(Path(args.config) if getattr(args, "config", None) else None)
+    config = _with_data_dir(config, getattr(args, "data_dir", None))
+    terminal = build_terminal(config)
+    start_app(terminal)
+    return 0
+
+
+DEMO_CONFIG = """\
+# The demo terminal: simulated hardware, the sample store, and the automation channel.
+[terminal]
+id = "DEMO1"
+data_dir = "."
+language = "zh_CN"
+
+[store]
+name = "Sample Store"
+name_zh = "示例便利店"
+address = ["1 Sample Road, Shanghai", "上海市示例路1号"]
+
+[hardware]
+simulated = true
+
+[automation]
+enabled = true
+"""
+
+
+def demo_data_dir() -> Path:
+    from terminal.config import default_data_dir
+
+    return default_data_dir() / "demo"
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    """``pos-terminal demo``: a per-user demo store on simulated hardware, seeded on first
+    run. ``--config`` may replace the demo's configuration file, but the hardware stays
+    simulated."""
+    from terminal.config import ConfigError, load_config
+
+    data_dir = Path(args.data_dir).expanduser() if getattr(args, "data_dir", None) else (
+        demo_data_dir())
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if getattr(args, "config", None):
+        path = Path(args.config)
+    else:
+        path = data_dir / "pos-terminal.toml"
+        if not path.exists():
+            path.write_text(DEMO_CONFIG, encoding="utf-8")
+    config = _with_data_dir(load_config(path), str(data_dir))
+    if not config.hardware.simulated:
+        raise ConfigError("the demo runs on simulated hardware only: set [hardware] simulated "
+                          "= true", path)
+    terminal = build_terminal(config, seed_sample=True)
+    start_app(terminal)
+    return 0
+
+
+def _with_data_dir(config: Any, data_dir: str | None) -> Any:
+    """The configuration with ``[terminal] data_dir`` replaced (command-line override)."""
+    if not data_dir:
+        return config
+    from terminal.config import Config
+
+    sections = config.as_dict()
+    sections["terminal"]["data_dir"] = str(Path(data_dir).expanduser().resolve())
+    return Config(sections, config.path)

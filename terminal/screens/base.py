@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 class PosScreen(Screen):
     """Subclasses implement ``render`` (build the whole tree) and may override ``refresh`` (update
     what changed) and the input hooks. Screens never call core services directly: they go through
-    ``self.app.run``, which runs the call on the worker."""
+    ``self.app.call``, which runs the call on the worker."""
 
     title = "screen"
 

@@ -30,8 +30,12 @@ class DoneScreen(PosScreen):
             _("Total {amount}").format(amount=money(int(result.get("total", 0)), cur)),
             _("Receipt No. {number}").format(number=result.get("receipt_no", "—")),
         ]
-        if result.get("drawer_opened"):
+        if any(t["kind"] == "cash" for t in result.get("tenders", ())) and not result.get(
+            "training"
+        ):
             info.append(_("Drawer open: close it after giving change."))
+        if result.get("notice"):
+            info.append(str(result["notice"]))
         card.add_widget(Text("\n".join(info), aid="done.info", font_size=m.font(1),
                              halign="center"))
         body.add_widget(card)
@@ -42,7 +46,7 @@ class DoneScreen(PosScreen):
 
     def new_sale(self) -> None:
         self.app.last_result = None
-        self.app.run(self.app.terminal.sale_snapshot, on_done=self._fresh)
+        self.app.call(self.app.terminal.new_sale, on_done=self._fresh)
 
     def _fresh(self, snapshot: dict[str, Any] | None) -> None:
         self.app.sale = snapshot

@@ -79,10 +79,10 @@ class LoginScreen(PosScreen):
         if not pin:
             self.app.show_error(self._("Enter your PIN first."), code="login.empty")
             return
-        self.app.run(self.app.terminal.login_pin, pin, on_done=self.app.logged_in)
+        self.app.call(self.app.terminal.login_pin, pin, on_done=self.app.logged_in)
 
     def on_scan(self, code: str) -> bool:
-        self.app.run(self.app.terminal.login_card, code, self.pin or None,
+        self.app.call(self.app.terminal.login_card, code, self.pin or None,
                      on_done=self.app.logged_in)
         self.pin = ""
         self._show_pin()

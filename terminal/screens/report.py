@@ -32,7 +32,7 @@ class ReportScreen(PosScreen):
 
     def _run(self) -> None:
         self.loading = True
-        self.app.run(self.app.terminal.report, self.kind, on_done=self._got,
+        self.app.call(self.app.terminal.report, self.kind, on_done=self._got,
                      on_error=self._failed)
 
     def _got(self, report: dict[str, Any]) -> None:

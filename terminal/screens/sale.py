@@ -18,6 +18,7 @@ from terminal.screens.widgets import INK, MUTED, WHITE, Keypad, Panel, PosButton
 
 KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 SELECTED_BG = (0.85, 0.92, 1.0, 1)
+STRIPES = (WHITE, (0.96, 0.97, 0.98, 1))
 
 
 class SaleScreen(PosScreen):
@@ -100,7 +101,7 @@ class SaleScreen(PosScreen):
         m = self.m
         if self.quick is None:
             self.panel.add_widget(Text(self._("Loading…"), color=MUTED, font_size=m.font(0)))
-            self.app.run(self.app.terminal.quick_keys, on_done=self._got_quick_keys)
+            self.app.call(self.app.terminal.quick_keys, on_done=self._got_quick_keys)
             return
         cols = 3 if m.portrait or m.width < 1000 else 4
         grid = GridLayout(cols=cols, spacing=m.pad)
@@ -148,14 +149,7 @@ class SaleScreen(PosScreen):
                                 font_size=m.font(0), color=INK if self.query else MUTED,
                                 bg=WHITE, size_hint_y=None, height=m.row(0.8))
         self.panel.add_widget(self.query_label)
-        self.results_box = GridLayout(cols=1, spacing=1, size_hint_y=None)
-        self.results_box.bind(minimum_height=self.results_box.setter("height"))
-        scroll = ScrollView(do_scroll_x=False)
-        scroll.add_widget(self.results_box)
-        self.panel.add_widget(scroll)
-        self._fill_results()
-        kb = BoxLayout(orientation="vertical", spacing=2, size_hint_y=None,
-                       height=m.row(0.72) * 5 + 8)
+        kb = BoxLayout(orientation="vertical", spacing=m.pad // 2)
         for row in KEYBOARD_ROWS:
             line = BoxLayout(orientation="horizontal", spacing=2)
             for ch in row:
@@ -172,24 +166,38 @@ class SaleScreen(PosScreen):
         kb.add_widget(last)
         self.panel.add_widget(kb)
 
+    def _showing_results(self) -> bool:
+        return self.mode == "search" and bool(self.query.strip())
+
     def _fill_results(self) -> None:
+        """Search results take the cart's place while a query is typed: the widest list on
+        the screen, so names are readable and rows are big enough to tap."""
         m = self.m
-        box = self.results_box
+        box = self.cart_box
         box.clear_widgets()
         lang = self.app.tr.language
-        if self.query and not self.results:
+        cur = self.app.terminal.currency
+        if not self.results:
             box.add_widget(Text(self._("No items found"), color=MUTED, font_size=m.font(0),
-                                size_hint_y=None, height=m.row(0.8)))
+                                halign="center", size_hint_y=None, height=m.row(1.5)))
         for i, item in enumerate(self.results):
-            box.add_widget(PosButton(
-                f"{item_name(item, lang)}   {money(item['price'], self.app.terminal.currency)}",
-                aid=f"search.result.{i}", kind="key", font_size=m.font(0), halign="left",
-                size_hint_y=None, height=m.row(0.85),
-                on_tap=lambda sku=item["sku"]: self.add_sku(sku)))
+            row = TapPanel(orientation="horizontal", bg=WHITE, size_hint_y=None,
+                           height=m.row(0.95), padding=(m.pad, 0), aid=f"search.result.{i}",
+                           on_tap=lambda sku=item["sku"]: self.add_sku(sku))
+            row.add_widget(Text(item_name(item, lang), font_size=m.font(0), shorten=True,
+                                shorten_from="right"))
+            row.add_widget(Text(money(item["price"], cur), font_size=m.font(0), halign="right",
+                                size_hint_x=0.4))
+            box.add_widget(row)
+        self.cart_scroll.scroll_y = 1
 
     # --- cart -----------------------------------------------------------------------------
 
     def render_cart(self) -> None:
+        if self._showing_results():
+            self._fill_results()
+            self._render_totals()
+            return
         _ = self._
         m = self.m
         sale = self.app.sale or {}
@@ -205,9 +213,10 @@ class SaleScreen(PosScreen):
             self.selected = nos[-1] if nos else None
         lang = self.app.tr.language
         cur = self.app.terminal.currency
-        for ln in lines:
+        for i, ln in enumerate(lines):
             selected = ln["line_no"] == self.selected
-            row = TapPanel(orientation="horizontal", bg=SELECTED_BG if selected else WHITE,
+            row = TapPanel(orientation="horizontal",
+                           bg=SELECTED_BG if selected else STRIPES[i % 2],
                            size_hint_y=None, height=m.row(1.05), padding=(m.pad, 0),
                            aid=f"cart.line.{ln['line_no']}",
                            on_tap=lambda n=ln["line_no"]: self.select(n))
@@ -223,8 +232,22 @@ class SaleScreen(PosScreen):
             row.add_widget(Text(money(ln["net"], cur), font_size=m.font(1), bold=True,
                                 halign="right", size_hint_x=0.45))
             box.add_widget(row)
-        if lines:
-            Clock.schedule_once(lambda _dt: setattr(self.cart_scroll, "scroll_y", 0), 0)
+        # Keep the newest line in view once the cart is longer than the list.
+        Clock.schedule_once(lambda _dt: self._scroll_to_end(), 0)
+        self._render_totals()
+
+    def _scroll_to_end(self) -> None:
+        if self.cart_box.height > self.cart_scroll.height:
+            self.cart_scroll.scroll_y = 0
+        else:
+            self.cart_scroll.scroll_y = 1
+
+    def _render_totals(self) -> None:
+        _ = self._
+        m = self.m
+        cur = self.app.terminal.currency
+        sale = self.app.sale or {}
+        lines = [ln for ln in sale.get("lines", []) if not ln.get("voided")]
         t = self.totals
         t.clear_widgets()
         count = sum(ln["qty_milli"] for ln in lines if ln["unit"] != "kg") // QTY_ONE + sum(
@@ -248,15 +271,21 @@ class SaleScreen(PosScreen):
         self.app.set_sale(snapshot)
 
     def on_scan(self, code: str) -> bool:
-        self.app.run(self.app.terminal.scan, code, on_done=self._added)
+        self.app.call(self.app.terminal.scan, code, on_done=self._added)
         return True
 
     def _added(self, snapshot: dict[str, Any]) -> None:
         self.selected = None  # the new last line
+        if self._showing_results():
+            # Picked from the results: back to the cart so the clerk sees the line arrive.
+            self.query = ""
+            self.results = []
+            self.query_label.text = self._("Type a name, SKU or barcode")
+            self.query_label.color = MUTED
         self._apply(snapshot)
 
     def add_sku(self, sku: str) -> None:
-        self.app.run(self.app.terminal.add_sku, sku, on_done=self._added)
+        self.app.call(self.app.terminal.add_sku, sku, on_done=self._added)
 
     def key(self, key: str) -> None:
         self.entry = apply_key(self.entry, key, max_len=14)
@@ -288,7 +317,7 @@ class SaleScreen(PosScreen):
                                 code="input.invalid")
             return
         qty = int(whole or 0) * QTY_ONE + int((frac + "000")[:3])
-        self.app.run(self.app.terminal.set_qty, line["line_no"], qty, on_done=self._apply)
+        self.app.call(self.app.terminal.set_qty, line["line_no"], qty, on_done=self._apply)
 
     def set_price(self) -> None:
         line = self._selected_line()
@@ -302,7 +331,7 @@ class SaleScreen(PosScreen):
         except ValueError as e:
             self.app.show_error(e)
             return
-        self.app.run(self.app.terminal.set_price, line["line_no"], price, on_done=self._apply)
+        self.app.call(self.app.terminal.set_price, line["line_no"], price, on_done=self._apply)
 
     def enter_code(self) -> None:
         text = self._take_entry()
@@ -316,13 +345,13 @@ class SaleScreen(PosScreen):
         if line is None:
             self.app.show_error(self._("Nothing to void."), code="input.missing")
             return
-        self.app.run(self.app.terminal.void_line, line["line_no"], on_done=self._apply)
+        self.app.call(self.app.terminal.void_line, line["line_no"], on_done=self._apply)
 
     def pay(self) -> None:
         if not (self.app.sale or {}).get("lines"):
             self.app.show_error(self._("The cart is empty."), code="sale.empty")
             return
-        self.app.run(self.app.terminal.start_payment, on_done=self._to_tender)
+        self.app.call(self.app.terminal.start_payment, on_done=self._to_tender)
 
     def _to_tender(self, snapshot: dict[str, Any]) -> None:
         self.app.sale = snapshot
@@ -349,17 +378,17 @@ class SaleScreen(PosScreen):
         query = self.query.strip()
         if not query:
             self.results = []
-            self._fill_results()
+            self.render_cart()
             return
-        self.app.run(self.app.terminal.search, query,
+        self.app.call(self.app.terminal.search, query,
                      on_done=lambda items, q=query: self._got_results(q, items))
 
     def _got_results(self, query: str, items: list[dict[str, Any]]) -> None:
         if query != self.query.strip():
             return  # typing moved on; a newer search is coming
         self.results = items
-        if self.mode == "search" and self.manager is not None:
-            self._fill_results()
+        if self.manager is not None:
+            self.render_cart()
 
     def on_key(self, key: str) -> bool:
         if self.mode == "search":

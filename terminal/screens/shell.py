@@ -140,7 +140,7 @@ class PosApp(App):
 
     # --- running core work ----------------------------------------------------------------
 
-    def run(
+    def call(
         self,
         fn: Callable[..., Any],
         *args: Any,
@@ -263,7 +263,7 @@ class PosApp(App):
     def logged_in(self, clerk: dict[str, Any]) -> None:
         self.clerk = clerk
         self.clear_error()
-        self.run(self.terminal.sale_snapshot, on_done=self._after_login)
+        self.call(self.terminal.sale_snapshot, on_done=self._after_login)
 
     def _after_login(self, snapshot: dict[str, Any] | None) -> None:
         self.sale = snapshot
@@ -278,7 +278,7 @@ class PosApp(App):
             self.sale = None
             self.show("login")
 
-        self.run(self.terminal.logout, on_done=done)
+        self.call(self.terminal.logout, on_done=done)
 
     def set_sale(self, snapshot: dict[str, Any] | None) -> None:
         self.sale = snapshot
@@ -320,8 +320,8 @@ class PosApp(App):
             "sale": sale,
             "cart": sale.get("lines", []),
             "totals": {k: sale.get(k) for k in ("subtotal", "discount_total", "tax_total",
-                                                "total", "paid", "balance")},
-            "balance": sale.get("balance"),
+                                                "total", "paid", "balance_due", "change")},
+            "balance": sale.get("balance_due"),
             "last_result": self.last_result,
         }
         out.update(self.screen.automation_state())

@@ -104,7 +104,7 @@ class ShiftOpenScreen(_AmountScreen):
     def submit(self) -> None:
         amount = self.amount()
         if amount is not None:
-            self.app.run(self.app.terminal.open_shift, amount, on_done=self._opened)
+            self.app.call(self.app.terminal.open_shift, amount, on_done=self._opened)
 
     def _opened(self, _shift: Any) -> None:
         self.app.clear_error()
@@ -168,7 +168,7 @@ class ShiftCloseScreen(_AmountScreen):
     def submit(self) -> None:
         amount = self.amount()
         if amount is not None:
-            self.app.run(self.app.terminal.close_shift, amount, on_done=self._closed)
+            self.app.call(self.app.terminal.close_shift, amount, on_done=self._closed)
 
     def _closed(self, result: dict[str, Any]) -> None:
         self.app.clear_error()

@@ -48,7 +48,7 @@ class TenderScreen(PosScreen):
         left = Panel(orientation="vertical", bg=WHITE, padding=m.pad * 2, spacing=m.pad)
         left.add_widget(Text(_("Amount due"), font_size=m.font(0), color=MUTED,
                              size_hint_y=None, height=m.row(0.6)))
-        left.add_widget(Text(money(sale.get("balance", 0), cur), aid="tender.balance",
+        left.add_widget(Text(money(sale.get("balance_due", 0), cur), aid="tender.balance",
                              font_size=m.font(3), bold=True, size_hint_y=None,
                              height=m.row(1.1)))
         rows = [(_("Total"), money(sale.get("total", 0), cur))]
@@ -101,7 +101,7 @@ class TenderScreen(PosScreen):
         m = self.m
         cur = self.app.terminal.currency
         quick = GridLayout(cols=4, spacing=m.pad, size_hint_y=None, height=m.row(1.0))
-        for i, amount in enumerate(self.app.terminal.quick_cash(self._balance())):
+        for i, amount in enumerate((self.app.sale or {}).get("quick_cash", ())):
             quick.add_widget(PosButton(money(amount, cur), aid=f"tender.quick.{i}", kind="quick",
                                        font_size=m.font(0),
                                        on_tap=lambda a=amount: self.pay_cash(a)))
@@ -144,7 +144,8 @@ class TenderScreen(PosScreen):
         _ = self._
         m = self.m
         texts = {
-            "": _("Type an amount for a part payment, then tap Ready."),
+            "": _("Scan the customer's payment code. For a part payment, type the amount "
+                  "first."),
             QR_WAITING: _("Scan the customer's payment code now."),
             QR_CHARGING: _("Charging… waiting for the payment provider."),
             QR_APPROVED: _("Approved."),
@@ -172,7 +173,7 @@ class TenderScreen(PosScreen):
     # --- entry ----------------------------------------------------------------------------
 
     def _balance(self) -> int:
-        return int((self.app.sale or {}).get("balance", 0))
+        return int((self.app.sale or {}).get("balance_due", 0))
 
     def _show_entry(self) -> None:
         cur = self.app.terminal.currency
@@ -206,7 +207,7 @@ class TenderScreen(PosScreen):
         self.rerender()
 
     def back(self) -> None:
-        self.app.run(self.app.terminal.back_to_cart, on_done=self._back_done)
+        self.app.call(self.app.terminal.back_to_cart, on_done=self._back_done)
 
     def _back_done(self, snapshot: dict[str, Any]) -> None:
         self.app.sale = snapshot
@@ -220,7 +221,7 @@ class TenderScreen(PosScreen):
             self.pay_cash(amount)
 
     def pay_cash(self, tendered: int) -> None:
-        self.app.run(self.app.terminal.pay_cash, tendered, on_done=self._paid)
+        self.app.call(self.app.terminal.pay_cash, tendered, on_done=self._paid)
 
     def pay_card(self) -> None:
         amount = self._amount()
@@ -228,7 +229,7 @@ class TenderScreen(PosScreen):
             return
         self.card_status = "charging"
         self.rerender()
-        self.app.run(self.app.terminal.pay_card, amount, on_done=self._paid,
+        self.app.call(self.app.terminal.pay_card, amount, on_done=self._paid,
                      on_error=self._card_failed)
 
     def _card_failed(self, exc: BaseException) -> bool:
@@ -249,11 +250,16 @@ class TenderScreen(PosScreen):
             self.app.show_error(self._("To take a mobile payment, choose Mobile QR first."),
                                 code="tender.qr_not_selected")
             return True
-        if self.qr_status not in (QR_WAITING, QR_DECLINED, QR_TIMEOUT):
+        if self.entry:
+            amount = self._amount()
+            if amount is None:
+                return True
+            self.qr_amount = amount
+        elif self.qr_status not in (QR_WAITING, QR_DECLINED, QR_TIMEOUT):
             self.qr_amount = self._balance()
         self.qr_status = QR_CHARGING
         self.rerender()
-        self.app.run(self.app.terminal.pay_qr, code, self.qr_amount, on_done=self._qr_done,
+        self.app.call(self.app.terminal.pay_qr, code, self.qr_amount, on_done=self._qr_done,
                      on_error=self._qr_failed)
         return True
 
@@ -299,4 +305,4 @@ class TenderScreen(PosScreen):
     def automation_state(self) -> dict[str, Any]:
         return {"method": self.method, "entry": self.entry, "qr_status": self.qr_status,
                 "card_status": self.card_status,
-                "quick_cash": self.app.terminal.quick_cash(self._balance())}
+                "quick_cash": list((self.app.sale or {}).get("quick_cash", ()))}
