@@ -10,6 +10,7 @@ as a two-byte command so decoding never stops.
 from __future__ import annotations
 
 import codecs
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -194,52 +195,76 @@ def tokenize(data: bytes) -> Iterator[Token]:
         yield tok
 
 
-def decode(data: bytes, raster_texts: Sequence[str] | None = None) -> str:
+def decode(
+    data: bytes, raster_texts: Sequence[str] | None = None, columns: int | None = None
+) -> str:
     """Readable text of an ESC/POS byte stream.
 
     Commands that change looks are dropped; things that are not text become markers:
     ``[QR:data]``, ``[BARCODE CODE128:data]``, ``[CUT]``, ``[DRAWER pin 2]``,
     ``[RASTER n lines]``. ``raster_texts`` is the side channel for rasterised text: the i-th
-    entry is what the i-th raster image says, and is shown after its marker.
+    entry is what the i-th raster image says, and is shown after its marker. With ``columns``,
+    centred and right-aligned lines are padded as the paper shows them.
     """
     out: list[str] = []
+    line: list[str] = []
+    state = {"align": 0, "wide": False}
     chinese = False
     codec = "cp437"
     raster_no = 0
     gb = codecs.getincrementaldecoder("gb18030")(errors="replace")
 
-    def newline_if_needed() -> None:
-        if out and not out[-1].endswith("\n"):
-            out.append("\n")
+    def flush(force: bool = False) -> None:
+        text = "".join(line)
+        line.clear()
+        if not text and not force:
+            return
+        if columns and state["align"] in (1, 2):
+            width = columns // 2 if state["wide"] else columns
+            gap = max(0, width - _width(text))
+            text = " " * (gap // 2 if state["align"] == 1 else gap) + text
+        out.append(text)
+
+    def add_text(text: str) -> None:
+        parts = text.split("\n")
+        for i, part in enumerate(parts):
+            line.append(part)
+            if i < len(parts) - 1:
+                flush(force=True)
+
+    def marker(text: str) -> None:
+        flush()
+        out.append(text)
 
     for tok in tokenize(data):
         kind, raw = tok.kind, tok.raw
         if kind == "text":
-            if chinese:
-                out.append(gb.decode(raw))
-            else:
-                out.append(raw.decode(codec, errors="replace"))
-            continue
-        if kind == "FS &":
+            add_text(gb.decode(raw) if chinese else raw.decode(codec, errors="replace"))
+        elif kind == "FS &":
             chinese = True
         elif kind == "FS .":
-            out.append(gb.decode(b"", final=True))
+            add_text(gb.decode(b"", final=True))
             chinese = False
         elif kind == "ESC t":
             codec = _CODE_PAGES.get(raw[2], "latin-1")
+        elif kind == "ESC a":
+            state["align"] = raw[2] % 48
+        elif kind == "ESC !":
+            state["wide"] = bool(raw[2] & 0x20)
+        elif kind == "GS !":
+            state["wide"] = bool(raw[2] & 0x70)
+        elif kind == "ESC @":
+            state.update(align=0, wide=False)
         elif kind == "ESC d":
-            out.append("\n" * raw[2])
-        elif kind in ("GS V",):
-            newline_if_needed()
-            out.append("[CUT]\n")
+            flush()
+            out.extend([""] * raw[2])
+        elif kind == "GS V":
+            marker("[CUT]")
         elif kind == "ESC p":
-            newline_if_needed()
-            out.append(f"[DRAWER pin {2 if raw[2] in (0, 48) else 5}]\n")
+            marker(f"[DRAWER pin {2 if raw[2] in (0, 48) else 5}]")
         elif kind == "GS ( k" and len(raw) > 7 and raw[5] == 49 and raw[6] == 80:
-            newline_if_needed()
-            out.append(f"[QR:{raw[8:].decode('utf-8', errors='replace')}]\n")
+            marker(f"[QR:{raw[8:].decode('utf-8', errors='replace')}]")
         elif kind == "GS k":
-            newline_if_needed()
             m = raw[2]
             if m <= 6:
                 sym, payload = _BARCODE_A.get(m, str(m)), raw[3:-1]
@@ -248,23 +273,25 @@ def decode(data: bytes, raster_texts: Sequence[str] | None = None) -> str:
             text = payload.decode("ascii", errors="replace")
             if sym == "CODE128" and text[:2] in ("{A", "{B", "{C"):
                 text = text[2:]
-            out.append(f"[BARCODE {sym}:{text}]\n")
+            marker(f"[BARCODE {sym}:{text}]")
         elif kind == "GS v 0":
-            newline_if_needed()
             lines = raw[6] | raw[7] << 8
-            marker = f"[RASTER {lines} lines]"
+            label = f"[RASTER {lines} lines]"
             side = raster_texts[raster_no] if raster_texts and raster_no < len(raster_texts) else ""
             raster_no += 1
             if side and "\n" in side:
-                out.append(f"{marker}\n{side}\n")
-            elif side:
-                out.append(f"{marker} {side}\n")
+                marker(label)
+                out.extend(side.split("\n"))
             else:
-                out.append(marker + "\n")
+                marker(f"{label} {side}" if side else label)
         elif kind == "truncated":
-            newline_if_needed()
-            out.append(f"[TRUNCATED {len(raw)} bytes]\n")
-    return "".join(out)
+            marker(f"[TRUNCATED {len(raw)} bytes]")
+    flush()
+    return "\n".join(out) + "\n" if out else ""
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
 
 def raster_widths(data: bytes) -> list[tuple[int, int]]:

@@ -57,6 +57,8 @@ class EmulatedPrinter:
     """Power gone / cable pulled: nothing is received and connections drop."""
     jobs: list[ReceivedJob] = field(default_factory=list)
     kicks: list[bytes] = field(default_factory=list)
+    clears: int = 0
+    """DLE DC4 8 (clear buffers) commands received."""
     _buf: bytearray = field(default_factory=bytearray)
     _job: bytearray = field(default_factory=bytearray)
     _spoiled: str = ""
@@ -103,6 +105,11 @@ class EmulatedPrinter:
         with self._lock:
             return [j for j in self.jobs if not j.complete]
 
+    def wait_until(self, predicate: Callable[[EmulatedPrinter], bool], timeout: float) -> bool:
+        """Block until ``predicate(self)`` holds after some input (tests, demos)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: predicate(self), timeout)
+
     def wait_printed(self, count: int, timeout: float) -> bool:
         """Block until ``count`` complete jobs have been printed (tests)."""
         with self._changed:
@@ -138,6 +145,7 @@ class EmulatedPrinter:
                         replies.append(self.status_byte(tok.raw[2]))
                 elif tok.kind == "DLE DC4":
                     if tok.raw[2] == 8:
+                        self.clears += 1
                         self._spoil("cleared")
                         self._end_job(complete=False)
                 elif tok.kind == "DLE ENQ":

@@ -105,6 +105,8 @@ def row(left: str, right: str, width: int) -> list[str]:
     to the last label line it gets a line of its own.
     """
     right = right.strip()
+    if not right:
+        return wrap(left, width)
     rw = display_width(right)
     if rw > width:
         return [*wrap(left, width), *wrap(right, width)]

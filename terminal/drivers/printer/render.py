@@ -41,6 +41,20 @@ class CommandBuffer(Escpos):
         super().__init__(profile=None)
         self.profile = profile.escpos_profile()
         self._chunks: list[bytes] = []
+        # Text style as the printer holds it after ESC @; only changes are sent.
+        self.style: tuple[str, bool, int] = ("left", False, 1)
+
+    def style_to(self, align: str, bold: bool, size: int) -> None:
+        old_align, old_bold, old_size = self.style
+        if size != old_size:
+            # python-escpos's set() resets with ESC ! 0 before a size, so bold is re-sent.
+            self.set(double_width=size == 2, double_height=size == 2, normal_textsize=size == 1)
+            old_bold = False
+        if bold != old_bold:
+            self.set(bold=bold)
+        if align != old_align:
+            self.set(align=align)
+        self.style = (align, bold, size)
 
     def _raw(self, msg: bytes) -> None:
         self._chunks.append(bytes(msg))
@@ -93,7 +107,7 @@ class Renderer:
                 p.ln(max(0, block.lines))
             else:
                 raise RenderError(f"unknown print block {type(block).__name__}")
-        p.set(align="left", bold=False, normal_textsize=True)
+        p.style_to("left", False, 1)
         if doc.cut and self.profile.cutter:
             p.cut()
         else:
@@ -148,17 +162,11 @@ class Renderer:
                 bold=bold,
                 align=align,
             )
-            p.set(align="left")
+            p.style_to("left", False, 1)
             p.image(img, impl="bitImageRaster")
             job.raster_texts.append("\n".join(line.rstrip() for line in lines))
             return
-        p.set(
-            align=align,
-            bold=bold,
-            double_width=size == 2,
-            double_height=size == 2,
-            normal_textsize=size == 1,
-        )
+        p.style_to(align, bold, size)
         for line in lines:
             if layout.is_wide_text(line):
                 # Whole line in Chinese mode: ASCII is single-byte there too, and one mode switch
@@ -172,12 +180,13 @@ class Renderer:
         if not block.data:
             return
         size = min(16, max(1, block.size))
-        p.set(align="center")
         if self.profile.qr_native:
+            # Native QR codes follow ESC a like text does.
+            p.style_to("center", False, 1)
             p.qr(block.data, size=size, native=True)
         else:
+            p.style_to("left", False, 1)
             p.qr(block.data, size=size, native=False, center=True)
-        p.set(align="left")
 
     def _barcode(self, p: CommandBuffer, block: Barcode) -> None:
         kind = block.kind.upper().replace("_", "").replace("-", "")
@@ -198,6 +207,7 @@ class Renderer:
         if not Escpos.check_barcode(bc, data):
             raise RenderError(f"{block.data!r} is not valid {bc} data")
         # _hw_barcode, not barcode(): the public method prints its renderer choice to stdout.
+        p.style_to("left", False, 1)
         p._hw_barcode(
             data,
             bc,
@@ -210,7 +220,8 @@ class Renderer:
             check=False,
         )
         p._raw(b"\n")
-        p.set(align="left")
+        # _hw_barcode centred with ESC a 1 behind the tracker's back.
+        p.style = ("center", False, 1)
 
     def _logo(self, p: CommandBuffer, job: RenderedJob) -> None:
         assert self.profile.logo is not None
@@ -225,6 +236,6 @@ class Renderer:
         # Centred by padding to the full width: works on printers that ignore ESC a for images.
         canvas = Image.new("RGBA", (dots, img.height), (255, 255, 255, 255))
         canvas.paste(img, ((dots - img.width) // 2, 0), img)
-        p.set(align="left")
+        p.style_to("left", False, 1)
         p.image(canvas, impl="bitImageRaster")
         job.raster_texts.append("[LOGO]")

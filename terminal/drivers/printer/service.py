@@ -160,6 +160,7 @@ class SpoolingPrinter:
         next_try = 0.0
         next_poll = 0.0
         try:
+            self.spool.prune(self.clock.now())
             self._refresh_pending()
             while not self._stopping.is_set():
                 self._run_commands()

@@ -27,12 +27,18 @@ class SimulatedTransport(Transport):
     name = "simulated"
 
     def __init__(
-        self, device: EmulatedPrinter, out_path: Path, preview_path: Path, clock: Clock
+        self,
+        device: EmulatedPrinter,
+        out_path: Path,
+        preview_path: Path,
+        clock: Clock,
+        columns: int | None = None,
     ) -> None:
         self.device = device
         self.out_path = out_path
         self.preview_path = preview_path
         self.clock = clock
+        self.columns = columns
         self._open = False
         self._inbox = bytearray()
         self._job_key = ""
@@ -78,7 +84,7 @@ class SimulatedTransport(Transport):
 
     def _job_finished(self, job: ReceivedJob) -> None:
         stamp = self.clock.now().isoformat(timespec="seconds")
-        text = decode(job.data, self._raster_texts)
+        text = decode(job.data, self._raster_texts, self.columns)
         head = f"=== {self._job_key or 'job'} {stamp}"
         if not job.complete:
             head += f" INTERRUPTED ({job.fault.replace('_', ' ')})"
@@ -106,7 +112,9 @@ class SimulatedPrinter(SpoolingPrinter):
         self.device = EmulatedPrinter()
         self.out_path = directory / "out.bin"
         self.preview_path = directory / "preview.txt"
-        transport = SimulatedTransport(self.device, self.out_path, self.preview_path, clock)
+        transport = SimulatedTransport(
+            self.device, self.out_path, self.preview_path, clock, renderer.profile.columns
+        )
         super().__init__(
             transport=transport,
             renderer=renderer,
