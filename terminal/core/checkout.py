@@ -61,7 +61,7 @@ from terminal.core.tenders import CARD, CASH, QR, check_electronic_amount, quick
 TENDER_RIGHTS = {CASH: Right.TENDER_CASH, CARD: Right.TENDER_CARD, QR: Right.TENDER_QR}
 
 
-def _journal(
+def post_or_fail(
     ledger: Ledger,
     kind: str,
     payload: Mapping[str, Any],
@@ -107,7 +107,7 @@ class RightsGuard:
         if decision.verdict is Verdict.ALLOW:
             return None
         if decision.verdict is Verdict.DENY:
-            self._post("permission.denied", right, amount, None, decision.reason, subject)
+            self.post_decision("permission.denied", right, amount, None, decision.reason, subject)
             raise PermissionDenied(decision)
         if approval is None:
             raise ApprovalRequired(decision)
@@ -116,19 +116,21 @@ class RightsGuard:
             denied = Decision(
                 Verdict.DENY, right, "the approver must be someone other than the clerk"
             )
-            self._post("permission.denied", right, amount, approver or None, denied.reason, subject)
+            self.post_decision(
+                "permission.denied", right, amount, approver or None, denied.reason, subject
+            )
             raise PermissionDenied(denied)
         # The approver acts as themselves, never in training: a trainee cannot approve.
         theirs = self.gate.check(approver, right, amount=amount, training=False)
         if theirs.verdict is not Verdict.ALLOW:
             reason = theirs.reason or f"{approver} may not approve {right.value}"
             denied = Decision(Verdict.DENY, right, f"approval refused: {reason}", theirs.limit)
-            self._post("permission.denied", right, amount, approver, denied.reason, subject)
+            self.post_decision("permission.denied", right, amount, approver, denied.reason, subject)
             raise PermissionDenied(denied)
-        self._post("approval.granted", right, amount, approver, approval.reason, subject)
+        self.post_decision("approval.granted", right, amount, approver, approval.reason, subject)
         return approver
 
-    def _post(
+    def post_decision(
         self,
         kind: str,
         right: Right,
@@ -145,7 +147,7 @@ class RightsGuard:
             "amount": amount,
             **(subject or {}),
         }
-        _journal(
+        post_or_fail(
             self.ledger,
             kind,
             payload,
@@ -319,7 +321,6 @@ class SaleSession:
         self._last_error: ErrorView | None = None
         self._notice = ""
         self._max_checked = 0
-        self._reprints = 0
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -340,7 +341,7 @@ class SaleSession:
     def _post(
         self, kind: str, payload: Mapping[str, Any], *, series: str | None = None, what: str = ""
     ) -> JournalEntry:
-        return _journal(
+        return post_or_fail(
             self.ledger,
             kind,
             payload,
@@ -1130,14 +1131,13 @@ class SaleSession:
         """Print the last completed sale again, marked DUPLICATE."""
         if self._done is None or self._done.record is None:
             raise IllegalStep("no completed sale to reprint", code="sale.none_completed")
-        self._reprints += 1
         self.printer.submit(
             receipts.sale_receipt(
                 self._done.record,
                 self.settings,
                 clerk_name=self._name(self._done.record.staff_id),
                 duplicate=True,
-                copy_no=self._reprints,
+                copy_no=self.clock.now().strftime("%Y%m%d%H%M%S%f"),
             )
         )
         return self.snapshot()

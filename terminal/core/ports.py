@@ -184,6 +184,10 @@ class PaymentProvider(Protocol):
         """Reverse a charge whose sale could not complete (best effort, journaled by the
         caller)."""
 
+    def refund(self, sale_id: str, reference: str, amount: int) -> PaymentResult:
+        """Pay ``amount`` back to the payment ``reference`` (all or part of it) after the sale
+        completed; ``sale_id`` is the refund's own id. Approved, declined or timed out."""
+
 
 class CardTerminal(Protocol):
     """An external bank-card terminal: it takes the card; we record its approval."""

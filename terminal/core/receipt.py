@@ -189,7 +189,7 @@ def sale_receipt(
     approver_name: str = "",
     language: str | None = None,
     duplicate: bool = False,
-    copy_no: int = 1,
+    copy_no: int | str = 1,
 ) -> PrintDoc:
     """The customer receipt for a sale or a refund. A reprint passes ``duplicate`` and a new
     ``copy_no`` so the printer treats it as a new job."""
@@ -268,7 +268,7 @@ def report_doc(
     printed_at: datetime,
     number: int | None = None,
     duplicate: bool = False,
-    copy_no: int = 1,
+    copy_no: int | str = 1,
     clerk_name: str = "",
     shift_id: str | None = None,
     language: str | None = None,
