@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -280,6 +281,31 @@ def test_kick_port_drawer_calls_the_printer():
         PrinterKickDrawer(p, pin=3)
     with pytest.raises(DrawerError, match="kick connector"):
         PrinterKickDrawer(object())
+
+
+def test_kick_port_drawer_waits_for_the_printer_future():
+    class QueuedPrinter:
+        def __init__(self, fail: BaseException | None) -> None:
+            self.fail = fail
+
+        def kick_drawer(self, pin: int) -> Future[None]:
+            fut: Future[None] = Future()
+            if self.fail is None:
+                fut.set_result(None)
+            else:
+                fut.set_exception(self.fail)
+            return fut
+
+    PrinterKickDrawer(QueuedPrinter(None)).open()
+    with pytest.raises(DrawerError, match="paper path"):
+        PrinterKickDrawer(QueuedPrinter(OSError("paper path jammed"))).open()
+    with pytest.raises(DrawerError, match="within"):
+        PrinterKickDrawer(_NeverDone(), timeout=0.01).open()
+
+
+class _NeverDone:
+    def kick_drawer(self, pin: int) -> Future[None]:
+        return Future()
 
 
 def test_gpio_chip_found_by_label_not_number(tmp_path):
