@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from provisioning import pki
+from terminal.link import protocol as wire
 
 TERMINAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 """Terminal ids become an MQTT topic level and a certificate CN, so no '/', '+', '#' or '.'."""
@@ -57,12 +58,20 @@ def utc_now() -> str:
 
 
 def check_terminal_id(terminal_id: str) -> str:
-    if not TERMINAL_ID.match(terminal_id):
+    if not TERMINAL_ID.match(terminal_id) or terminal_id in wire.RESERVED_IDS:
         raise HomeError(
             f"terminal id {terminal_id!r} is not allowed: use 1-32 letters, digits, '-' or '_', "
-            "starting with a letter or digit (e.g. till-1)"
+            "starting with a letter or digit (e.g. till-1), and not one of "
+            + ", ".join(sorted(wire.RESERVED_IDS))
         )
     return terminal_id
+
+
+def check_store_id(store_id: str) -> str:
+    try:
+        return wire.check_id(store_id, "store")
+    except wire.ValidationError as e:
+        raise HomeError(f"store id {store_id!r}: {e.message}") from e
 
 
 def collector_cn(n: int) -> str:
@@ -186,6 +195,8 @@ class Home:
         for rec in self.terminals().values():
             if rec.get("revoked_at"):
                 out[int(rec["serial"])] = rec["revoked_at"]
+            for serial, when in (rec.get("retired") or {}).items():
+                out[int(serial)] = when
         return out
 
     # --- keys ------------------------------------------------------------------------------------
@@ -197,13 +208,22 @@ class Home:
         self.require()
         return pki.CertificateAuthority(self.ca_cert, self.ca_key)
 
-    def init(self, store_name: str, currency: str = "CNY", store_id: str | None = None) -> dict:
+    def init(
+        self,
+        store_name: str,
+        *,
+        currency: str = "CNY",
+        store_id: str | None = None,
+        broker_host: str = "pos-broker.local",
+        broker_port: int = 8883,
+    ) -> dict:
         if self.exists():
             raise HomeError(
                 f"{self.root} already holds a store ({self.store().get('name')!r}); a second "
                 "init would replace the owner key and lock out every enrolled terminal. Use "
                 "another --home for another store."
             )
+        store_id = check_store_id(store_id or "s" + uuid.uuid4().hex[:11])
         self.root.mkdir(parents=True, exist_ok=True)
         os.chmod(self.root, 0o700)
         key = pki.new_signing_key()
@@ -214,11 +234,13 @@ class Home:
         pki.write_private(self.ca_key, ca.key_pem)
         pki.write_public(self.ca_cert, ca.cert_pem)
         record = {
-            "store_id": store_id or uuid.uuid4().hex[:12],
+            "store_id": store_id,
             "name": store_name,
             "currency": currency,
             "owner_key": pub,
             "created_at": utc_now(),
+            "broker_host": broker_host,
+            "broker_port": broker_port,
         }
         self._write("store.json", record)
         self.issue_identity(OWNER_CN)

@@ -53,6 +53,7 @@ def is_alert(kind: str, payload: Mapping[str, Any]) -> bool:
 class Event:
     """One journal entry as the terminal reported it."""
 
+    store_id: str
     terminal_id: str
     seq: int
     uuid: str
@@ -67,7 +68,7 @@ class Event:
     hash: str = ""
 
     @classmethod
-    def from_mapping(cls, terminal_id: str, d: Mapping[str, Any]) -> Event:
+    def from_mapping(cls, store_id: str, terminal_id: str, d: Mapping[str, Any]) -> Event:
         """Build from a journal entry dict; raises ValueError naming the bad field."""
         try:
             seq = int(d["seq"])
@@ -81,6 +82,7 @@ class Event:
             raise ValueError("event payload must be an object")
         number = d.get("number")
         return cls(
+            store_id=store_id,
             terminal_id=terminal_id,
             seq=seq,
             uuid=str(d.get("uuid") or ""),
@@ -102,9 +104,9 @@ class StoreResult:
 
     inserted: int = 0
     duplicates: int = 0
-    contiguous: dict[str, int] = field(default_factory=dict)
-    """Highest seq such that 1..seq are all stored, per terminal touched."""
-    max_seq: dict[str, int] = field(default_factory=dict)
+    contiguous: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(store, terminal) -> highest seq such that 1..seq are all stored (or skipped)."""
+    max_seq: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def _models(db: pw.Database) -> SimpleNamespace:
@@ -113,6 +115,7 @@ def _models(db: pw.Database) -> SimpleNamespace:
             database = db
 
     class EventRow(Base):
+        store_id = pw.CharField(max_length=64)
         terminal_id = pw.CharField(max_length=64)
         seq = pw.BigIntegerField()
         uuid = pw.CharField(max_length=64)
@@ -129,10 +132,11 @@ def _models(db: pw.Database) -> SimpleNamespace:
 
         class Meta:
             table_name = "events"
-            indexes = ((("terminal_id", "seq"), True),)
+            indexes = ((("store_id", "terminal_id", "seq"), True),)
 
     class TerminalState(Base):
-        terminal_id = pw.CharField(max_length=64, primary_key=True)
+        store_id = pw.CharField(max_length=64)
+        terminal_id = pw.CharField(max_length=64)
         contiguous = pw.BigIntegerField(default=0)
         max_seq = pw.BigIntegerField(default=0)
         last_event_at = pw.CharField(max_length=40, null=True)
@@ -141,8 +145,10 @@ def _models(db: pw.Database) -> SimpleNamespace:
 
         class Meta:
             table_name = "terminal_state"
+            indexes = ((("store_id", "terminal_id"), True),)
 
     class Sale(Base):
+        store_id = pw.CharField(max_length=64)
         terminal_id = pw.CharField(max_length=64)
         seq = pw.BigIntegerField()
         sale_id = pw.CharField(max_length=64)
@@ -163,9 +169,10 @@ def _models(db: pw.Database) -> SimpleNamespace:
 
         class Meta:
             table_name = "sales"
-            indexes = ((("terminal_id", "seq"), True),)
+            indexes = ((("store_id", "terminal_id", "seq"), True),)
 
     class SaleLine(Base):
+        store_id = pw.CharField(max_length=64)
         terminal_id = pw.CharField(max_length=64)
         seq = pw.BigIntegerField()
         sale_id = pw.CharField(max_length=64, index=True)
@@ -181,9 +188,10 @@ def _models(db: pw.Database) -> SimpleNamespace:
 
         class Meta:
             table_name = "sale_lines"
-            indexes = ((("terminal_id", "seq", "line_no"), True),)
+            indexes = ((("store_id", "terminal_id", "seq", "line_no"), True),)
 
     class Tender(Base):
+        store_id = pw.CharField(max_length=64)
         terminal_id = pw.CharField(max_length=64)
         seq = pw.BigIntegerField()
         sale_id = pw.CharField(max_length=64, index=True)
@@ -196,9 +204,10 @@ def _models(db: pw.Database) -> SimpleNamespace:
 
         class Meta:
             table_name = "tenders"
-            indexes = ((("terminal_id", "seq", "idx"), True),)
+            indexes = ((("store_id", "terminal_id", "seq", "idx"), True),)
 
     class Alert(Base):
+        store_id = pw.CharField(max_length=64)
         terminal_id = pw.CharField(max_length=64)
         seq = pw.BigIntegerField()
         ts = pw.CharField(max_length=40, index=True)
@@ -208,7 +217,7 @@ def _models(db: pw.Database) -> SimpleNamespace:
 
         class Meta:
             table_name = "alerts"
-            indexes = ((("terminal_id", "seq"), True),)
+            indexes = ((("store_id", "terminal_id", "seq"), True),)
 
     class MetaRow(Base):
         key = pw.CharField(max_length=64, primary_key=True)
@@ -309,42 +318,49 @@ class CentralDB:
 
     # --- writes ----------------------------------------------------------------------------------
     def store(self, events: Iterable[Event]) -> StoreResult:
-        """Store events once each. Events already stored (same terminal and seq) are counted as
-        duplicates and change nothing. Returns the per-terminal contiguous and max seq."""
-        by_terminal: dict[str, list[Event]] = {}
+        """Store events once each. Events already stored (same store, terminal and seq) count
+        as duplicates and change nothing. Returns per-terminal contiguous and max seq."""
+        by_terminal: dict[tuple[str, str], list[Event]] = {}
         for ev in events:
-            by_terminal.setdefault(ev.terminal_id, []).append(ev)
+            by_terminal.setdefault((ev.store_id, ev.terminal_id), []).append(ev)
         result = StoreResult()
         now = datetime.now(UTC).isoformat()
         with self._lock, self._tx():
-            for terminal_id, evs in sorted(by_terminal.items()):
-                state = self._lock_state(terminal_id)
+            for key, evs in sorted(by_terminal.items()):
+                state = self._lock_state(*key)
                 for ev in sorted(evs, key=lambda e: e.seq):
                     if self._insert_event(ev, now):
                         result.inserted += 1
                         self._project(ev)
                     else:
                         result.duplicates += 1
-                top = max(e.seq for e in evs)
-                contiguous = self._advance(terminal_id, int(state.contiguous))
-                max_seq = max(int(state.max_seq), top)
-                self.m.State.update(
-                    contiguous=contiguous, max_seq=max_seq, last_event_at=now
-                ).where(self.m.State.terminal_id == terminal_id).execute()
-                result.contiguous[terminal_id] = contiguous
-                result.max_seq[terminal_id] = max_seq
+                contiguous = self._advance(*key, int(state.contiguous))
+                max_seq = max(int(state.max_seq), max(e.seq for e in evs))
+                self._update_state(key, contiguous=contiguous, max_seq=max_seq, last_event_at=now)
+                result.contiguous[key] = contiguous
+                result.max_seq[key] = max_seq
         return result
 
-    def _lock_state(self, terminal_id: str) -> Any:
+    def _where_state(self, key: tuple[str, str]) -> Any:
         st = self.m.State
-        st.insert(terminal_id=terminal_id).on_conflict_ignore().execute()
-        q = st.select().where(st.terminal_id == terminal_id)
+        return (st.store_id == key[0]) & (st.terminal_id == key[1])
+
+    def _update_state(self, key: tuple[str, str], **values: Any) -> None:
+        self.m.State.update(**values).where(self._where_state(key)).execute()
+
+    def _lock_state(self, store_id: str, terminal_id: str) -> Any:
+        st = self.m.State
+        st.insert(store_id=store_id, terminal_id=terminal_id).on_conflict_ignore().execute()
+        q = st.select().where(self._where_state((store_id, terminal_id)))
         if not self._is_sqlite:
+            # Serialises writers of one terminal across collector processes, so each sees the
+            # other's committed events when it walks the contiguous mark forward.
             q = q.for_update()
         return q.get()
 
     def _insert_event(self, ev: Event, now: str) -> bool:
         q = self.m.Event.insert(
+            store_id=ev.store_id,
             terminal_id=ev.terminal_id,
             seq=ev.seq,
             uuid=ev.uuid,
@@ -362,13 +378,17 @@ class CentralDB:
         cursor = self.db.execute(q)
         return cursor.rowcount == 1
 
-    def _advance(self, terminal_id: str, contiguous: int) -> int:
+    def _advance(self, store_id: str, terminal_id: str, contiguous: int) -> int:
         """Walk forward from ``contiguous`` over stored seqs while there is no hole."""
         ev_t = self.m.Event
         while True:
             rows = (
                 ev_t.select(ev_t.seq)
-                .where((ev_t.terminal_id == terminal_id) & (ev_t.seq > contiguous))
+                .where(
+                    (ev_t.store_id == store_id)
+                    & (ev_t.terminal_id == terminal_id)
+                    & (ev_t.seq > contiguous)
+                )
                 .order_by(ev_t.seq)
                 .limit(5000)
                 .tuples()
@@ -382,12 +402,48 @@ class CentralDB:
             if not moved:
                 return contiguous
 
+    def skip_gap(self, store_id: str, terminal_id: str, contiguous: int) -> int | None:
+        """Give up on the hole after ``contiguous``: move the mark to just below the next stored
+        event and walk on, and record a ``collector.gap_skipped`` alert. Returns the new mark,
+        or None when the hole has closed or moved meanwhile (another collector acted)."""
+        ev_t = self.m.Event
+        now = datetime.now(UTC).isoformat()
+        key = (store_id, terminal_id)
+        with self._lock, self._tx():
+            state = self._lock_state(store_id, terminal_id)
+            if int(state.contiguous) != contiguous:
+                return None
+            nxt = (
+                ev_t.select(pw.fn.MIN(ev_t.seq))
+                .where(
+                    (ev_t.store_id == store_id)
+                    & (ev_t.terminal_id == terminal_id)
+                    & (ev_t.seq > contiguous)
+                )
+                .scalar()
+            )
+            if nxt is None:
+                return None
+            moved = self._advance(store_id, terminal_id, int(nxt) - 1)
+            self._update_state(key, contiguous=moved)
+            self.m.Alert.insert(
+                store_id=store_id,
+                terminal_id=terminal_id,
+                seq=int(nxt) - 1,
+                ts=now,
+                kind="collector.gap_skipped",
+                staff_id=None,
+                detail=json.dumps({"from_seq": contiguous + 1, "to_seq": int(nxt) - 1}),
+            ).on_conflict_ignore().execute()
+        return moved
+
     def _project(self, ev: Event) -> None:
         p = ev.payload
         if ev.kind in SALE_KINDS and isinstance(p.get("lines"), list):
             self._project_sale(ev)
         if is_alert(ev.kind, p):
             self.m.Alert.insert(
+                store_id=ev.store_id,
                 terminal_id=ev.terminal_id,
                 seq=ev.seq,
                 ts=ev.ts,
@@ -401,6 +457,7 @@ class CentralDB:
         sale_id = str(p.get("sale_id") or ev.uuid)
         completed = str(p.get("completed_at") or ev.ts)
         self.m.Sale.insert(
+            store_id=ev.store_id,
             terminal_id=ev.terminal_id,
             seq=ev.seq,
             sale_id=sale_id,
@@ -419,10 +476,10 @@ class CentralDB:
             training=bool(p.get("training") or ev.training),
             original_sale_id=p.get("original_sale_id"),
         ).on_conflict_ignore().execute()
+        base = {"store_id": ev.store_id, "terminal_id": ev.terminal_id, "seq": ev.seq}
         lines = [
             {
-                "terminal_id": ev.terminal_id,
-                "seq": ev.seq,
+                **base,
                 "sale_id": sale_id,
                 "line_no": int(x.get("line_no") or i + 1),
                 "sku": str(x.get("sku") or ""),
@@ -441,8 +498,7 @@ class CentralDB:
             self.m.Line.insert_many(lines).on_conflict_ignore().execute()
         tenders = [
             {
-                "terminal_id": ev.terminal_id,
-                "seq": ev.seq,
+                **base,
                 "sale_id": sale_id,
                 "idx": i,
                 "kind": str(t.get("kind") or ""),
@@ -457,44 +513,59 @@ class CentralDB:
         if tenders:
             self.m.Tender.insert_many(tenders).on_conflict_ignore().execute()
 
-    def set_status(self, terminal_id: str, status: Mapping[str, Any]) -> None:
+    def set_status(self, store_id: str, terminal_id: str, status: Mapping[str, Any]) -> None:
         st = self.m.State
         now = datetime.now(UTC).isoformat()
         with self._lock, self._tx():
-            st.insert(terminal_id=terminal_id).on_conflict_ignore().execute()
-            st.update(
+            st.insert(store_id=store_id, terminal_id=terminal_id).on_conflict_ignore().execute()
+            self._update_state(
+                (store_id, terminal_id),
                 status=json.dumps(dict(status), sort_keys=True, ensure_ascii=False),
                 status_at=now,
-            ).where(st.terminal_id == terminal_id).execute()
+            )
 
     # --- reads -----------------------------------------------------------------------------------
     def states(self) -> list[dict[str, Any]]:
+        st = self.m.State
         with self._lock:
-            rows = list(self.m.State.select().order_by(self.m.State.terminal_id).dicts())
+            rows = list(st.select().order_by(st.store_id, st.terminal_id).dicts())
         for r in rows:
             r["status"] = json.loads(r["status"]) if r.get("status") else None
         return rows
 
-    def gaps(self) -> dict[str, tuple[int, int]]:
-        """Terminals with a hole: terminal -> (contiguous, max seen)."""
+    def state(self, store_id: str, terminal_id: str) -> dict[str, Any] | None:
+        for r in self.states():
+            if r["store_id"] == store_id and r["terminal_id"] == terminal_id:
+                return r
+        return None
+
+    def gaps(self) -> dict[tuple[str, str], tuple[int, int]]:
+        """Terminals with a hole: (store, terminal) -> (contiguous, max seen)."""
         st = self.m.State
         with self._lock:
-            rows = st.select(st.terminal_id, st.contiguous, st.max_seq).where(
+            rows = st.select(st.store_id, st.terminal_id, st.contiguous, st.max_seq).where(
                 st.max_seq > st.contiguous
             )
-            return {r.terminal_id: (int(r.contiguous), int(r.max_seq)) for r in rows}
+            return {(r.store_id, r.terminal_id): (int(r.contiguous), int(r.max_seq)) for r in rows}
 
-    def events(self, terminal_id: str, after_seq: int = 0, limit: int = 1000) -> list[Event]:
+    def events(
+        self, store_id: str, terminal_id: str, after_seq: int = 0, limit: int = 1000
+    ) -> list[Event]:
         ev_t = self.m.Event
         with self._lock:
             rows = list(
                 ev_t.select()
-                .where((ev_t.terminal_id == terminal_id) & (ev_t.seq > after_seq))
+                .where(
+                    (ev_t.store_id == store_id)
+                    & (ev_t.terminal_id == terminal_id)
+                    & (ev_t.seq > after_seq)
+                )
                 .order_by(ev_t.seq)
                 .limit(limit)
             )
         return [
             Event(
+                store_id=r.store_id,
                 terminal_id=r.terminal_id,
                 seq=int(r.seq),
                 uuid=r.uuid,
@@ -539,6 +610,7 @@ class CentralDB:
         day: str | None = None,
         since: str | None = None,
         until: str | None = None,
+        store_id: str | None = None,
         terminal_id: str | None = None,
         staff_id: str | None = None,
     ) -> list[dict[str, Any]]:
@@ -546,10 +618,10 @@ class CentralDB:
         "terminal". Days are "YYYY-MM-DD" in the collector's time zone, ``until`` inclusive."""
         sale_t, tender_t = self.m.Sale, self.m.Tender
         group_cols = {
-            "store": [],
+            "store": [sale_t.store_id],
             "clerk": [sale_t.staff_id],
             "day": [sale_t.day],
-            "terminal": [sale_t.terminal_id],
+            "terminal": [sale_t.store_id, sale_t.terminal_id],
         }
         if by not in group_cols:
             raise ValueError(f"report by {by!r}: choose store, clerk, day or terminal")
@@ -560,6 +632,8 @@ class CentralDB:
             cond &= sale_t.day >= since
         if until:
             cond &= sale_t.day <= until
+        if store_id:
+            cond &= sale_t.store_id == store_id
         if terminal_id:
             cond &= sale_t.terminal_id == terminal_id
         if staff_id:
@@ -592,7 +666,9 @@ class CentralDB:
                 )
                 .join(
                     sale_t,
-                    on=(tender_t.terminal_id == sale_t.terminal_id) & (tender_t.seq == sale_t.seq),
+                    on=(tender_t.store_id == sale_t.store_id)
+                    & (tender_t.terminal_id == sale_t.terminal_id)
+                    & (tender_t.seq == sale_t.seq),
                 )
                 .where(cond)
                 .group_by(*cols, tender_t.kind)

@@ -1,0 +1,252 @@
+"""posctl's connection to the store's broker: signs commands with the owner key, publishes them to
+a terminal's command topic with an MQTT 5 response topic and correlation data, and waits for the
+terminal's reply.
+
+posctl connects as the ``svc.owner`` identity. Replies come back on
+``<reply topic of the terminal>/<session>``, a subtopic only this posctl run listens on, and are
+matched by correlation data, so several posctl runs never see each other's answers.
+"""
+
+from __future__ import annotations
+
+import queue
+import ssl
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from provisioning.broker import broker_address
+from provisioning.home import OWNER_CN, Home, HomeError
+from terminal.link import protocol as wire
+
+
+class RemoteError(Exception):
+    """The command could not be delivered or was refused; the message says what to do next."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    id: str
+    type: str
+    seq: int
+    expires_at: datetime
+
+
+class Remote:
+    """One connection to the broker for the length of a posctl command."""
+
+    def __init__(
+        self,
+        home: Home,
+        *,
+        host: str | None = None,
+        port: int | None = None,
+        connect_timeout: float = 10.0,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.home = home
+        store = home.store()
+        self.store_id: str = store["store_id"]
+        default_host, default_port = broker_address(home)
+        self.host = host or default_host
+        self.port = port or default_port
+        self.connect_timeout = connect_timeout
+        self._now = now
+        self._signer = wire.Signer.from_pem(home.signing_key_file.read_bytes())
+        self._session = uuid.uuid4().hex[:12]
+        self._replies: dict[bytes, queue.Queue[wire.Reply]] = {}
+        self._lock = threading.Lock()
+        self._connected = threading.Event()
+        self._connect_error = ""
+        self._subscribed: dict[int, threading.Event] = {}
+        self._client: mqtt.Client | None = None
+
+    # --- connection -------------------------------------------------------------------------
+    def _tls(self) -> ssl.SSLContext:
+        ident = self.home.identity_dir(OWNER_CN)
+        if not (ident / "client.crt").exists():
+            raise HomeError(f"posctl has no broker identity in {ident}: run `posctl broker`")
+        ctx = ssl.create_default_context(cafile=str(self.home.ca_cert))
+        ctx.load_cert_chain(str(ident / "client.crt"), str(ident / "client.key"))
+        return ctx
+
+    def connect(self) -> Remote:
+        c = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=f"{OWNER_CN}-{self._session}",
+            protocol=mqtt.MQTTv5,
+        )
+        c.tls_set_context(self._tls())
+        c.on_connect = self._on_connect
+        c.on_message = self._on_message
+        c.on_subscribe = self._on_subscribe
+        self._client = c
+        try:
+            c.connect(self.host, self.port, keepalive=30, clean_start=True)
+        except (OSError, ssl.SSLError) as exc:
+            raise RemoteError(
+                f"cannot reach the broker at {self.host}:{self.port} ({exc}); check that "
+                "mosquitto runs there with the configuration from `posctl broker`, or pass "
+                "--broker HOST:PORT"
+            ) from exc
+        c.loop_start()
+        if not self._connected.wait(self.connect_timeout):
+            self.close()
+            why = self._connect_error or "no answer"
+            raise RemoteError(
+                f"the broker at {self.host}:{self.port} did not accept posctl ({why}); is its "
+                "CA the one in this posctl home, and was `posctl broker` run after `init`?"
+            )
+        return self
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.disconnect()
+            self._client.loop_stop()
+            self._client = None
+
+    def __enter__(self) -> Remote:
+        return self.connect()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _on_connect(self, client: Any, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
+        if rc.is_failure:
+            self._connect_error = str(rc)
+            return
+        self._connected.set()
+
+    def _on_subscribe(self, client: Any, userdata: Any, mid: int, rcs: Any, props: Any) -> None:
+        ev = self._subscribed.get(mid)
+        if ev is not None and not any(r.is_failure for r in rcs):
+            ev.set()
+
+    def _on_message(self, client: Any, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        corr = getattr(msg.properties, "CorrelationData", None) if msg.properties else None
+        try:
+            reply = wire.decode_reply(msg.payload)
+        except wire.ValidationError:
+            return
+        key = bytes(corr) if corr is not None else (reply.id or "").encode()
+        with self._lock:
+            q = self._replies.get(key)
+        if q is not None:
+            q.put(reply)
+
+    def _subscribe(self, topic: str) -> None:
+        assert self._client is not None
+        ev = threading.Event()
+        rc, mid = self._client.subscribe(topic, qos=1)
+        self._subscribed[mid] = ev
+        if rc != mqtt.MQTT_ERR_SUCCESS or not ev.wait(self.connect_timeout):
+            raise RemoteError(
+                f"the broker refused posctl's subscription to {topic}; regenerate the ACL with "
+                "`posctl broker` and restart mosquitto"
+            )
+
+    # --- commands ---------------------------------------------------------------------------
+    def reply_base(self, terminal: str) -> str:
+        return f"{wire.reply_topic(self.store_id, terminal)}/{self._session}"
+
+    @contextmanager
+    def listening(self, terminal: str) -> Iterator[None]:
+        self._subscribe(self.reply_base(terminal))
+        yield
+
+    def send(
+        self,
+        terminal: str,
+        type: str,
+        body: Any,
+        *,
+        ttl: timedelta = timedelta(hours=24),
+    ) -> tuple[Sent, queue.Queue[wire.Reply]]:
+        """Sign and publish one command; returns it and the queue its reply will arrive on."""
+        if self._client is None:
+            raise RemoteError("not connected")
+        target = wire.Target(self.store_id, terminal)
+        with self.home.command_counter(target.scope) as seq:
+            cmd_id = str(uuid.uuid4())
+            issued = self._now()
+            data = wire.sign_command(
+                self._signer,
+                type=type,
+                body=body,
+                target=target,
+                seq=seq,
+                issued_at=issued,
+                ttl=ttl,
+                id=cmd_id,
+            )
+        props = Properties(PacketTypes.PUBLISH)
+        props.ResponseTopic = self.reply_base(terminal)
+        props.CorrelationData = cmd_id.encode()
+        # The broker keeps the command for an offline terminal only as long as it is valid.
+        props.MessageExpiryInterval = int(ttl.total_seconds())
+        q: queue.Queue[wire.Reply] = queue.Queue()
+        with self._lock:
+            self._replies[cmd_id.encode()] = q
+        info = self._client.publish(
+            wire.command_topic(self.store_id, terminal), data, qos=1, properties=props
+        )
+        try:
+            info.wait_for_publish(self.connect_timeout)
+        except (RuntimeError, ValueError) as exc:
+            raise RemoteError(f"the command could not be handed to the broker: {exc}") from exc
+        if not info.is_published():
+            raise RemoteError(
+                "the broker did not confirm the command; it may not have been sent. Check the "
+                "connection and run the command again (a repeated command is applied once)."
+            )
+        return Sent(cmd_id, type, seq, issued + ttl), q
+
+    def wait_reply(self, sent: Sent, q: queue.Queue[wire.Reply], timeout: float) -> wire.Reply:
+        try:
+            reply = q.get(timeout=timeout)
+        except queue.Empty:
+            raise RemoteError(
+                f"no reply within {timeout:.0f} s. The terminal may be off or offline: the "
+                f"command waits at the broker until {sent.expires_at:%Y-%m-%d %H:%M} UTC and is "
+                "applied when it connects (`posctl watch` shows terminal status)."
+            ) from None
+        finally:
+            with self._lock:
+                self._replies.pop(sent.id.encode(), None)
+        return reply
+
+    def command(self, terminal: str, type: str, body: Any, *, timeout: float = 30.0) -> wire.Reply:
+        with self.listening(terminal):
+            sent, q = self.send(terminal, type, body)
+            return self.wait_reply(sent, q, timeout)
+
+
+def reply_error_text(reply: wire.Reply) -> str:
+    """A refused command in words, with the next step where one is known."""
+    err = reply.error
+    if err is None:
+        return "refused without a reason"
+    hints = {
+        "unknown_signer": "the terminal does not trust this owner key: re-enrol it with "
+        "`posctl terminal enroll` from this home",
+        "bad_signature": "the message was altered on the way; send it again",
+        "wrong_target": "the command was for another terminal or store; check the terminal id "
+        "and --home",
+        "expired": "the command expired before the terminal saw it; send it again",
+        "not_yet_valid": "the terminal's clock is behind: fix its time (NTP) and send again",
+        "replay": "the terminal has already seen a newer command from this home (a restored "
+        "backup?); send it again",
+        "unsupported": "this terminal's software does not handle it yet; update it",
+    }
+    where = f" (field {err.field})" if err.field else ""
+    hint = hints.get(err.code)
+    return f"{err.message}{where} [{err.code}]" + (f": {hint}" if hint else "")
