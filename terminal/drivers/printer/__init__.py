@@ -32,6 +32,7 @@ __all__ = [
     "SpoolingPrinter",
     "TransportError",
     "build_printer",
+    "build_transport",
 ]
 
 KINDS = ("simulated", "network", "serial", "file", "usb")

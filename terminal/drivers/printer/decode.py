@@ -219,7 +219,7 @@ def decode(
         line.clear()
         if not text and not force:
             return
-        if columns and state["align"] in (1, 2):
+        if text and columns and state["align"] in (1, 2):
             width = columns // 2 if state["wide"] else columns
             gap = max(0, width - _width(text))
             text = " " * (gap // 2 if state["align"] == 1 else gap) + text
