@@ -417,8 +417,10 @@ class StaffAdd:
     overrides: dict[str, Any] = field(default_factory=dict)
     """Right -> grant, as in ``terminal.core.staff.grants_to_payload``."""
     trainee: bool = False
-    pin_hash: str | None = None
-    """The initial PIN as a ``terminal.core.pins.SecretHasher`` hash; never the PIN itself."""
+    pin: str | None = None
+    """An initial PIN chosen by the owner (the terminal stores only its hash); without one the
+    owner issues it later with pin.reset."""
+    must_change_pin: bool = True
 
     def validate(self, path: str) -> None:
         _nonempty(self.staff_id, path, "staff_id", 40)
@@ -430,19 +432,21 @@ class StaffAdd:
 class StaffUpdate:
     staff_id: str
     changes: dict[str, Any]
-    """Any of name, role, gender, contact, photo, overrides, trainee, status."""
-
-    ALLOWED = frozenset(
-        {"name", "role", "gender", "contact", "photo", "overrides", "trainee", "status"}
-    )
+    """Any of name, gender, contact, photo, role, overrides."""
 
     def validate(self, path: str) -> None:
         _nonempty(self.staff_id, path, "staff_id", 40)
         if not self.changes:
             raise ValidationError(_sub(path, "changes"), "must change something")
         for k in self.changes:
-            if k not in self.ALLOWED:
-                raise ValidationError(_sub(path, f"changes.{k}"), "cannot be changed")
+            if k not in STAFF_UPDATE_FIELDS:
+                raise ValidationError(
+                    _sub(path, f"changes.{k}"),
+                    "cannot be changed here (status: staff.suspend; PIN: pin.reset)",
+                )
+
+
+STAFF_UPDATE_FIELDS = frozenset({"name", "gender", "contact", "photo", "role", "overrides"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,11 +461,26 @@ class StaffSuspend:
 
 
 @dataclass(frozen=True, slots=True)
+class StaffSnapshot:
+    """The whole staff, role and card set at a numbered version: members not listed are
+    marked left, cards not listed are revoked; re-applying the same version changes nothing."""
+
+    version: int
+    staff: list[dict[str, Any]]
+    roles: list[dict[str, Any]] = field(default_factory=list)
+    cards: list[dict[str, Any]] = field(default_factory=list)
+    """``{"staff_id": ..., "code": ...}`` each."""
+
+    def validate(self, path: str) -> None:
+        if self.version < 1:
+            raise ValidationError(_sub(path, "version"), "must be >= 1")
+
+
+@dataclass(frozen=True, slots=True)
 class CardAssign:
     staff_id: str
     code: str
     """What the badge's barcode or QR code reads as."""
-    label: str = ""
 
     def validate(self, path: str) -> None:
         _nonempty(self.staff_id, path, "staff_id", 40)
@@ -470,23 +489,27 @@ class CardAssign:
 
 @dataclass(frozen=True, slots=True)
 class CardRevoke:
-    code: str
-    staff_id: str | None = None
+    staff_id: str
+    code: str | None = None
+    tag: str | None = None
+    """The card's tag as shown in lists; with neither code nor tag every card of the clerk is
+    revoked."""
 
     def validate(self, path: str) -> None:
-        _nonempty(self.code, path, "code", 128)
+        _nonempty(self.staff_id, path, "staff_id", 40)
 
 
 @dataclass(frozen=True, slots=True)
 class PinReset:
     staff_id: str
-    pin_hash: str
+    pin: str | None = None
+    """The new initial PIN; without it the terminal generates one and returns it in the reply
+    (shown to the owner once)."""
     must_change: bool = True
     """The clerk must choose a new PIN at the next login."""
 
     def validate(self, path: str) -> None:
         _nonempty(self.staff_id, path, "staff_id", 40)
-        _nonempty(self.pin_hash, path, "pin_hash", 512)
 
 
 @dataclass(frozen=True, slots=True)
@@ -707,6 +730,7 @@ BODY_TYPES: dict[str, type] = {
     "staff.add": StaffAdd,
     "staff.update": StaffUpdate,
     "staff.suspend": StaffSuspend,
+    "staff.snapshot": StaffSnapshot,
     "card.assign": CardAssign,
     "card.revoke": CardRevoke,
     "pin.reset": PinReset,

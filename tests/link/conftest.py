@@ -18,3 +18,13 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
         yield b
     finally:
         b.kill()
+
+
+@pytest.fixture
+def ledger(tmp_path: Path):
+    from terminal.core.clock import SystemClock
+    from terminal.ledger.db import open_ledger
+
+    led = open_ledger(tmp_path / "ledger.sqlite3", "T1", SystemClock())
+    yield led
+    led.close()

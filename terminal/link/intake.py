@@ -1,0 +1,289 @@
+"""Command intake: the terminal's gate for owner commands.
+
+``Intake.handle(payload)`` takes the raw bytes of one MQTT message on the terminal's command
+topic and returns the reply to publish. In order it: parses and schema-checks (malformed ->
+error), verifies the Ed25519 signature against the owner keys trusted at enrolment (forged or
+unknown signer -> error), checks the target (another store or terminal -> error), answers "done"
+again without doing anything for a message id that was already applied, checks the validity
+window (expired or not yet valid -> error), checks the owner's per-target sequence number
+(not above the last applied one -> replay, error), and finally runs the handler registered for
+the type. Every rejection is journaled as ``command.rejected`` and every applied command as
+``command.applied``, so the journal alone rebuilds the intake's memory after a restart.
+
+It is plain synchronous code with no MQTT in it: the relay feeds it messages, tests feed it
+bytes directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from terminal.core.errors import PosError
+from terminal.core.ports import Clock, Ledger, LedgerError
+from terminal.core.rights import ApprovalRequired, PermissionDenied
+from terminal.link import protocol as p
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Any], Any]
+"""Gets the typed body dataclass of a verified command; returns a JSON-safe result (or None).
+Raising ``PosError``/``ValueError``/``LookupError``/``PermissionDenied`` means "refused, nothing
+changed" (reply code ``invalid``); any other exception is reported as ``failed``."""
+
+APPLIED = "command.applied"
+REJECTED = "command.rejected"
+_MESSAGE_LIMIT = 300
+_DONE_CACHE = 10_000
+"""Results kept in memory to repeat in duplicate replies (ids themselves are all kept)."""
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + "…"
+
+
+class Intake:
+    def __init__(
+        self,
+        *,
+        store_id: str,
+        terminal_id: str,
+        ledger: Ledger,
+        trusted: p.TrustedKeys,
+        clock: Clock,
+        handlers: Mapping[str, Handler] | None = None,
+        clock_skew: timedelta = p.CLOCK_SKEW,
+    ) -> None:
+        self.store_id = p.check_id(store_id, "store_id")
+        self.terminal_id = p.check_id(terminal_id, "terminal_id")
+        self._ledger = ledger
+        self._trusted = trusted
+        self._clock = clock
+        self._skew = clock_skew
+        self._handlers: dict[str, Handler] = {}
+        for kind, fn in (handlers or {}).items():
+            self.register(kind, fn)
+        self._applied: set[str] = set()
+        self._results: dict[str, Any] = {}
+        self._last_seq: dict[tuple[str, str], int] = {}
+        # The relay calls handle() from its network thread, tests and tools from theirs.
+        self._lock = threading.Lock()
+
+    # --- set-up ----------------------------------------------------------------------------
+
+    def register(self, kind: str, handler: Handler) -> None:
+        if kind not in p.COMMAND_TYPES:
+            raise ValueError(f"no command type {kind!r} in the protocol")
+        self._handlers[kind] = handler
+
+    def handled_types(self) -> list[str]:
+        return sorted(self._handlers)
+
+    def load(self) -> int:
+        """Rebuild applied ids and sequence counters from the journal's ``command.applied``
+        entries; call once before the first ``handle``. Returns how many were read."""
+        count = 0
+        for payload in self._applied_payloads():
+            cid, signer, scope, seq = (
+                payload.get("id"),
+                payload.get("signer"),
+                payload.get("scope"),
+                payload.get("seq"),
+            )
+            if not isinstance(cid, str) or not isinstance(seq, int):
+                continue
+            self._applied.add(cid)
+            key = (str(signer), str(scope))
+            self._last_seq[key] = max(self._last_seq.get(key, 0), seq)
+            count += 1
+        return count
+
+    def _applied_payloads(self) -> list[Mapping[str, Any]]:
+        db = getattr(self._ledger, "db", None)
+        if db is not None:
+            # The journal is indexed on (kind, seq): this reads only command entries.
+            from terminal.ledger.journal import JOURNAL_COLUMNS, entry_from_row
+
+            rows = db.execute_sql(
+                f"SELECT {JOURNAL_COLUMNS} FROM journal WHERE kind = ? ORDER BY seq", (APPLIED,)
+            ).fetchall()
+            return [entry_from_row(r).payload for r in rows]
+        out: list[Mapping[str, Any]] = []
+        after = 0
+        while True:
+            batch = self._ledger.entries(after_seq=after, limit=1000)
+            if not batch:
+                return out
+            out += [e.payload for e in batch if e.kind == APPLIED]
+            after = batch[-1].seq
+
+    # --- state, for status and tests -------------------------------------------------------
+
+    def last_seq(self, signer: str, scope: str) -> int:
+        return self._last_seq.get((signer, scope), 0)
+
+    def was_applied(self, command_id: str) -> bool:
+        return command_id in self._applied
+
+    def state(self) -> dict[str, Any]:
+        """Everything the intake remembers (a test compares it before and after)."""
+        with self._lock:
+            return {
+                "applied": sorted(self._applied),
+                "last_seq": {f"{k[0]}|{k[1]}": v for k, v in sorted(self._last_seq.items())},
+            }
+
+    # --- the gate --------------------------------------------------------------------------
+
+    def handle(self, payload: bytes | bytearray, *, topic: str | None = None) -> p.Reply:
+        """One command message in, one reply out. Never raises for anything in ``payload``."""
+        with self._lock:
+            try:
+                cmd = p.parse_command(payload)
+            except p.ValidationError as exc:
+                code = p.RejectCode.TOO_LARGE if len(payload) > p.MAX_COMMAND_BYTES else None
+                if code is None:
+                    code = (
+                        p.RejectCode.UNKNOWN_TYPE
+                        if exc.field == "type" and "unknown command type" in exc.message
+                        else p.RejectCode.MALFORMED
+                    )
+                return self._reject(
+                    None, p.peek_id(payload), code, exc.message, exc.field, len(payload), topic
+                )
+            try:
+                cmd.verify(self._trusted)
+                self._check_target(cmd)
+                if cmd.id in self._applied:
+                    # Same message again (a retry or a re-delivery): the answer it got, no
+                    # change, no journal entry.
+                    return p.Reply.done(
+                        cmd.id, self.terminal_id, self._results.get(cmd.id), self._ts()
+                    )
+                self._check_time(cmd)
+                self._check_order(cmd)
+                handler = self._handlers.get(cmd.type)
+                if handler is None:
+                    raise p.CommandRejected(
+                        p.RejectCode.UNSUPPORTED, f"this terminal does not handle {cmd.type}"
+                    )
+            except p.CommandRejected as exc:
+                return self._reject(
+                    cmd, cmd.id, exc.code, exc.message, exc.field, len(payload), topic
+                )
+            return self._apply(cmd, handler, len(payload), topic)
+
+    def _check_target(self, cmd: p.Command) -> None:
+        t = cmd.target
+        if t.store != self.store_id:
+            raise p.CommandRejected(
+                p.RejectCode.WRONG_TARGET,
+                f"addressed to store {t.store}, this is {self.store_id}",
+                "target.store",
+            )
+        if t.terminal is not None and t.terminal != self.terminal_id:
+            raise p.CommandRejected(
+                p.RejectCode.WRONG_TARGET,
+                f"addressed to terminal {t.terminal}, this is {self.terminal_id}",
+                "target.terminal",
+            )
+
+    def _check_time(self, cmd: p.Command) -> None:
+        now = self._clock.now()
+        if now >= cmd.expires_at:
+            raise p.CommandRejected(
+                p.RejectCode.EXPIRED,
+                f"expired at {p.format_time(cmd.expires_at)} (terminal time {p.format_time(now)})",
+                "expires_at",
+            )
+        if cmd.issued_at > now + self._skew:
+            raise p.CommandRejected(
+                p.RejectCode.NOT_YET_VALID,
+                f"issued at {p.format_time(cmd.issued_at)}, after the terminal time "
+                f"{p.format_time(now)}; check the terminal's clock",
+                "issued_at",
+            )
+
+    def _check_order(self, cmd: p.Command) -> None:
+        last = self._last_seq.get((cmd.signer, cmd.target.scope), 0)
+        if cmd.seq <= last:
+            raise p.CommandRejected(
+                p.RejectCode.REPLAY,
+                f"sequence {cmd.seq} is not after the last applied {last} for {cmd.target.scope}",
+                "seq",
+            )
+
+    def _apply(self, cmd: p.Command, handler: Handler, size: int, topic: str | None) -> p.Reply:
+        try:
+            result = handler(cmd.body)
+        except (PosError, PermissionDenied, ApprovalRequired, ValueError, LookupError) as exc:
+            code = getattr(exc, "code", None)
+            message = str(exc) if not isinstance(code, str) else f"{exc} ({code})"
+            field_path = exc.field if isinstance(exc, p.ValidationError) else None
+            return self._reject(cmd, cmd.id, p.RejectCode.INVALID, message, field_path, size, topic)
+        except LedgerError as exc:
+            return self._reject(cmd, cmd.id, p.RejectCode.FAILED, str(exc), None, size, topic)
+        except Exception as exc:
+            log.exception("handler for %s failed", cmd.type)
+            return self._reject(
+                cmd, cmd.id, p.RejectCode.FAILED, f"{type(exc).__name__}: {exc}", None, size, topic
+            )
+        try:
+            p.canonical_json(result)
+        except p.ValidationError:
+            log.error("handler for %s returned a non-JSON result; replying without it", cmd.type)
+            result = None
+        # Remember first: the handler has acted, so even if the journal write below fails, a
+        # re-delivery of this message must not act twice in this run.
+        self._applied.add(cmd.id)
+        key = (cmd.signer, cmd.target.scope)
+        self._last_seq[key] = max(self._last_seq.get(key, 0), cmd.seq)
+        if len(self._results) >= _DONE_CACHE:
+            self._results.pop(next(iter(self._results)))
+        self._results[cmd.id] = result
+        try:
+            self._ledger.post(APPLIED, cmd.summary(), staff_id=None)
+        except LedgerError as exc:
+            log.error("command %s applied but not journaled: %s", cmd.id, exc)
+            return p.Reply.failed(
+                cmd.id,
+                self.terminal_id,
+                p.RejectCode.FAILED,
+                f"applied, but the journal write failed: {exc}",
+                ts=self._ts(),
+            )
+        return p.Reply.done(cmd.id, self.terminal_id, result, self._ts())
+
+    def _reject(
+        self,
+        cmd: p.Command | None,
+        command_id: str | None,
+        code: p.RejectCode,
+        message: str,
+        field_path: str | None,
+        size: int,
+        topic: str | None,
+    ) -> p.Reply:
+        message = _clip(message)
+        record: dict[str, Any] = {
+            "code": code.value,
+            "message": message,
+            "field": field_path,
+            "size": size,
+            "topic": topic,
+        }
+        if cmd is not None:
+            record.update(cmd.summary())
+        else:
+            record["id"] = command_id
+        try:
+            self._ledger.post(REJECTED, record, staff_id=None)
+        except LedgerError as exc:
+            log.error("rejection of %s not journaled: %s", command_id, exc)
+        return p.Reply.failed(command_id, self.terminal_id, code, message, field_path, self._ts())
+
+    def _ts(self) -> str:
+        return p.format_time(self._clock.now())

@@ -1,0 +1,621 @@
+"""The outbox relay: one MQTT 5 connection per terminal, on its own thread.
+
+It drains the ledger outbox to the terminal's events topic in sequence order at QoS 1, keeping
+at most ``window`` events sent but not yet acknowledged by the collector. An event leaves the
+outbox only when the collector's ack names it, so nothing is lost across restarts of the
+terminal, the broker or the collector: events without an ack are sent again after
+``ack_timeout`` and after every reconnect (the collector stores by terminal and sequence, so a
+second copy changes nothing there).
+
+It also keeps the retained status message (online with version, last sequence, outbox depth and
+device health; offline through the MQTT last will when the terminal vanishes), reconnects with
+jittered exponential back-off, and hands owner commands to the :class:`Intake`, publishing each
+reply on the command's MQTT 5 response topic with its correlation data.
+
+All MQTT work, outbox reads and acknowledgements happen on the relay's thread, which drives
+paho's ``loop()`` itself, so callbacks and the drain never race. ``wake()`` is the only call
+other threads make, and it never blocks.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import ssl
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from terminal.core.ports import Clock, Ledger
+from terminal.link import protocol as p
+from terminal.link.intake import Intake
+
+log = logging.getLogger(__name__)
+
+
+class LinkConfigError(ValueError):
+    """A [link] setting is unusable; the message names the key."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"[link] {key}: {message}")
+        self.key = key
+
+
+@dataclass(frozen=True, slots=True)
+class LinkConfig:
+    host: str
+    port: int
+    store_id: str
+    terminal_id: str
+    ca: str = ""
+    cert: str = ""
+    key: str = ""
+    """Client certificate and key; with ``ca`` empty the connection is plain TCP (tests and a
+    broker on the same machine only)."""
+    owner_keys: tuple[str, ...] = ()
+    keepalive: int = 30
+    window: int = 1000
+    """Events sent but not yet acknowledged by the collector."""
+    batch: int = 500
+    """Outbox rows read per query."""
+    max_inflight: int = 20
+    """QoS 1 messages awaiting the broker's PUBACK; lowered to the broker's Receive Maximum
+    (mosquitto's max_inflight_messages, 20 by default) when that is smaller."""
+    ack_timeout: float = 30.0
+    """Seconds without an ack before an event is sent again."""
+    status_interval: float = 60.0
+    backoff_min: float = 0.5
+    backoff_max: float = 60.0
+    session_expiry: int = 7 * 24 * 3600
+    """How long the broker keeps this terminal's subscriptions and queued commands while it is
+    offline."""
+    client_id: str = ""
+    version: str = ""
+
+    @classmethod
+    def from_section(
+        cls,
+        section: Mapping[str, Any],
+        *,
+        terminal_id: str,
+        store_id: str | None = None,
+        version: str = "",
+    ) -> LinkConfig:
+        """Build from the ``[link]`` section (a mapping); unknown keys are ignored, bad values
+        raise LinkConfigError naming the key."""
+        store = store_id if store_id is not None else section.get("store", "")
+        try:
+            p.check_id(store, "store")
+        except p.ValidationError as exc:
+            raise LinkConfigError("store", exc.message) from None
+        try:
+            p.check_id(terminal_id, "terminal")
+        except p.ValidationError as exc:
+            raise LinkConfigError("terminal id", exc.message) from None
+        kwargs: dict[str, Any] = {"store_id": store, "terminal_id": terminal_id}
+        for f, kind in (
+            ("host", str),
+            ("port", int),
+            ("ca", str),
+            ("cert", str),
+            ("key", str),
+            ("keepalive", int),
+            ("window", int),
+            ("batch", int),
+            ("max_inflight", int),
+            ("ack_timeout", float),
+            ("status_interval", float),
+            ("backoff_min", float),
+            ("backoff_max", float),
+            ("session_expiry", int),
+            ("client_id", str),
+        ):
+            if f not in section:
+                continue
+            value = section[f]
+            if kind is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise LinkConfigError(f, f"must be {kind.__name__}, got {value!r}")
+            kwargs[f] = value
+        keys = section.get("owner_keys", ())
+        if not isinstance(keys, list | tuple) or not all(isinstance(k, str) for k in keys):
+            raise LinkConfigError("owner_keys", "must be a list of strings")
+        for i, k in enumerate(keys):
+            try:
+                p.load_public_key(k)
+            except ValueError as exc:
+                raise LinkConfigError(f"owner_keys[{i}]", str(exc)) from None
+        kwargs["owner_keys"] = tuple(keys)
+        kwargs.setdefault("host", "127.0.0.1")
+        kwargs.setdefault("port", 8883)
+        cfg = cls(**kwargs, version=version)
+        cfg.check()
+        return cfg
+
+    def check(self) -> None:
+        if not 1 <= self.port <= 65535:
+            raise LinkConfigError("port", "must be 1-65535")
+        if self.window < 1:
+            raise LinkConfigError("window", "must be at least 1")
+        if self.max_inflight < 1:
+            raise LinkConfigError("max_inflight", "must be at least 1")
+        if self.batch < 1:
+            raise LinkConfigError("batch", "must be at least 1")
+        if self.ack_timeout <= 0:
+            raise LinkConfigError("ack_timeout", "must be positive")
+        if not 0 < self.backoff_min <= self.backoff_max:
+            raise LinkConfigError("backoff_min", "must be positive and <= backoff_max")
+        if bool(self.cert) != bool(self.key):
+            raise LinkConfigError("cert", "cert and key go together")
+        if self.cert and not self.ca:
+            raise LinkConfigError("ca", "a client certificate needs the CA file")
+
+    def trusted_keys(self) -> p.TrustedKeys:
+        return p.TrustedKeys(self.owner_keys)
+
+
+class OutboxLike(Protocol):
+    """``terminal.ledger.outbox.Outbox``."""
+
+    def pending(self, limit: int, after_seq: int = 0) -> list[Any]: ...
+
+    def acknowledge(self, seqs: Any) -> int: ...
+
+    def depth(self) -> int: ...
+
+    def requeue_from(self, seq: int) -> int: ...
+
+
+@dataclass(slots=True)
+class _Flight:
+    body: bytes
+    sent_at: float
+
+
+@dataclass(slots=True)
+class RelayStats:
+    """Counters for status screens, tests and benches (read from any thread; approximate)."""
+
+    connected: bool = False
+    connects: int = 0
+    published: int = 0
+    resent: int = 0
+    acked: int = 0
+    acked_upto: int = 0
+    in_flight: int = 0
+    commands: int = 0
+    last_error: str = ""
+    ack_errors: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def backoff_delays(minimum: float, maximum: float, rng: random.Random) -> Callable[[int], float]:
+    """Attempt n (0-based) waits a random time in [d/2, d] with d = min(max, min * 2**n): the
+    doubling spaces out retries, the jitter keeps a store's terminals from reconnecting in step
+    after the broker comes back."""
+
+    def delay(attempt: int) -> float:
+        d = min(maximum, minimum * (2 ** min(attempt, 32)))
+        return rng.uniform(d / 2, d)
+
+    return delay
+
+
+class Relay:
+    def __init__(
+        self,
+        config: LinkConfig,
+        *,
+        ledger: Ledger,
+        outbox: OutboxLike,
+        clock: Clock,
+        intake: Intake | None = None,
+        health: Callable[[], Mapping[str, str]] | None = None,
+        rng: random.Random | None = None,
+        tick: float = 0.05,
+    ) -> None:
+        self.config = config
+        self._ledger = ledger
+        self._outbox = outbox
+        self._clock = clock
+        self._intake = intake
+        self._health = health or (lambda: {})
+        self._delay = backoff_delays(config.backoff_min, config.backoff_max, rng or random.Random())
+        self._tick = tick
+        self.stats = RelayStats()
+        self.connected = threading.Event()
+        """Set while a session with the broker is up (for tests and status screens)."""
+
+        self._events_topic = p.events_topic(config.store_id, config.terminal_id)
+        self._status_topic = p.status_topic(config.store_id, config.terminal_id)
+        self._reply_topic = p.reply_topic(config.store_id, config.terminal_id)
+        self._ack_topic = p.ack_topic(config.store_id, config.terminal_id)
+        self._cmd_topics = (
+            p.command_topic(config.store_id, config.terminal_id),
+            p.store_command_topic(config.store_id),
+        )
+
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._wakeup = threading.Event()
+        self._client: mqtt.Client | None = None
+        self._session = False
+        self._attempt = 0
+        self._flights: OrderedDict[int, _Flight] = OrderedDict()
+        self._cursor = 0
+        self._more = True
+        self._rewind: int | None = None
+        self._next_status = 0.0
+        self._next_poll = 0.0
+        self._inflight_limit = config.max_inflight
+        if intake is not None:
+            intake.register("resend.from", self._resend_from)
+
+    # --- public ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("the relay is already running")
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="link-relay", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """New outbox rows were committed: drain soon. Never blocks (``ports.Link``)."""
+        self._wakeup.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Publish the offline status, disconnect cleanly (so the last will is not sent) and end
+        the thread. Unacknowledged events stay in the outbox for the next start."""
+        if self._thread is None:
+            return
+        self._stopping.set()
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.error("link relay thread did not stop within %.1f s", timeout)
+        self._thread = None
+
+    # --- the thread --------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        client = self._client = self._make_client()
+        first = True
+        try:
+            while not self._stopping.is_set():
+                try:
+                    if not self._socket_open(client):
+                        try:
+                            self._open(client, first)
+                            first = False
+                        except (OSError, ssl.SSLError, ValueError) as exc:
+                            self._note_error(f"connect failed: {exc}")
+                            self._back_off()
+                            continue
+                    rc = client.loop(timeout=self._tick)
+                    if rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
+                        self._lost(f"connection lost ({mqtt.error_string(rc)})")
+                        self._back_off()
+                        continue
+                    if self._session:
+                        self._pump()
+                except Exception as exc:
+                    # A ledger error (disk full, a locked file) or a bug must not end the link
+                    # for good: log it, drop the connection, and start over after a pause.
+                    log.exception("link relay error")
+                    self._lost(f"{type(exc).__name__}: {exc}")
+                    sock = client.socket()
+                    if sock is not None:
+                        sock.close()
+                    self._back_off()
+            self._goodbye(client)
+        finally:
+            self.connected.clear()
+            self.stats.connected = False
+
+    def _socket_open(self, client: mqtt.Client) -> bool:
+        return client.socket() is not None
+
+    def _make_client(self) -> mqtt.Client:
+        cfg = self.config
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=cfg.client_id or f"pos-{cfg.store_id}-{cfg.terminal_id}",
+            protocol=mqtt.MQTTv5,
+        )
+        if cfg.ca:
+            client.tls_set(
+                ca_certs=cfg.ca,
+                certfile=cfg.cert or None,
+                keyfile=cfg.key or None,
+                cert_reqs=ssl.CERT_REQUIRED,
+                tls_version=ssl.PROTOCOL_TLS_CLIENT,
+            )
+        client.will_set(
+            self._status_topic,
+            p.encode_status(self._status("offline", reason="lost", full=False)),
+            qos=1,
+            retain=True,
+        )
+        client.max_queued_messages_set(0)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        return client
+
+    def _open(self, client: mqtt.Client, first: bool) -> None:
+        if client.max_inflight_messages != self._inflight_limit:
+            client.max_inflight_messages_set(self._inflight_limit)
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = self.config.session_expiry
+        if first:
+            # The broker keeps the session (subscriptions, commands queued while this terminal
+            # was offline) for session_expiry seconds, so never start clean.
+            client.connect(
+                self.config.host,
+                self.config.port,
+                keepalive=self.config.keepalive,
+                clean_start=False,
+                properties=props,
+            )
+        else:
+            client.reconnect()
+
+    def _back_off(self) -> None:
+        wait = self._delay(self._attempt)
+        self._attempt += 1
+        self._stopping.wait(wait)
+
+    def _note_error(self, message: str) -> None:
+        if message != self.stats.last_error:
+            log.warning("link: %s", message)
+        self.stats.last_error = message
+
+    def _lost(self, why: str) -> None:
+        self._note_error(why)
+        self._session = False
+        self.connected.clear()
+        self.stats.connected = False
+
+    # --- callbacks (run inside client.loop on this thread) -----------------------------------
+
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: Any,
+        reason_code: Any,
+        properties: Properties | None,
+    ) -> None:
+        if reason_code.is_failure:
+            self._note_error(f"broker refused the connection: {reason_code}")
+            return
+        recv_max = getattr(properties, "ReceiveMaximum", None) if properties else None
+        if recv_max is not None and recv_max < self._inflight_limit:
+            # paho does not honour the broker's Receive Maximum by itself, and going over it
+            # makes the broker drop the connection; paho also cannot change the limit on an open
+            # connection, so reconnect with the broker's figure.
+            log.warning("link: broker accepts %d messages in flight, reconnecting", recv_max)
+            self._inflight_limit = recv_max
+            client.disconnect()
+            return
+        self._session = True
+        self._attempt = 0
+        self.stats.connects += 1
+        self.stats.connected = True
+        self.stats.last_error = ""
+        topics = [(self._ack_topic, 1)]
+        if self._intake is not None:
+            topics += [(t, 1) for t in self._cmd_topics]
+        client.subscribe(topics)
+        now = self._clock.monotonic()
+        # Whatever was in flight may have died with the old connection: start every timer
+        # again, and let the timeout re-send what the collector never acknowledges.
+        for f in self._flights.values():
+            f.sent_at = now
+        self._more = True
+        self._next_status = 0.0
+        self.connected.set()
+
+    def _on_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: Any,
+        reason_code: Any,
+        properties: Properties | None,
+    ) -> None:
+        self._lost(f"disconnected: {reason_code}")
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        if msg.topic == self._ack_topic:
+            self._on_ack(msg.payload)
+        elif msg.topic in self._cmd_topics and self._intake is not None:
+            self._on_command(client, msg)
+
+    def _on_ack(self, payload: bytes) -> None:
+        try:
+            ack = p.decode_ack(payload)
+        except p.ValidationError as exc:
+            self.stats.ack_errors += 1
+            log.warning("link: unreadable ack ignored: %s", exc)
+            return
+        if ack.terminal != self.config.terminal_id:
+            self.stats.ack_errors += 1
+            return
+        done = [s for s in self._flights if s <= ack.upto]
+        extra = set(ack.seqs)
+        done += [s for s in extra if s in self._flights and s > ack.upto]
+        # Seqs not in flight (acks for a previous run's sends) are acknowledged too; the
+        # outbox ignores ones it no longer holds.
+        removable = set(done) | extra
+        if removable:
+            self._outbox.acknowledge(sorted(removable))
+        for s in done:
+            self._flights.pop(s, None)
+        self.stats.acked += len(done)
+        self.stats.acked_upto = max(self.stats.acked_upto, ack.upto)
+        self.stats.in_flight = len(self._flights)
+        self._more = True
+        if ack.resend_from is not None:
+            self._outbox.requeue_from(ack.resend_from)
+            self._rewind_to(ack.resend_from)
+
+    def _on_command(self, client: mqtt.Client, msg: mqtt.MQTTMessage) -> None:
+        assert self._intake is not None
+        self.stats.commands += 1
+        reply = self._intake.handle(msg.payload, topic=msg.topic)
+        props = Properties(PacketTypes.PUBLISH)
+        topic = self._reply_topic
+        incoming = msg.properties
+        if incoming is not None:
+            rt = getattr(incoming, "ResponseTopic", None)
+            if isinstance(rt, str) and (
+                rt == self._reply_topic or rt.startswith(self._reply_topic + "/")
+            ):
+                topic = rt
+            cd = getattr(incoming, "CorrelationData", None)
+            if cd is not None:
+                props.CorrelationData = cd
+        props.MessageExpiryInterval = 7 * 24 * 3600
+        client.publish(topic, p.encode_reply(reply), qos=1, properties=props)
+
+    # --- resend ------------------------------------------------------------------------------
+
+    def _resend_from(self, body: p.ResendFrom) -> dict[str, Any]:
+        added = self._outbox.requeue_from(body.seq)
+        self._rewind_to(body.seq)
+        return {"requeued": added, "from": body.seq}
+
+    def _rewind_to(self, seq: int) -> None:
+        self._rewind = seq if self._rewind is None else min(self._rewind, seq)
+        self._more = True
+
+    # --- the drain ---------------------------------------------------------------------------
+
+    def _pump(self) -> None:
+        client = self._client
+        assert client is not None
+        now = self._clock.monotonic()
+        if self._rewind is not None:
+            self._cursor = min(self._cursor, self._rewind - 1)
+            for s in [s for s in self._flights if s >= self._rewind]:
+                del self._flights[s]
+            self._rewind = None
+        self._resend_overdue(client, now)
+        if self._wakeup.is_set():
+            self._wakeup.clear()
+            self._more = True
+        if now >= self._next_poll:
+            # A safety net for wakes that never came (rows written by another process).
+            self._more = True
+            self._next_poll = now + 5.0
+        if self._more:
+            self._fill(client, now)
+        if now >= self._next_status:
+            self._publish_status(client)
+            self._next_status = now + self.config.status_interval
+
+    def _resend_overdue(self, client: mqtt.Client, now: float) -> None:
+        deadline = now - self.config.ack_timeout
+        overdue = []
+        for seq, f in self._flights.items():
+            if f.sent_at > deadline:
+                break  # flights are kept in send order, so the rest are newer
+            overdue.append(seq)
+        for seq in overdue:
+            f = self._flights[seq]
+            if not self._publish_event(client, seq, f.body):
+                return
+            f.sent_at = now
+            self._flights.move_to_end(seq)
+            self.stats.resent += 1
+
+    def _fill(self, client: mqtt.Client, now: float) -> None:
+        room = self.config.window - len(self._flights)
+        if room <= 0:
+            self._more = False
+            return
+        want = min(room, self.config.batch)
+        rows = self._outbox.pending(want, after_seq=self._cursor)
+        for row in rows:
+            body = p.encode_event(self.config.terminal_id, row.seq, row.kind, row.body)
+            if not self._publish_event(client, row.seq, body):
+                return
+            self._flights[row.seq] = _Flight(body, now)
+            self._cursor = row.seq
+            self.stats.published += 1
+        self.stats.in_flight = len(self._flights)
+        self._more = len(rows) == want
+
+    def _publish_event(self, client: mqtt.Client, seq: int, body: bytes) -> bool:
+        info = client.publish(self._events_topic, body, qos=1)
+        # Without a connection paho keeps a QoS 1 message and sends it after the reconnect.
+        if info.rc in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
+            return True
+        self._note_error(f"publish of seq {seq} failed: {mqtt.error_string(info.rc)}")
+        return False
+
+    # --- status ------------------------------------------------------------------------------
+
+    def _status(self, state: str, *, reason: str = "", full: bool = True) -> p.Status:
+        cfg = self.config
+        last_seq = depth = None
+        health: dict[str, str] = {}
+        if full:
+            last = self._ledger.last_entry()
+            last_seq = last.seq if last is not None else 0
+            depth = self._outbox.depth()
+            try:
+                health = {str(k): str(v) for k, v in self._health().items()}
+            except Exception as exc:  # a broken health probe must not take the link down
+                health = {"health": f"unknown ({type(exc).__name__})"}
+        return p.Status(
+            terminal=cfg.terminal_id,
+            store=cfg.store_id,
+            state=state,  # type: ignore[arg-type]
+            version=cfg.version,
+            ts=p.format_time(self._clock.now()),
+            last_seq=last_seq,
+            acked_seq=self.stats.acked_upto if full else None,
+            outbox_depth=depth,
+            health=health,
+            reason=reason,
+        )
+
+    def _publish_status(self, client: mqtt.Client) -> None:
+        status = self._status("online")
+        client.publish(self._status_topic, p.encode_status(status), qos=1, retain=True)
+
+    def publish_status_soon(self) -> None:
+        """Device health changed: publish the status on the next tick."""
+        self._next_status = 0.0
+
+    def _goodbye(self, client: mqtt.Client) -> None:
+        if self._session:
+            try:
+                info = client.publish(
+                    self._status_topic,
+                    p.encode_status(self._status("offline", reason="shutdown")),
+                    qos=1,
+                    retain=True,
+                )
+                deadline = self._clock.monotonic() + 2.0
+                while not info.is_published() and self._clock.monotonic() < deadline:
+                    if client.loop(timeout=0.05) != MQTTErrorCode.MQTT_ERR_SUCCESS:
+                        break
+                client.disconnect()
+                client.loop(timeout=0.05)
+            except (OSError, ValueError, RuntimeError) as exc:
+                log.warning("link: clean shutdown failed: %s", exc)
+        self._session = False
+        sock = client.socket()
+        if sock is not None:
+            sock.close()

@@ -1,0 +1,167 @@
+"""The outbox relay against a real mosquitto and an acking collector: order, acknowledgement,
+and no loss or invention across broker, collector and terminal restarts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from terminal.link import protocol as p
+
+from .acking import AckingCollector, Store
+from .broker import Broker
+from .helpers import fill, make_relay, wait_until
+
+pytestmark = pytest.mark.link
+
+
+def _journal_bodies(ledger) -> dict[int, dict]:
+    out = {}
+    after = 0
+    while batch := ledger.entries(after_seq=after, limit=5000):
+        for e in batch:
+            out[e.seq] = e
+        after = batch[-1].seq
+    return out
+
+
+def _check_exactly_once(ledger, store: Store, terminal: str = "T1") -> None:
+    journal = _journal_bodies(ledger)
+    assert store.seqs(terminal) == sorted(journal), "stored set differs from the journal"
+    for seq, entry in journal.items():
+        got = store.events[(terminal, seq)]
+        assert got["hash"] == entry.hash and got["seq"] == seq and got["kind"] == entry.kind
+    assert ledger.outbox().depth() == 0
+
+
+def test_drains_in_order_and_empties_the_outbox(broker: Broker, ledger) -> None:
+    fill(ledger, 2000)
+    collector = AckingCollector(broker).start()
+    relay = make_relay(broker, ledger, window=100)
+    relay.start()
+    try:
+        assert collector.wait_for("T1", 2000, timeout=60)
+        wait_until(lambda: ledger.outbox().depth() == 0, 10, "outbox empty")
+    finally:
+        relay.stop()
+        collector.stop()
+    assert collector.store.arrivals == [("T1", s) for s in range(1, 2001)]
+    _check_exactly_once(ledger, collector.store)
+    assert relay.stats.resent == 0
+
+
+def test_window_bounds_unacknowledged_events(broker: Broker, ledger) -> None:
+    fill(ledger, 500)
+    collector = AckingCollector(broker, ack=False).start()
+    relay = make_relay(broker, ledger, window=50, ack_timeout=60)
+    relay.start()
+    try:
+        wait_until(lambda: collector.store.upto("T1") >= 50, 20, "first window")
+        # Without acks the relay must stop at the window and keep every row.
+        wait_until(lambda: relay.stats.published >= 50, 5)
+        assert relay.stats.published == 50
+        assert len(collector.store.events) == 50
+        assert ledger.outbox().depth() == 500
+        collector.ack = True
+        collector.flush()
+        assert collector.wait_for("T1", 500, timeout=30)
+        wait_until(lambda: ledger.outbox().depth() == 0, 10, "outbox empty")
+    finally:
+        relay.stop()
+        collector.stop()
+    _check_exactly_once(ledger, collector.store)
+
+
+def test_broker_killed_mid_drain_loses_and_doubles_nothing(broker: Broker, ledger) -> None:
+    fill(ledger, 3000)
+    collector = AckingCollector(broker).start()
+    relay = make_relay(broker, ledger, window=300, ack_timeout=1.5)
+    relay.start()
+    try:
+        wait_until(lambda: collector.store.upto("T1") >= 500, 30, "a first part")
+        broker.kill()
+        # The terminal keeps selling while the broker is down.
+        fill(ledger, 500)
+        relay.wake()
+        broker.start()
+        wait_until(lambda: collector.store.upto("T1") >= 1500, 30, "drain after restart")
+        broker.kill()
+        broker.start()
+        assert collector.wait_for("T1", 3500, timeout=60)
+        wait_until(lambda: ledger.outbox().depth() == 0, 20, "outbox empty")
+    finally:
+        relay.stop()
+        collector.stop()
+    _check_exactly_once(ledger, collector.store)
+    assert relay.stats.connects >= 3
+
+
+def test_collector_restart_mid_drain(broker: Broker, ledger) -> None:
+    fill(ledger, 2000)
+    store = Store()
+    collector = AckingCollector(broker, store).start()
+    relay = make_relay(broker, ledger, window=200, ack_timeout=1.0)
+    relay.start()
+    try:
+        wait_until(lambda: store.upto("T1") >= 300, 30, "a first part")
+        collector.stop()
+        fill(ledger, 100)
+        relay.wake()
+        collector = AckingCollector(broker, store).start()
+        assert collector.wait_for("T1", 2100, timeout=60)
+        wait_until(lambda: ledger.outbox().depth() == 0, 20, "outbox empty")
+    finally:
+        relay.stop()
+        collector.stop()
+    _check_exactly_once(ledger, store)
+
+
+def test_status_is_retained_online_then_offline_on_clean_stop(broker: Broker, ledger) -> None:
+    from .mqtt_client import retained
+
+    fill(ledger, 10)
+    relay = make_relay(broker, ledger, health=lambda: {"printer": "ok", "drawer": "unknown"})
+    relay.start()
+    try:
+        assert relay.connected.wait(10)
+        wait_until(
+            lambda: (
+                (s := retained(broker, p.status_topic("S1", "T1"))) is not None
+                and s.state == "online"
+            ),
+            10,
+            "online status",
+        )
+        status = retained(broker, p.status_topic("S1", "T1"))
+        assert status.version == "test-1" and status.last_seq == 10
+        assert status.outbox_depth == 10
+        assert status.health == {"printer": "ok", "drawer": "unknown"}
+    finally:
+        relay.stop()
+    status = retained(broker, p.status_topic("S1", "T1"))
+    assert status.state == "offline" and status.reason == "shutdown"
+
+
+def test_ack_for_another_terminal_or_garbage_changes_nothing(broker: Broker, ledger) -> None:
+    from .mqtt_client import publish
+
+    fill(ledger, 20)
+    relay = make_relay(broker, ledger, ack_timeout=60)
+    relay.start()
+    try:
+        wait_until(lambda: relay.stats.published == 20, 10, "published")
+        topic = p.ack_topic("S1", "T1")
+        publish(broker, topic, p.encode_ack(p.Ack(terminal="T2", upto=20)))
+        publish(broker, topic, b"\x00garbage")
+        publish(broker, topic, json.dumps({"terminal": "T1", "upto": -1}).encode())
+        wait_until(lambda: relay.stats.ack_errors >= 3, 10, "acks seen")
+        assert ledger.outbox().depth() == 20
+        publish(broker, topic, p.encode_ack(p.Ack(terminal="T1", upto=5, seqs=[7, 9])))
+        wait_until(lambda: ledger.outbox().depth() == 13, 10, "partial ack")
+        # Acknowledging the same again is idempotent.
+        publish(broker, topic, p.encode_ack(p.Ack(terminal="T1", upto=5, seqs=[7, 9])))
+        publish(broker, topic, p.encode_ack(p.Ack(terminal="T1", upto=3)))
+        assert [r.seq for r in ledger.outbox().pending(100)] == [6, 8, *range(10, 21)]
+    finally:
+        relay.stop()
