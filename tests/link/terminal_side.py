@@ -1,0 +1,133 @@
+"""A terminal's command side assembled from the real parts (SQLite ledger, catalog, staff store
+and services, every handler) for intake tests, plus an owner that signs commands for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from terminal.core.clock import ManualClock
+from terminal.core.pins import ScryptParams
+from terminal.ledger.db import open_ledger
+from terminal.ledger.staff_store import open_staff
+from terminal.link import protocol as p
+from terminal.link.handlers import (
+    catalog_handlers,
+    report_handlers,
+    settings_handlers,
+    staff_handlers,
+)
+from terminal.link.intake import Intake
+
+
+@dataclass
+class Owner:
+    signer: p.Signer
+    clock: ManualClock
+    seq: int = 0
+
+    def command(
+        self,
+        type_: str,
+        body: Any,
+        *,
+        terminal: str | None = "T1",
+        store: str = "S1",
+        seq: int | None = None,
+        issued_offset: timedelta = timedelta(0),
+        ttl: timedelta = timedelta(hours=1),
+        signer: p.Signer | None = None,
+        id_: str | None = None,
+    ) -> bytes:
+        if seq is None:
+            self.seq += 1
+            seq = self.seq
+        return p.sign_command(
+            signer or self.signer,
+            type=type_,
+            body=body,
+            target=p.Target(store, terminal),
+            seq=seq,
+            issued_at=self.clock.now() + issued_offset,
+            ttl=ttl,
+            id=id_,
+        )
+
+
+class TerminalSide:
+    def __init__(self, tmp_path: Path, owner_key: p.Signer, clock: ManualClock) -> None:
+        self.tmp_path = tmp_path
+        self.clock = clock
+        self.trusted = p.TrustedKeys([owner_key.public_key])
+        self.ledger = open_ledger(tmp_path / "ledger.sqlite3", "T1", clock)
+        self.catalog = self.ledger.catalog()
+        self.staff = open_staff(
+            self.ledger, clock, tmp_path / "card.key", scrypt=ScryptParams(n=2**8)
+        )
+        self.settings_seen: list[dict[str, Any]] = []
+        self.intake = self.make_intake()
+
+    def make_intake(self) -> Intake:
+        handlers = {
+            **catalog_handlers(self.catalog, self.ledger),
+            **staff_handlers(self.staff.staff),
+            **settings_handlers(self.ledger, on_settings=self.settings_seen.append),
+            **report_handlers(self.ledger),
+        }
+        intake = Intake(
+            store_id="S1",
+            terminal_id="T1",
+            ledger=self.ledger,
+            trusted=self.trusted,
+            clock=self.clock,
+            handlers=handlers,
+        )
+        intake.load()
+        return intake
+
+    def state(self) -> dict[str, Any]:
+        """Everything a command could change, except the journal's rejection entries."""
+        db = self.ledger.db
+        tables = {}
+        for table in ("item", "barcode", "tax_class", "quick_key"):
+            tables[table] = db.execute_sql(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+        journal = db.execute_sql(
+            "SELECT seq, kind, payload FROM journal WHERE kind != 'command.rejected' ORDER BY seq"
+        ).fetchall()
+        d = self.staff.directory
+        return {
+            "tables": tables,
+            "journal": journal,
+            "members": sorted((m.staff_id, repr(m)) for m in d.members()),
+            "roles": sorted(r.name for r in d.stored_roles()),
+            "cards": sorted((m.staff_id, repr(d.cards_of(m.staff_id))) for m in d.members()),
+            "pins": sorted((m.staff_id, repr(d.pin(m.staff_id))) for m in d.members()),
+            "intake": self.intake.state(),
+            "settings_seen": list(self.settings_seen),
+        }
+
+    def rejections(self) -> list[dict[str, Any]]:
+        return [
+            e.payload for e in self.ledger.entries(limit=1_000_000) if e.kind == "command.rejected"
+        ]
+
+
+CLERK_ROLE = {
+    "name": "clerk",
+    "label": "Clerk",
+    "grants": {"tender.cash": {"verdict": "allow", "limits": {}}},
+}
+TAXES = [p.TaxClassBody("standard", 1300, True, "VAT 13%")]
+
+
+def item(n: int, price: int = 100) -> p.ItemBody:
+    return p.ItemBody(
+        sku=f"SKU{n:06d}",
+        name=f"Item {n}",
+        price=price,
+        name_zh=f"商品{n}",
+        barcodes=[f"690{n:010d}"],
+        stock_milli=10_000,
+    )
