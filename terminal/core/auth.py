@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from terminal.core.errors import InvalidInput, PosError
 from terminal.core.pins import CardKey, PinPolicy, SecretHasher, check_pin_strength
 from terminal.core.ports import Clock, Ledger
 from terminal.core.staff import LockState, PinCredential, StaffDirectory, StaffMember
+
+PINPAD = "@pinpad"
+"""The lock-state key for PIN-only login, where a wrong PIN names no account."""
 
 
 class LoginFailed(PosError):
@@ -49,7 +52,7 @@ class PinChangeRequired(PosError):
 @dataclass(frozen=True, slots=True)
 class AuthConfig:
     pin_only_login: bool = False
-    """Allow choosing a login tile and typing the PIN without a card."""
+    """Allow logging in without a card: by PIN alone, or a login tile and the PIN."""
     max_failures: int = 5
     lock_base_seconds: int = 60
     """The first lock lasts this long; each further lock without a good login in between lasts
@@ -164,6 +167,8 @@ class AuthService:
                 )
                 raise LoginFailed("unknown staff account")
             member = found
+        elif purpose == "login" and self.config.pin_only_login:
+            member = self._member_by_pin(pin)
         else:
             raise LoginFailed("scan your staff card first", code="login.card_required")
 
@@ -172,36 +177,65 @@ class AuthService:
             raise LoginFailed(f"this account is {member.status.value}", code="login.inactive")
         now = self._clock.now()
         state = self._dir.lock_state(member.staff_id)
-        if state.locked_until is not None:
-            until = datetime.fromisoformat(state.locked_until)
-            if now < until:
-                left = int((until - now).total_seconds() + 0.999)
-                self._fail(member.staff_id, purpose, "locked")
-                raise AccountLocked(
-                    f"locked: try again in {_duration(left)}", until=until, seconds=left
-                )
+        self._check_lock(state, now, member.staff_id, purpose)
         cred = self._dir.pin(member.staff_id)
         if cred is None or not cred.pin_hash:
             self._fail(member.staff_id, purpose, "no_pin")
             raise LoginFailed("no PIN issued yet: ask a manager", code="login.no_pin")
         if not self._hasher.verify(pin, cred.pin_hash):
-            self._wrong_pin(member, state, purpose, now)
+            self._wrong_pin(member.staff_id, member.name, state, purpose, now)
         if state.failures or state.locks or state.locked_until:
             self._dir.set_lock_state(LockState(member.staff_id))
         return member, cred
 
-    def _fail(self, staff_id: str, purpose: str, reason: str, **extra: Any) -> None:
+    def _member_by_pin(self, pin: str) -> StaffMember:
+        """PIN-only login: the one active clerk whose PIN this is. Wrong PINs count against
+        the PIN pad itself (``PINPAD``), since no account was named."""
+        now = self._clock.now()
+        pad = self._dir.lock_state(PINPAD)
+        self._check_lock(pad, now, PINPAD, "login")
+        matches = []
+        for m in self._dir.members():
+            cred = self._dir.pin(m.staff_id) if m.active else None
+            if cred is not None and cred.pin_hash and self._hasher.verify(pin, cred.pin_hash):
+                matches.append(m)
+        if not matches:
+            self._wrong_pin(PINPAD, "PIN pad", pad, "login", now)
+        if pad.failures or pad.locks or pad.locked_until:
+            self._dir.set_lock_state(LockState(PINPAD))
+        if len(matches) > 1:
+            self._fail(None, "login", "ambiguous_pin")
+            raise LoginFailed(
+                "this PIN does not identify one person: scan your card", code="login.ambiguous"
+            )
+        return matches[0]
+
+    def _check_lock(self, state: LockState, now: datetime, staff_id: str, purpose: str) -> None:
+        if state.locked_until is None:
+            return
+        until = datetime.fromisoformat(state.locked_until)
+        if now < until:
+            left = int((until - now).total_seconds() + 0.999)
+            self._fail(None if staff_id == PINPAD else staff_id, purpose, "locked")
+            raise AccountLocked(
+                f"locked: try again in {_duration(left)}", until=until, seconds=left
+            )
+
+    def _fail(self, staff_id: str | None, purpose: str, reason: str, **extra: Any) -> None:
         self._ledger.post(
             "login.failed", {"reason": reason, "purpose": purpose, **extra}, staff_id=staff_id
         )
 
-    def _wrong_pin(self, member: StaffMember, state: LockState, purpose: str, now: datetime):
+    def _wrong_pin(
+        self, staff_id: str, name: str, state: LockState, purpose: str, now: datetime
+    ) -> NoReturn:
         cfg = self.config
+        journal_id = None if staff_id == PINPAD else staff_id
         failures = state.failures + 1
         if failures < cfg.max_failures:
             self._dir.set_lock_state(replace(state, failures=failures, locked_until=None))
             remaining = cfg.max_failures - failures
-            self._fail(member.staff_id, purpose, "wrong_pin", failures=failures)
+            self._fail(journal_id, purpose, "wrong_pin", failures=failures)
             raise LoginFailed(
                 f"wrong PIN: {remaining} more and the account locks", remaining=remaining
             )
@@ -209,31 +243,31 @@ class AuthService:
         seconds = min(cfg.lock_base_seconds * cfg.lock_growth ** (locks - 1), cfg.lock_max_seconds)
         until = now + timedelta(seconds=seconds)
         self._dir.set_lock_state(
-            LockState(member.staff_id, failures=0, locks=locks, locked_until=until.isoformat())
+            LockState(staff_id, failures=0, locks=locks, locked_until=until.isoformat())
         )
-        self._fail(member.staff_id, purpose, "wrong_pin", failures=failures)
+        self._fail(journal_id, purpose, "wrong_pin", failures=failures)
         self._ledger.post(
             "login.locked",
             {
-                "staff_id": member.staff_id,
+                "staff_id": staff_id,
                 "seconds": seconds,
                 "until": until.isoformat(),
                 "locks": locks,
                 "purpose": purpose,
             },
-            staff_id=member.staff_id,
+            staff_id=journal_id,
         )
         self._ledger.post(
             "alert.raised",
             {
                 "alert": "account.locked",
                 "severity": "warning",
-                "staff_id": member.staff_id,
-                "message": f"{member.name}: {cfg.max_failures} wrong PINs, locked for "
+                "staff_id": staff_id,
+                "message": f"{name}: {cfg.max_failures} wrong PINs, locked for "
                 f"{_duration(seconds)}",
                 "seconds": seconds,
             },
-            staff_id=member.staff_id,
+            staff_id=journal_id,
         )
         raise AccountLocked(
             f"{cfg.max_failures} wrong PINs: locked for {_duration(seconds)}",

@@ -11,7 +11,7 @@ cash1
   S4  abandoned: sale.voided.
   R1  refund of S1: 1 x A = 5.00.
   no-sale drawer open x1 (a sale drawer open does not count).
-  shifts closed: over/short 0 (within), -150 (outside), +100 (within).
+  shifts opened and closed: over/short 0 (within), -150 (outside), +100 (within).
   ratings: S1 5, S2 4.
   Also: a training sale of 999.99 and a sale on 2026-01-06, both outside the figures.
 
@@ -184,6 +184,9 @@ def load(ledger: Any, clock: ManualClock) -> None:
     for minute, over_short in (("07:00:00", 0), ("07:10:00", -150), ("07:20:00", 100)):
         at(_t(minute))
         ledger.post(
+            "shift.opened", {"shift_id": f"SH-{minute}", "opening_float": 10_000}, staff_id="cash1"
+        )
+        ledger.post(
             "shift.closed",
             {
                 "shift_id": f"SH-{minute}",
@@ -216,6 +219,7 @@ def load(ledger: Any, clock: ManualClock) -> None:
     )
     sale("S6", "cash2", _t("06:00:00"), _t("06:00:40"), lines=[("E", 4000, "each", 250, "catalog")])
     at(_t("10:00:00"))
+    ledger.post("shift.opened", {"shift_id": "SH-2", "opening_float": 5000}, staff_id="cash2")
     ledger.post(
         "shift.closed",
         {"shift_id": "SH-2", "counted": 5050, "expected": 5000, "over_short": 50, "totals": {}},

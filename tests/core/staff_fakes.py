@@ -201,14 +201,14 @@ class ListJournal:
 # --- a store with one of each built-in role, wired like the composition root wires it -------
 
 PINS = {
-    "owner1": "730195",
-    "mgr1": "582047",
-    "sup1": "640318",
-    "sup2": "917264",
-    "senior1": "408153",
-    "cash1": "265809",
-    "cash2": "391746",
-    "trainee1": "804631",
+    "owner1": "73019548",
+    "mgr1": "58204761",
+    "sup1": "64031892",
+    "sup2": "91726435",
+    "senior1": "40815367",
+    "cash1": "26580914",
+    "cash2": "39174652",
+    "trainee1": "80463127",
 }
 CARDS = {
     "owner1": "OWNERCARD-0001",

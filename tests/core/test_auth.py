@@ -182,3 +182,37 @@ def test_no_pin_issued_yet(env: StaffEnv) -> None:
     with pytest.raises(LoginFailed) as caught:
         env.auth.login("583920", card="NEWCARD-0001")
     assert caught.value.code == "login.no_pin"
+
+
+def test_pin_alone_identifies_the_clerk_when_the_store_allows() -> None:
+    env = StaffEnv(pin_only=True)
+    assert env.auth.login(PINS["cash2"]).staff_id == "cash2"
+    strict = StaffEnv()
+    with pytest.raises(LoginFailed) as caught:
+        strict.auth.login(PINS["cash2"])
+    assert caught.value.code == "login.card_required"
+
+
+def test_pin_alone_wrong_five_times_locks_the_pin_pad() -> None:
+    env = StaffEnv(pin_only=True)
+    for _ in range(4):
+        with pytest.raises(LoginFailed):
+            env.auth.login("50391827")
+    with pytest.raises(AccountLocked):
+        env.auth.login("50391827")
+    # The pad is locked for everyone typing PINs alone; a card still works.
+    with pytest.raises(AccountLocked):
+        env.auth.login(PINS["cash1"])
+    assert env.login("cash1").staff_id == "cash1"
+    assert env.ledger.of_kind("alert.raised")[-1].payload["staff_id"] == "@pinpad"
+    env.clock.advance(60)
+    assert env.auth.login(PINS["cash2"]).staff_id == "cash2"
+
+
+def test_shared_pin_is_refused_without_a_card() -> None:
+    env = StaffEnv(pin_only=True)
+    env.staff.reset_pin("cash2", by="mgr1", pin=PINS["cash1"], must_change=False)
+    with pytest.raises(LoginFailed) as caught:
+        env.auth.login(PINS["cash1"])
+    assert caught.value.code == "login.ambiguous"
+    assert env.login("cash1").staff_id == "cash1"
