@@ -70,6 +70,14 @@ def classify(code: str, rules: ScanRules, layout: barcodes.VariableMeasureLayout
             return ClassifiedRead(ReadKind.UNKNOWN, code, message=e.message, error_code=e.code)
         return ClassifiedRead(ReadKind.VARIABLE_MEASURE, code, code)
     if code.isdigit() and code.isascii():
+        if len(code) not in (8, 12, 13, 14):
+            return ClassifiedRead(
+                ReadKind.UNKNOWN,
+                code,
+                message=f"{len(code)}-digit code {code} is neither a product barcode nor a "
+                "WeChat Pay or Alipay payment code",
+                error_code="scan.unknown",
+            )
         try:
             barcodes.parse_product(code)
         except BarcodeError as e:
