@@ -22,6 +22,7 @@ from provisioning import broker as brokercfg
 from provisioning import terminals as terms
 from provisioning.home import Home, HomeError, default_home, utc_now
 from provisioning.remote import Remote, RemoteError, reply_error_text
+from terminal.core.records import TaxClass
 from terminal.link import protocol as wire
 
 
@@ -522,8 +523,19 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
     store = home.store()
     catalog = read_catalog(args.csv, store.get("currency", "CNY"))
     settings = home.settings()
+    taxes = dict(settings.get("tax_classes", {}))
+    for spec in args.tax or ():
+        code, tax = _tax_class(spec)
+        taxes[code] = tax
     version = int(settings.get("catalog_version", 0)) + 1
-    chunks = wire.catalog_snapshot_chunks(catalog.items, version, chunk_items=args.chunk)
+    chunks = wire.catalog_snapshot_chunks(
+        catalog.items,
+        version,
+        tax_classes=[
+            TaxClass(c, t["rate_bp"], t["inclusive"], t["name"]) for c, t in taxes.items()
+        ],
+        chunk_items=args.chunk,
+    )
     targets = _targets(home, args)
     host, port = _broker_override(args)
     _out(f"{len(catalog.items)} items in {len(chunks)} chunks, catalog version {version}")
@@ -551,6 +563,7 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
             if not failures or not failures[-1].startswith(f"{t}:"):
                 _out(f"{t}: catalog version {version}: done")
     settings["catalog_version"] = version
+    settings["tax_classes"] = taxes
     home.save_settings(settings)
     if failures:
         raise RemoteError(
@@ -558,6 +571,22 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
             + "\nRun the import again: chunks already applied are applied again harmlessly."
         )
     return 0
+
+
+def _tax_class(spec: str) -> tuple[str, dict[str, Any]]:
+    """``standard=1300`` (inclusive, basis points), ``export=0:exclusive:Zero rated``."""
+    code, sep, rest = spec.partition("=")
+    parts = rest.split(":", 2)
+    if not sep or not code or not parts[0].isdigit() or int(parts[0]) > 10_000:
+        raise UsageError(
+            f"--tax {spec!r}: write CODE=RATE_BP[:inclusive|exclusive][:NAME], "
+            "e.g. standard=1300 for 13 % included in prices"
+        )
+    mode = parts[1] if len(parts) > 1 and parts[1] else "inclusive"
+    if mode not in ("inclusive", "exclusive"):
+        raise UsageError(f"--tax {spec!r}: the mode is inclusive or exclusive, not {mode!r}")
+    name = parts[2] if len(parts) > 2 else ""
+    return code, {"rate_bp": int(parts[0]), "inclusive": mode == "inclusive", "name": name}
 
 
 def _setting_value(text: str) -> Any:
@@ -965,6 +994,13 @@ def build_parser() -> argparse.ArgumentParser:
         "open_price, stock, category, active.",
     )
     e.add_argument("csv", type=Path)
+    e.add_argument(
+        "--tax",
+        action="append",
+        metavar="CODE=RATE_BP[:MODE][:NAME]",
+        help="a tax class the items use, e.g. standard=1300 (13 %% included in prices); "
+        "remembered for later imports",
+    )
     e.add_argument(
         "--chunk",
         type=int,

@@ -67,7 +67,8 @@ class Remote:
         self._lock = threading.Lock()
         self._connected = threading.Event()
         self._connect_error = ""
-        self._subscribed: dict[int, threading.Event] = {}
+        self._subacks: dict[int, bool] = {}
+        self._suback_cv = threading.Condition()
         self._client: mqtt.Client | None = None
 
     # --- connection -------------------------------------------------------------------------
@@ -127,9 +128,11 @@ class Remote:
         self._connected.set()
 
     def _on_subscribe(self, client: Any, userdata: Any, mid: int, rcs: Any, props: Any) -> None:
-        ev = self._subscribed.get(mid)
-        if ev is not None and not any(r.is_failure for r in rcs):
-            ev.set()
+        # The SUBACK can arrive before subscribe() has returned its mid to the caller, so
+        # results are kept by mid and waited for under a condition.
+        with self._suback_cv:
+            self._subacks[mid] = not any(r.is_failure for r in rcs)
+            self._suback_cv.notify_all()
 
     def _on_message(self, client: Any, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         corr = getattr(msg.properties, "CorrelationData", None) if msg.properties else None
@@ -145,10 +148,11 @@ class Remote:
 
     def _subscribe(self, topic: str) -> None:
         assert self._client is not None
-        ev = threading.Event()
         rc, mid = self._client.subscribe(topic, qos=1)
-        self._subscribed[mid] = ev
-        if rc != mqtt.MQTT_ERR_SUCCESS or not ev.wait(self.connect_timeout):
+        with self._suback_cv:
+            answered = self._suback_cv.wait_for(lambda: mid in self._subacks, self.connect_timeout)
+            ok = answered and self._subacks.pop(mid)
+        if rc != mqtt.MQTT_ERR_SUCCESS or not ok:
             raise RemoteError(
                 f"the broker refused posctl's subscription to {topic}; regenerate the ACL with "
                 "`posctl broker` and restart mosquitto"

@@ -1,0 +1,244 @@
+"""posctl against a live terminal: the terminal is built from its real parts (SQLite ledger,
+catalog, staff store and services, command intake, outbox relay) from the bundle ``posctl
+terminal enroll`` wrote, connected over TLS to mosquitto running the configuration and ACL
+``posctl broker`` wrote. posctl commands run as the owner types them."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from provisioning.posctl import main as posctl
+from terminal.config import load_config
+from terminal.core.clock import SystemClock
+from terminal.core.pins import ScryptParams
+from terminal.ledger.db import open_ledger
+from terminal.ledger.staff_store import open_staff
+from terminal.link import protocol as wire
+from terminal.link.handlers import catalog_handlers, settings_handlers, staff_handlers
+from terminal.link.intake import Intake
+from terminal.link.relay import LinkConfig, Relay
+
+from .test_broker_generated import STORE, StoreEnv, make_store
+
+pytestmark = pytest.mark.link
+
+
+class LiveTerminal:
+    def __init__(self, env: StoreEnv, terminal_id: str, data: Path) -> None:
+        bundle = Path(env.home.terminals()[terminal_id]["bundle"])
+        conf = tomllib.loads((bundle / "pos-terminal.toml").read_text(encoding="utf-8"))
+        assert conf["terminal"]["id"] == terminal_id
+        clock = SystemClock()
+        data.mkdir(parents=True, exist_ok=True)
+        self.ledger = open_ledger(data / "ledger.sqlite3", terminal_id, clock)
+        self.catalog = self.ledger.catalog()
+        self.staff = open_staff(self.ledger, clock, data / "card.key", scrypt=ScryptParams(n=2**8))
+        self.settings_seen: list[dict[str, Any]] = []
+        self.intake = Intake(
+            store_id=STORE,
+            terminal_id=terminal_id,
+            ledger=self.ledger,
+            # Trust exactly what enrolment wrote into the bundle.
+            trusted=wire.TrustedKeys(conf["link"]["owner_keys"]),
+            clock=clock,
+            handlers={
+                **catalog_handlers(self.catalog, self.ledger),
+                **staff_handlers(self.staff.staff),
+                **settings_handlers(self.ledger, on_settings=self.settings_seen.append),
+            },
+        )
+        self.intake.load()
+        self.relay = Relay(
+            LinkConfig(
+                host=env.broker.host,
+                port=env.broker.port,
+                store_id=STORE,
+                terminal_id=terminal_id,
+                ca=str(bundle / "ca.crt"),
+                cert=str(bundle / "client.crt"),
+                key=str(bundle / "client.key"),
+                owner_keys=tuple(conf["link"]["owner_keys"]),
+                backoff_min=0.05,
+                backoff_max=0.5,
+                ack_timeout=2.0,
+                version="test",
+            ),
+            ledger=self.ledger,
+            outbox=self.ledger.outbox(),
+            clock=clock,
+            intake=self.intake,
+        )
+        self.relay.start()
+        assert self.relay.connected.wait(10), (
+            f"terminal could not connect:\n{env.broker.log_tail()}"
+        )
+
+    def close(self) -> None:
+        self.relay.stop()
+        self.ledger.close()
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[StoreEnv]:
+    e = make_store(tmp_path, terminals=("t1", "t2"))
+    try:
+        yield e
+    finally:
+        e.close()
+
+
+@pytest.fixture
+def tills(env: StoreEnv, tmp_path: Path) -> Iterator[dict[str, LiveTerminal]]:
+    live = {t: LiveTerminal(env, t, tmp_path / f"data-{t}") for t in ("t1", "t2")}
+    try:
+        yield live
+    finally:
+        for t in live.values():
+            t.close()
+
+
+def run(env: StoreEnv, *argv: str) -> int:
+    return posctl(["--home", str(env.home.root), *argv])
+
+
+def test_bundle_is_a_valid_terminal_configuration(env: StoreEnv) -> None:
+    bundle = Path(env.home.terminals()["t1"]["bundle"])
+    config = load_config(bundle / "pos-terminal.toml")
+    assert config.terminal.id == "t1"
+    assert config.link.enabled is True
+    assert config.link.cert == "/etc/pos-terminal/client.crt"
+    owner = wire.public_key_text(env.home.signing_key().public_key())
+    assert config.link.owner_keys == [owner]
+
+
+def test_staff_add_card_issue_and_pin_reset_let_the_clerk_log_in(
+    env: StoreEnv, tills: dict[str, LiveTerminal], capsys: Any, tmp_path: Path
+) -> None:
+    assert run(env, "staff", "add", "13800000001", "--name", "王芳", "--role", "cashier") == 0
+    out = capsys.readouterr().out
+    assert "t1: add 13800000001: done" in out and "t2: add 13800000001: done" in out
+    pin = re.search(r"Initial PIN for .*: (\d+)", out).group(1)
+
+    badge = tmp_path / "badge.png"
+    assert run(env, "card", "issue", "13800000001", "--out", str(badge)) == 0
+    out = capsys.readouterr().out
+    code = re.search(r"Card code for .*: (\S+)", out).group(1)
+    assert badge.stat().st_size > 1000 and badge.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    for t in tills.values():
+        member, cred = t.staff.auth.verify(pin, card=code)
+        assert member.staff_id == "13800000001" and member.name == "王芳"
+        assert cred.must_change  # an initial PIN
+
+    assert run(env, "reset-pin", "13800000001", "-t", "t1") == 0
+    out = capsys.readouterr().out
+    new_pin = re.search(r"New initial PIN for .*: (\d+)", out).group(1)
+    assert tills["t1"].staff.auth.verify(new_pin, card=code)[0].staff_id == "13800000001"
+    # Only t1 was asked: t2 still has the first PIN.
+    assert tills["t2"].staff.auth.verify(pin, card=code)[0].staff_id == "13800000001"
+
+    assert run(env, "staff", "list") == 0
+    listing = capsys.readouterr().out
+    assert "13800000001" in listing and "王芳" in listing and "cashier" in listing
+
+
+def test_staff_edit_role_and_suspend(
+    env: StoreEnv, tills: dict[str, LiveTerminal], capsys: Any
+) -> None:
+    assert run(env, "staff", "add", "s1", "--name", "Li", "--role", "cashier") == 0
+    assert run(env, "staff", "edit", "s1", "--name", "Li Lei", "--contact", "139") == 0
+    assert run(env, "role", "set", "s1", "supervisor") == 0
+    assert run(env, "staff", "suspend", "s1", "--reason", "audit") == 0
+    for t in tills.values():
+        m = t.staff.directory.member("s1")
+        assert (m.name, m.contact, m.role, m.status.value) == (
+            "Li Lei",
+            "139",
+            "supervisor",
+            "suspended",
+        )
+    assert run(env, "staff", "suspend", "s1", "--lift") == 0
+    assert tills["t1"].staff.directory.member("s1").status.value == "active"
+
+
+def test_refused_command_prints_the_terminals_reason(
+    env: StoreEnv, tills: dict[str, LiveTerminal], capsys: Any
+) -> None:
+    assert run(env, "staff", "add", "s2", "--name", "Wu", "--role", "no_such_role", "-t", "t1") == 1
+    captured = capsys.readouterr()
+    assert "t1: add s2: refused" in captured.out
+    assert "no_such_role" in captured.err and "[invalid]" in captured.err
+    assert tills["t1"].staff.directory.member("s2") is None
+
+
+def test_unknown_terminal_and_missing_staff_say_what_to_do(env: StoreEnv, capsys: Any) -> None:
+    assert run(env, "reset-pin", "nobody") == 1
+    assert "posctl staff add nobody" in capsys.readouterr().err
+    assert run(env, "staff", "add", "x1", "--name", "X", "--role", "cashier", "-t", "t9") == 1
+    assert "posctl terminal enroll t9" in capsys.readouterr().err
+
+
+def test_offline_terminal_gets_a_clear_timeout(env: StoreEnv, capsys: Any) -> None:
+    # No terminal is running: posctl waits, then says what happened and what happens next.
+    assert (
+        run(
+            env,
+            "staff",
+            "add",
+            "s3",
+            "--name",
+            "Zhao",
+            "--role",
+            "cashier",
+            "-t",
+            "t1",
+            "--timeout",
+            "1",
+        )
+        == 1
+    )
+    err = capsys.readouterr().err
+    assert "no reply within 1 s" in err and "waits at the broker" in err
+
+
+def test_catalog_import_reaches_every_terminal(
+    env: StoreEnv, tills: dict[str, LiveTerminal], tmp_path: Path, capsys: Any
+) -> None:
+    csv = tmp_path / "catalog.csv"
+    rows = ["sku,name,name_zh,price,barcodes,unit,stock"]
+    rows += [f"A{n:04d},Item {n},商品{n},{n}.50,690{n:010d},each,5" for n in range(1, 251)]
+    rows.append("K1,Apples,苹果,12.80,,kg,3.250")
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert run(env, "catalog", "import", str(csv), "--chunk", "100", "--tax", "standard=1300") == 0
+    captured = capsys.readouterr()
+    assert "251 items in 3 chunks" in captured.out
+    assert "3/3" in captured.err  # the progress bar reached the end
+    for t in tills.values():
+        assert t.catalog.count() == 251
+        apples = t.catalog.by_sku("K1")
+        assert (apples.price, apples.unit, apples.stock_milli) == (1280, "kg", 3250)
+        assert t.catalog.by_barcode(f"690{7:010d}").sku == "A0007"
+
+
+def test_catalog_import_rejects_a_bad_file_before_sending(
+    env: StoreEnv, tmp_path: Path, capsys: Any
+) -> None:
+    csv = tmp_path / "bad.csv"
+    csv.write_text("sku,name,price\nA1,Tea,3.5\nA1,Tea again,4\nA2,,x\n", encoding="utf-8")
+    assert run(env, "catalog", "import", str(csv)) == 1
+    err = capsys.readouterr().err
+    assert "line 3: sku 'A1' already on line 2" in err
+    assert "line 4: name: empty" in err
+
+
+def test_settings_are_applied(env: StoreEnv, tills: dict[str, LiveTerminal]) -> None:
+    assert run(env, "settings", "cash_rounding_step=10", "store_name=Corner Shop", "-t", "t2") == 0
+    assert tills["t2"].settings_seen[-1]["cash_rounding_step"] == 10
+    assert tills["t2"].settings_seen[-1]["store_name"] == "Corner Shop"
+    assert tills["t1"].settings_seen == []
