@@ -147,7 +147,7 @@ class Terminal:
         clock: Any,
         gate: Any,
         auth: Any,
-        shifts: Any,
+        staff: Any = None,
         staff_name: Callable[[str], str] | None = None,
         closers: tuple[Callable[[], None], ...] = (),
     ) -> None:
@@ -163,10 +163,14 @@ class Terminal:
         self.clock = clock
         self.gate = gate
         self.auth = auth
-        self.shifts = shifts
+        self.staff = staff
+        """All staff services (approvals, training, evaluation) for the screens that need them."""
         self._staff_name = staff_name
         self._closers = closers
         self.session: Any = None
+        """The clerk's ``SaleSession``; it outlives a clerk switch so an open sale survives."""
+        self.shifts: Any = None
+        """The clerk's ``ShiftService``."""
         self._shift: dict[str, Any] | None = None
         self._drawer_opens = 0
 
@@ -247,6 +251,7 @@ class Terminal:
 
     def _opened(self, session: Any) -> dict[str, Any]:
         from terminal.core.checkout import SaleSession
+        from terminal.core.shift import ShiftService
 
         if self.session is None:
             self.session = SaleSession(
@@ -259,6 +264,11 @@ class Terminal:
         else:
             self.session.switch_clerk(session.staff_id, clerk_name=session.name,
                                       training=session.training)
+        self.shifts = ShiftService(
+            ledger=self.ledger, printer=self.printer, drawer=_CountingDrawer(self),
+            clock=self.clock, gate=self.gate, settings=self.settings,
+            clerk_id=session.staff_id, training=session.training, clerk_name=session.name,
+        )
         self.refresh_shift()
         return {"staff_id": session.staff_id, "name": session.name, "role": session.role,
                 "training": session.training}
@@ -339,20 +349,25 @@ class Terminal:
         self._shift = dict(shift) if shift else None
         return self._shift
 
-    def open_shift(self, opening_float: int) -> dict[str, Any]:
-        result = _plain(self.shifts.open(self._s().clerk_id, opening_float))
-        self.refresh_shift()
-        return result
+    def _sh(self) -> Any:
+        self._s()
+        return self.shifts
+
+    def open_shift(self, opening_float: int) -> dict[str, Any] | None:
+        self._sh().open_shift(opening_float)
+        return self.refresh_shift()
 
     def close_shift(self, counted: int) -> dict[str, Any]:
-        result = _plain(self.shifts.close(self._s().clerk_id, counted))
+        result = _plain(self._sh().close_shift(counted))
         self.refresh_shift()
         return result
 
-    def report(self, kind: str) -> dict[str, Any]:
+    def report(self, kind: str, print_it: bool = False) -> dict[str, Any]:
+        """The X report (printed only on request) or the Z report (always printed: it closes
+        the business day)."""
         if kind == "x":
-            return _plain(self.shifts.x_report(self._s().clerk_id))
-        return _plain(self.shifts.z_report(self._s().clerk_id))
+            return _plain(self._sh().x_report(print_it=print_it))
+        return _plain(self._sh().z_report())
 
     # --- lifetime --------------------------------------------------------------------------
 
@@ -379,6 +394,105 @@ class _CountingDrawer:
         return self._t.drawer.is_open()
 
 
+# --- wiring ------------------------------------------------------------------------------------
+
+
+def store_settings(config: Any) -> Any:
+    """The core's view of the store, from the configuration file."""
+    from terminal.core.barcodes import VariableMeasureLayout
+    from terminal.core.money import Rounding
+    from terminal.core.settings import StoreSettings
+
+    return StoreSettings(
+        store_name=config.store.name,
+        store_name_zh=config.store.name_zh,
+        address_lines=tuple(config.store.address),
+        terminal_id=config.terminal.id,
+        currency=config.store.currency,
+        language=config.terminal.language,
+        timezone=config.terminal.timezone,
+        cash_rounding_step=config.store.cash_rounding_step,
+        cash_rounding_mode=Rounding(config.store.cash_rounding_mode),
+        variable_measure=VariableMeasureLayout(
+            price_prefixes=tuple(config.store.price_prefixes),
+            weight_prefixes=tuple(config.store.weight_prefixes),
+        ),
+        quick_cash_denominations=tuple(config.store.quick_cash),
+        merge_lines=config.store.merge_repeat_scans,
+        refund_max_age_days=config.store.refund_max_age_days,
+    )
+
+
+def build_terminal(config: Any, *, seed_sample: bool = False) -> Terminal:
+    """Configuration in, a wired terminal out: ledger and catalog, devices (simulated when
+    ``[hardware] simulated``), staff and rights, checkout and shift services. With
+    ``seed_sample`` an empty catalog is filled with the sample store and its staff first.
+    Nothing is started that the returned terminal's ``close`` does not stop."""
+    from terminal.core.clock import SystemClock
+    from terminal.ledger.db import ledger_path, open_ledger
+
+    clock = SystemClock()
+    data_dir = Path(config.data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    ledger = open_ledger(ledger_path(data_dir), config.terminal.id, clock)
+    closers: list[Callable[[], None]] = [ledger.close]
+    try:
+        settings = store_settings(config)
+        catalog = ledger.catalog()
+        staff = _build_staff(config, ledger, clock)
+        if seed_sample:
+            _seed_sample(catalog, staff)
+        devices = _build_devices(config, data_dir, clock)
+        closers.append(devices.close)
+    except BaseException:
+        for fn in reversed(closers):
+            fn()
+        raise
+    return Terminal(
+        config=config, settings=settings, ledger=ledger, catalog=catalog, clock=clock,
+        gate=staff.permissions, auth=staff.auth, staff=staff, staff_name=staff.name_of,
+        printer=devices.printer, drawer=devices.drawer, scanner=devices.scanner,
+        payments=devices.payments, card=devices.card, closers=tuple(closers),
+    )
+
+
+CARD_KEY_FILE = "card.key"
+
+
+def _build_staff(config: Any, ledger: Any, clock: Any) -> Any:
+    from terminal.core.staff_wiring import StaffSettings
+    from terminal.ledger.staff_store import open_staff
+
+    settings = StaffSettings(
+        pin_only_login=config.store.pin_only_login,
+        idle_logout_seconds=config.store.idle_logout_s,
+        currency=config.store.currency,
+    )
+    return open_staff(ledger, clock, Path(config.data_dir) / CARD_KEY_FILE, settings)
+
+
+def _seed_sample(catalog: Any, staff: Any) -> None:
+    """The demo store on first run: the sample catalog and its two clerks, whose PINs are the
+    ones the README prints (so they are not forced to change at first login)."""
+    from terminal.core.staff_wiring import seed_staff
+    from terminal.sample import sample_catalog, sample_staff
+
+    if catalog.count() == 0:
+        items, taxes, quick = sample_catalog()
+        catalog.set_tax_classes(taxes)
+        catalog.upsert_items(items)
+        catalog.set_quick_keys(quick)
+    added = seed_staff(staff, sample_staff(), must_change_pin=False)
+    if added:
+        log.info("demo store seeded: %d items, staff %s", catalog.count(), ", ".join(added))
+
+
+def _build_devices(config: Any, data_dir: Path, clock: Any) -> Any:
+    from terminal.drivers.factory import build_devices
+
+    return build_devices(config, data_dir, clock)
+
+
 # --- starting the app -------------------------------------------------------------------------
 
 
@@ -399,6 +513,9 @@ def _prepare_kivy_env(config: Any) -> None:
 
 
 def _setup_logging() -> None:
+    # Kivy opens the root logger to every level, and peewee logs each SQL statement at DEBUG:
+    # formatting those on every scan costs time for nothing.
+    logging.getLogger("peewee").setLevel(logging.INFO)
     if not log.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -463,6 +580,7 @@ def run_command(args: argparse.Namespace) -> int:
     """``pos-terminal run``: the terminal as configured."""
     from terminal.config import load_config
 
+    _setup_logging()
     config = load_config(Path(args.config) if getattr(args, "config", None) else None)
     config = _with_data_dir(config, getattr(args, "data_dir", None))
     terminal = build_terminal(config)
@@ -502,6 +620,7 @@ def demo_command(args: argparse.Namespace) -> int:
     simulated."""
     from terminal.config import ConfigError, load_config
 
+    _setup_logging()
     data_dir = Path(args.data_dir).expanduser() if getattr(args, "data_dir", None) else (
         demo_data_dir())
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -84,12 +84,18 @@ class ReportScreen(PosScreen):
                             height=m.row(1.15))
         buttons.add_widget(PosButton(_("Back"), aid="report.back", kind="muted",
                                      font_size=m.font(1), on_tap=self._back))
+        if self.kind == "x" and self.report is not None:
+            buttons.add_widget(PosButton(_("Print"), aid="report.print", kind="accent",
+                                         font_size=m.font(1), on_tap=self._print))
         if self.kind == "z" and self.report is None:
             buttons.add_widget(PosButton(_("Run Z report"), aid="report.confirm",
                                          kind="danger", font_size=m.font(1),
                                          disabled=self.loading, on_tap=self._run))
         body.add_widget(buttons)
         self.add_widget(body)
+
+    def _print(self) -> None:
+        self.app.call(self.app.terminal.report, "x", True, on_done=self._got)
 
     def _back(self) -> None:
         self.app.show("menu" if self.app.clerk else "login")

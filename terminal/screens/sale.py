@@ -222,7 +222,11 @@ class SaleScreen(PosScreen):
                            on_tap=lambda n=ln["line_no"]: self.select(n))
             name = Text(item_name(ln, lang), font_size=m.font(0), shorten=True,
                         shorten_from="right")
-            detail = f"{qty_text(ln['qty_milli'], ln['unit'])} × {money(ln['unit_price'], cur)}"
+            if ln.get("price_source") == "embedded":
+                detail = _("Scale label {amount}").format(amount=money(ln["gross"], cur))
+            else:
+                detail = (f"{qty_text(ln['qty_milli'], ln['unit'])} × "
+                          f"{money(ln['unit_price'], cur)}")
             if ln.get("discount"):
                 detail += "  " + _("disc. {amount}").format(amount=money(ln["discount"], cur))
             left = BoxLayout(orientation="vertical")

@@ -131,7 +131,10 @@ class Text(Label, Painted):
             self.paint(bg)
 
     def _wrap(self, *_a: object) -> None:
-        self.text_size = (max(0, self.width - 8), self.height)
+        # Centred text is measured by width alone, so a line that does not fit is wrapped
+        # and shown rather than dropped; top or bottom alignment needs the height too.
+        height = None if self.valign == "middle" else self.height
+        self.text_size = (max(0, self.width - 8), height)
 
 
 class Panel(BoxLayout, Painted):
