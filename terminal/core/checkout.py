@@ -943,10 +943,19 @@ class SaleSession:
             result = PaymentResult(PaymentOutcome.TIMEOUT, message=str(e) or "no answer")
         if result.outcome is PaymentOutcome.APPROVED:
             return result
-        if result.outcome is PaymentOutcome.TIMEOUT and kind == QR and result.reference:
-            # A charge that timed out may still go through later; cancel it so a retry
-            # cannot charge the customer twice.
-            self.payments.cancel(sale.sale_id, result.reference)
+        if result.outcome is PaymentOutcome.TIMEOUT and kind == QR:
+            # A charge that timed out may still go through later; cancel it (by sale id when
+            # there is no reference yet) so a retry cannot charge the customer twice.
+            try:
+                self.payments.cancel(sale.sale_id, result.reference)
+            except (TimeoutError, OSError) as e:
+                result = PaymentResult(
+                    result.outcome,
+                    result.reference,
+                    f"{result.message}; cancelling the attempt failed too ({e}): check the "
+                    "customer's phone before charging again",
+                    result.provider,
+                )
         self._post(
             "payment.declined",
             {

@@ -177,6 +177,7 @@ class RefundService:
         clerk_name: str = "",
         catalog: Catalog | None = None,
         new_id: Callable[[], str] | None = None,
+        staff_name: Callable[[str], str] | None = None,
     ) -> None:
         self.ledger = ledger
         self.printer = printer
@@ -189,6 +190,7 @@ class RefundService:
         self.training = training
         self.clerk_name = clerk_name
         self.catalog = catalog
+        self._staff_name = staff_name
         self._new_id = new_id or (lambda: uuid.uuid4().hex)
         self.pending: SaleRecord | None = None
         """A refund paid back but not yet journaled (the ledger failed); ``retry`` saves it."""
@@ -496,8 +498,16 @@ class RefundService:
         final = replace(record, receipt_no=entry.number)
         problems = []
         try:
+            approver = final.approver_id
             self.printer.submit(
-                receipts.sale_receipt(final, self.settings, clerk_name=self.clerk_name)
+                receipts.sale_receipt(
+                    final,
+                    self.settings,
+                    clerk_name=self.clerk_name,
+                    approver_name=self._staff_name(approver)
+                    if approver and self._staff_name
+                    else "",
+                )
             )
         except Exception as e:  # the refund is stored; printing trouble is reported
             problems.append(f"receipt not printed: {e}")

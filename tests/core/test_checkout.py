@@ -9,7 +9,7 @@ import pytest
 
 from terminal.core.barcodes import VariableMeasureLayout, make_variable_measure
 from terminal.core.errors import IllegalStep, InvalidInput, JournalError, NotFound, PaymentFailed
-from terminal.core.ports import PaymentOutcome
+from terminal.core.ports import PaymentOutcome, PaymentResult
 from terminal.core.records import QR, SaleRecord, Text
 from terminal.core.rights import Approval, ApprovalRequired, PermissionDenied, Right, Verdict
 from terminal.core.sale import SaleState
@@ -581,3 +581,23 @@ def test_payment_ports_raising_timeouts_count_as_timeouts() -> None:
     assert r.session.snapshot().state == "tendering"
     r.session.card = FakeCard()
     assert r.session.pay_card().state == "completed"
+
+
+def test_qr_timeout_without_reference_is_cancelled_by_sale_id() -> None:
+    class NoRef(FakePayments):
+        def charge(self, payment_code, amount, currency, sale_id):  # type: ignore[override]
+            self.charges.append((payment_code, amount, currency, sale_id))
+            return PaymentResult(PaymentOutcome.TIMEOUT, message="gateway timeout")
+
+        def cancel(self, sale_id: str, reference: str) -> None:
+            self.cancels.append((sale_id, reference))
+            raise TimeoutError("cancel timed out")
+
+    r = rig()
+    r.session.payments = NoRef()
+    r.session.add_barcode(COLA)
+    with pytest.raises(PaymentFailed) as e:
+        r.session.pay_qr(WECHAT_CODE)
+    assert r.session.payments.cancels == [("sale0001", "")]
+    assert "check the customer's phone" in str(e.value)
+    assert r.session.snapshot().balance_due == 350
