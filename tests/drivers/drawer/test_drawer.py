@@ -303,6 +303,20 @@ def test_kick_port_drawer_waits_for_the_printer_future():
         PrinterKickDrawer(_NeverDone(), timeout=0.01).open()
 
 
+def test_kick_port_drawer_on_the_simulated_printer(tmp_path):
+    # The printer's own ESC p bytes reach its emulated device: m = 0 for pin 2, 1 for pin 5.
+    from terminal.core.clock import SystemClock
+    from terminal.drivers.printer import build_printer
+
+    printer = build_printer({"kind": "simulated"}, tmp_path, SystemClock(), True)
+    try:
+        PrinterKickDrawer(printer, pin=5).open()
+        PrinterKickDrawer(printer, pin=2).open()
+        assert [k[:3] for k in printer.device.kicks] == [b"\x1bp\x01", b"\x1bp\x00"]
+    finally:
+        printer.stop()
+
+
 class _NeverDone:
     def kick_drawer(self, pin: int) -> Future[None]:
         return Future()
