@@ -450,10 +450,11 @@ def diagnose(config: Any, probe: Probe) -> Report:
     body = [f"kind     {dkind}"]
     if dkind == "gpio":
         sensor = int(drawer_cfg.get("sensor_pin", -1))
+        level = "high" if drawer_cfg.get("active_high", True) else "low"
         body.append(
-            f"pin      BCM {drawer_cfg.get('gpio_pin', 17)}, active "
-            f"{'high' if drawer_cfg.get('active_high', True) else 'low'}, pulse {drawer_cfg.get('pulse_ms', 100)} ms"
-            f", sensor {'BCM ' + str(sensor) if sensor >= 0 else 'none'}"
+            f"pin      BCM {drawer_cfg.get('gpio_pin', 17)}, active {level}, "
+            f"pulse {drawer_cfg.get('pulse_ms', 100)} ms, "
+            f"sensor {'BCM ' + str(sensor) if sensor >= 0 else 'none'}"
         )
     elif dkind == "printer":
         body.append(f"kick     printer connector pin {drawer_cfg.get('kick_pin', 2)}")
