@@ -8,6 +8,7 @@ there is no running figure that could drift from what the receipt shows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from terminal.core.errors import IllegalStep, InvalidInput
 from terminal.core.money import Rounding, allocate, div_round, mul_qty, percent_of
@@ -90,10 +91,42 @@ class CartLine:
             "unit_price": self.unit_price,
             "barcode": self.barcode,
             "price_source": self.price_source,
+            "tax_class": self.tax.code,
+            "approver_id": self.approver_id,
             "discount_bp": self.discount.percent_bp if self.discount else None,
             "discount_amount": self.discount.amount if self.discount else None,
+            "discount_approver_id": self.discount.approver_id if self.discount else None,
+            "discount_reason": self.discount.reason if self.discount else "",
             "voided": self.voided,
+            "void_reason": self.void_reason,
+            "void_approver_id": self.void_approver_id,
         }
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any], item: Item, tax: TaxClass) -> CartLine:
+        """Rebuild a line from ``spec()`` output (a suspended sale after a restart)."""
+        discount = None
+        if spec.get("discount_bp") is not None or spec.get("discount_amount") is not None:
+            discount = Discount(
+                percent_bp=spec.get("discount_bp"),
+                amount=spec.get("discount_amount"),
+                approver_id=spec.get("discount_approver_id"),
+                reason=spec.get("discount_reason") or "",
+            )
+        return cls(
+            line_no=int(spec["line_no"]),
+            item=item,
+            tax=tax,
+            qty_milli=int(spec["qty_milli"]),
+            unit_price=int(spec["unit_price"]),
+            barcode=str(spec.get("barcode") or ""),
+            price_source=str(spec.get("price_source") or "catalog"),
+            discount=discount,
+            approver_id=spec.get("approver_id"),
+            voided=bool(spec.get("voided")),
+            void_reason=str(spec.get("void_reason") or ""),
+            void_approver_id=spec.get("void_approver_id"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +256,21 @@ class Cart:
 
     def set_sale_discount(self, discount: Discount | None) -> None:
         self.sale_discount = discount
+
+    def restore_line(self, line: CartLine) -> None:
+        self.lines.append(line)
+        self._next_no = max(self._next_no, line.line_no + 1)
+
+    def sale_discount_spec(self) -> dict[str, Any] | None:
+        d = self.sale_discount
+        if d is None:
+            return None
+        return {
+            "percent_bp": d.percent_bp,
+            "amount": d.amount,
+            "approver_id": d.approver_id,
+            "reason": d.reason,
+        }
 
     def void(self, line_no: int, *, reason: str = "", approver_id: str | None = None) -> CartLine:
         ln = self.line(line_no)

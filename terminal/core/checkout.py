@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
@@ -1102,7 +1102,9 @@ class SaleSession:
             "sale.suspended",
             {
                 "sale_id": sale.sale_id,
+                "started_at": sale.started_at,
                 "lines": [ln.spec() for ln in sale.cart.lines],
+                "sale_discount": sale.cart.sale_discount_spec(),
             },
             what="the suspended sale",
         )
@@ -1128,10 +1130,65 @@ class SaleSession:
         )
         del self._suspended[sale_id]
         sale.recall()
+        # The sale is paid into the drawer of the shift it is finished in.
+        sale.shift_id = self._shift_id()
         self._sale = sale
         self._done = None
         self._max_checked = 0
         return self.snapshot()
+
+    @_action
+    def restore_suspended(self, entries: Iterable[JournalEntry]) -> SaleSnapshot:
+        """Rebuild sales that were suspended and never recalled, voided or completed, from
+        journal entries (the composition root passes the entries since the last Z report), so
+        a restart loses no parked sale. Entries of the other mode (training or not) are skipped."""
+        open_payloads: dict[str, Mapping[str, Any]] = {}
+        for e in entries:
+            if e.training != self.training:
+                continue
+            sale_id = e.payload.get("sale_id") if isinstance(e.payload, Mapping) else None
+            if e.kind == "sale.suspended" and sale_id:
+                open_payloads[sale_id] = e.payload
+            elif e.kind in ("sale.recalled", "sale.voided", "sale.completed") and sale_id:
+                open_payloads.pop(sale_id, None)
+        for sale_id, payload in open_payloads.items():
+            if sale_id in self._suspended or (self._sale and self._sale.sale_id == sale_id):
+                continue
+            self._suspended[sale_id] = self._rebuild(payload)
+        return self.snapshot()
+
+    def _rebuild(self, payload: Mapping[str, Any]) -> Sale:
+        sale = Sale(
+            str(payload["sale_id"]),
+            str(payload.get("started_at") or self._now_iso()),
+            currency=self.settings.currency,
+            merge_lines=self.settings.merge_lines,
+            max_qty_milli=self.settings.max_line_qty_milli,
+            cash_step=self.settings.cash_rounding_step,
+            cash_mode=self.settings.cash_rounding_mode,
+        )
+        for spec in payload.get("lines", ()):
+            item = self.catalog.by_sku(str(spec["sku"])) or Item(
+                sku=str(spec["sku"]),
+                name=str(spec.get("name") or spec["sku"]),
+                name_zh="",
+                price=int(spec["unit_price"]),
+                tax_class=str(spec.get("tax_class") or "standard"),
+            )
+            tax = self.catalog.tax_class(str(spec.get("tax_class") or item.tax_class))
+            sale.cart.restore_line(CartLine.from_spec(dict(spec), item, tax))
+        disc = payload.get("sale_discount")
+        if disc:
+            sale.cart.set_sale_discount(
+                Discount(
+                    percent_bp=disc.get("percent_bp"),
+                    amount=disc.get("amount"),
+                    approver_id=disc.get("approver_id"),
+                    reason=disc.get("reason") or "",
+                )
+            )
+        sale.state = SaleState.SUSPENDED
+        return sale
 
     # -- receipts --------------------------------------------------------------------------
 

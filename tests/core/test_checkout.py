@@ -8,6 +8,7 @@ import json
 import pytest
 
 from terminal.core.barcodes import VariableMeasureLayout, make_variable_measure
+from terminal.core.checkout import SaleSession
 from terminal.core.errors import IllegalStep, InvalidInput, JournalError, NotFound, PaymentFailed
 from terminal.core.ports import PaymentOutcome, PaymentResult
 from terminal.core.records import QR, SaleRecord, Text
@@ -601,3 +602,55 @@ def test_qr_timeout_without_reference_is_cancelled_by_sale_id() -> None:
     assert r.session.payments.cancels == [("sale0001", "")]
     assert "check the customer's phone" in str(e.value)
     assert r.session.snapshot().balance_due == 350
+
+
+def test_suspended_sales_survive_a_restart() -> None:
+    r = rig()
+    s = r.session
+    s.add_barcode(COLA)
+    s.add_barcode(CHIPS)
+    s.discount_line(2, percent_bp=1000)
+    s.void_line(1, reason="wrong flavour")
+    s.add_sku("MISC", price=1234)
+    s.discount_sale(amount=100)
+    before = s.snapshot()
+    s.suspend()
+    s.add_barcode(MILK)
+    s.suspend()
+    s.recall("sale0002")
+    s.pay_cash(2000)
+
+    fresh = SaleSession(
+        catalog=r.catalog,
+        ledger=r.ledger,
+        printer=r.printer,
+        drawer=r.drawer,
+        payments=r.payments,
+        card=r.card,
+        clock=r.clock,
+        gate=r.gate,
+        settings=r.settings,
+        clerk_id="alice",
+        new_id=lambda: "sale9999",
+    )
+    snap = fresh.restore_suspended(r.ledger.entries())
+    assert [x.sale_id for x in snap.suspended] == ["sale0001"]
+    snap = fresh.recall("sale0001")
+    assert snap.lines == before.lines and snap.total == before.total
+    assert snap.sale_discount_amount == 100
+    assert fresh.add_barcode(COLA).lines[-1].line_no == 4
+    # Training sessions do not see real parked sales.
+    t = SaleSession(
+        catalog=r.catalog,
+        ledger=r.ledger,
+        printer=r.printer,
+        drawer=r.drawer,
+        payments=r.payments,
+        card=r.card,
+        clock=r.clock,
+        gate=r.gate,
+        settings=r.settings,
+        clerk_id="alice",
+        training=True,
+    )
+    assert t.restore_suspended(r.ledger.entries()).suspended == ()
