@@ -252,6 +252,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("doctor", help="check devices and configuration")
     data_dir_option(p)
+    p.add_argument("--user", help="service user to check (default: pos when run as root)")
+    p.add_argument(
+        "--test",
+        action="append",
+        choices=("print", "drawer", "scan"),
+        default=[],
+        help="also print a test page, pulse the drawer, or show decoded scans live",
+    )
+    p.add_argument("--seconds", type=float, default=15, help="how long --test scan listens")
     p.set_defaults(handler=_delegate("terminal.drivers.doctor", "doctor_command", "doctor"))
 
     p = sub.add_parser("version", help="print the version")

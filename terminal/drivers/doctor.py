@@ -492,12 +492,11 @@ def diagnose(config: Any, probe: Probe) -> Report:
 # -- live tests -----------------------------------------------------------------------------------
 
 
-def try_print(config: Any, out: TextIO) -> bool:
+def try_print(config: Any, out: TextIO, data_dir: Path) -> bool:
     from terminal.core.clock import SystemClock
     from terminal.core.records import QR, Barcode, PrintDoc, Rule, Text
     from terminal.drivers.factory import build_printer
 
-    data_dir = Path(section_value(config, "terminal", "data_dir", "."))
     printer = build_printer(config, data_dir, SystemClock(), simulated=False)
     try:
         printer.submit(
@@ -523,15 +522,15 @@ def try_print(config: Any, out: TextIO) -> bool:
         printer.stop()
 
 
-def try_drawer(config: Any, out: TextIO) -> bool:
+def try_drawer(config: Any, out: TextIO, data_dir: Path | None = None) -> bool:
     from terminal.core.clock import SystemClock
     from terminal.drivers.drawer import DrawerError
     from terminal.drivers.factory import build_drawer, build_printer
 
     printer = None
     if section_value(config, "drawer", "kind", "simulated") == "printer":
-        data_dir = Path(section_value(config, "terminal", "data_dir", "."))
-        printer = build_printer(config, data_dir, SystemClock(), simulated=False)
+        where = data_dir or Path(section_value(config, "terminal", "data_dir", "."))
+        printer = build_printer(config, where, SystemClock(), simulated=False)
     try:
         drawer = build_drawer(config, printer=printer, simulated=False)
         drawer.open()
@@ -626,9 +625,12 @@ def doctor_command(
     stream.write(report.render())
     ok = not report.failed
     tests: Sequence[str] = getattr(args, "test", None) or []
+    data_dir = Path(
+        getattr(args, "data_dir", None) or section_value(config, "terminal", "data_dir", ".")
+    ).expanduser()
     actions: dict[str, Callable[[], bool]] = {
-        "print": lambda: try_print(config, stream),
-        "drawer": lambda: try_drawer(config, stream),
+        "print": lambda: try_print(config, stream, data_dir),
+        "drawer": lambda: try_drawer(config, stream, data_dir),
         "scan": lambda: try_scans(config, float(getattr(args, "seconds", 15)), stream),
     }
     for name in tests:
