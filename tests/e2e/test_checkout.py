@@ -1,0 +1,136 @@
+"""The checkout slice end to end: the real app under Xvfb, driven through the control channel
+as a clerk and a scanner would drive it, checked against what the printer printed, what the
+ledger holds and what the Z report says."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from terminal.core.barcodes import with_check_digit
+from terminal.drivers.printer.decode import decode
+from terminal.sample import sample_catalog, sample_staff
+
+pytestmark = pytest.mark.ui
+
+
+def _pin(role: str) -> str:
+    return next(s["pin"] for s in sample_staff() if s["role"] == role)
+
+
+def _item(name: str):
+    items, _taxes, _quick = sample_catalog()
+    return next(i for i in items if i.name == name)
+
+
+def test_sale_split_cash_and_mobile_qr(launch_app) -> None:
+    app = launch_app(language="en", size=(1024, 600))
+    c = app.c
+    assert c.state()["screen"] == "login"
+
+    c.tap_keys(_pin("cashier"))
+    c.tap("login.ok")
+    c.wait_screen("shift_open")
+    c.tap_keys("500")
+    c.tap("shift_open.ok")
+    c.wait_screen("sale")
+
+    cola, water = _item("Cola 330ml can"), _item("Mineral water 550ml")
+    pork = _item("Pork belly")
+    # A scale label: prefix 22 (price embedded), the item's PLU, price 12.34, check digit.
+    label = with_check_digit(f"22{pork.barcodes[0]}01234")
+    for code in (cola.barcodes[0], water.barcodes[0], label):
+        c.scan(code)
+        c.wait_idle()
+    st = c.state()
+    assert st["last_error"] is None
+    lines = st["cart"]
+    assert [ln["sku"] for ln in lines] == [cola.sku, water.sku, pork.sku]
+    assert lines[2]["price_source"] == "embedded" and lines[2]["net"] == 1234
+    total = cola.price + water.price + 1234
+    assert st["totals"]["total"] == total
+
+    # An unknown barcode is refused with a clear error, and nothing in the cart changes.
+    c.scan(with_check_digit("690000000001"))
+    c.wait_idle()
+    st = c.state()
+    assert st["last_error"]["code"] in {"scan.unknown", "catalog.not_found"}
+    assert len(st["cart"]) == 3
+    c.tap("banner.dismiss")
+
+    c.tap("sale.pay")
+    st = c.wait_screen("tender")
+    assert st["balance"] == total
+    c.tap_keys("10")
+    c.tap("tender.cash")
+    st = c.wait_screen("tender")
+    assert st["balance"] == total - 1000
+    c.tap("tender.method.qr")
+    c.scan("134567890123456789")  # a WeChat Pay payment code the simulated provider approves
+    st = c.wait_screen("done")
+    result = st["last_result"]
+    assert result["state"] == "completed"
+    assert [(t["kind"], t["amount"]) for t in result["tenders"]] == [
+        ("cash", 1000), ("qr", total - 1000)]
+    receipt_no = result["receipt_no"]
+    assert receipt_no == 1
+    assert st["drawer"]["opened"] == 1
+
+    # The receipt as printed: real ESC/POS bytes from the simulated printer, decoded.
+    c.wait_idle()
+    printed = decode((app.data_dir / "printer" / "out.bin").read_bytes())
+    for line in lines:
+        assert line["name"] in printed
+    assert "12.34" in printed
+    assert f"{total / 100:.2f}" in printed
+    assert "10.00" in printed and f"{(total - 1000) / 100:.2f}" in printed
+
+    # The drawer opening is in the journal, tied to this sale.
+    with sqlite3.connect(app.data_dir / "ledger.sqlite3") as db:
+        kinds = [k for (k,) in db.execute("SELECT kind FROM journal ORDER BY seq")]
+    assert "sale.completed" in kinds and "drawer.opened" in kinds
+
+    verify = app.cli("ledger", "verify", "--data-dir", str(app.data_dir))
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+    # The manager closes the day; the Z report shows exactly this sale.
+    c.tap("done.new")
+    c.wait_screen("sale")
+    c.tap("header.logout")
+    c.wait_screen("login")
+    c.tap_keys(_pin("manager"))
+    c.tap("login.ok")
+    c.wait_screen("sale")
+    # Blind count: the drawer holds the float plus the cash taken, so the close balances.
+    c.tap("header.menu")
+    c.wait_screen("menu")
+    c.tap("menu.shift_close")
+    c.wait_screen("shift_close")
+    c.tap_keys("510")
+    c.tap("shift_close.ok")
+    c.wait_idle()
+    closed = c.state()["result"]
+    assert closed is not None
+    assert (closed["counted"], closed["expected"], closed["over_short"]) == (51000, 51000, 0)
+    c.tap("header.menu")
+    c.wait_screen("menu")
+    c.tap("menu.z")
+    c.wait_screen("report")
+    c.tap("report.confirm")
+    c.wait_idle()
+    st = c.state()
+    report = st["report"]
+    assert report is not None, st["last_error"]
+    assert report["number"] == 1
+    totals = report["totals"]
+    assert totals["sales_count"] == 1
+    assert totals["net_sales"] == total
+    assert totals["by_tender"] == {"cash": 1000, "qr": total - 1000}
+    assert totals["first_receipt"] == totals["last_receipt"] == receipt_no
+
+    cli = app.cli("report", "z", "--number", "1", "--json", "--data-dir", str(app.data_dir))
+    assert cli.returncode == 0, cli.stderr
+    assert json.loads(cli.stdout)["totals"]["net_sales"] == total
+    assert app.cli("ledger", "verify", "--data-dir", str(app.data_dir)).returncode == 0
