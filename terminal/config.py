@@ -236,6 +236,24 @@ SCHEMA: tuple[Section, ...] = (
                 minimum=1,
             ),
             Key("serial_ports", "list[str]", [], "Serial scanners (/dev/ttyACM0 ...)."),
+            Key(
+                "exclude",
+                "list[str]",
+                [],
+                "Devices never treated as scanners: by-id/by-path paths, vendor:product in hex "
+                "(0c2e:0b61) or name:PATTERN. devices takes the same forms.",
+            ),
+            Key(
+                "auto_detect",
+                "bool",
+                True,
+                "Treat devices of scanner makers (USB vendor) or with a scanner-like name as "
+                "scanners; false: only those listed in devices.",
+            ),
+            Key("grab", "bool", True, "Grab scanners exclusively so no key reaches the UI."),
+            Key("evdev", "bool", True, "Read keyboard-mode (evdev) scanners at all."),
+            Key("serial_baudrate", "int", 9600, "Speed of the serial scanners.", minimum=1200),
+            Key("min_length", "int", 1, "Shorter reads are dropped as noise.", minimum=1),
         ),
     ),
     Section(
@@ -282,6 +300,14 @@ SCHEMA: tuple[Section, ...] = (
                 minimum=1,
             ),
             Key("kick_pin", "int", 2, "Printer kick connector pin (2 or 5).", choices=(2, 5)),
+            Key(
+                "sensor_open_level",
+                "str",
+                "high",
+                "Sensor level meaning open: high (pull-up, switch to ground when shut) or low.",
+                choices=("high", "low"),
+            ),
+            Key("debounce_ms", "int", 30, "Open-sensor level must hold this long.", minimum=0),
         ),
     ),
     Section(
@@ -290,6 +316,32 @@ SCHEMA: tuple[Section, ...] = (
         (
             Key("qr", "str", "simulated", "Mobile QR provider."),
             Key("card", "str", "simulated", "Bank-card terminal."),
+            Key(
+                "qr_decline_suffixes",
+                "list[str]",
+                ["0000"],
+                "Simulated QR provider: payment codes ending so are declined.",
+            ),
+            Key(
+                "qr_timeout_suffixes",
+                "list[str]",
+                ["9999"],
+                "Simulated QR provider: payment codes ending so time out.",
+            ),
+            Key(
+                "qr_max_amount",
+                "int",
+                0,
+                "Simulated QR provider: single-payment limit in minor units; 0: none.",
+                minimum=0,
+            ),
+            Key(
+                "card_outcome",
+                "str",
+                "approved",
+                "Simulated card terminal's answer.",
+                choices=("approved", "declined", "timeout"),
+            ),
         ),
     ),
     Section(

@@ -1,5 +1,7 @@
 """A supervisor's consent to one action: card plus PIN, a reason from the store's list, and a
-journal entry naming the clerk, the approver and the reason.
+journal entry (``approval.verified`` or ``approval.refused``) naming the clerk, the approver and
+the reason. The service that then acts on the ``Approval`` journals its use
+(``approval.granted`` from checkout's guard).
 
 The approver must be someone other than the clerk who holds the right outright (allow, with a
 limit covering the amount). Wrong PINs count toward the approver's lockout like at login.
@@ -90,5 +92,5 @@ class ApprovalService:
                 "approval.refused", {**base, "why": why}, staff_id=clerk_id, training=training
             )
             raise ApprovalRefused(why)
-        self._ledger.post("approval.granted", base, staff_id=clerk_id, training=training)
+        self._ledger.post("approval.verified", base, staff_id=clerk_id, training=training)
         return Approval(approver.staff_id, reason)

@@ -9,7 +9,7 @@ give a role or a clerk more than they hold themselves.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -187,11 +187,11 @@ def _complete(grants: Mapping[Right, Grant]) -> dict[Right, Grant]:
 class Permissions:
     """Implements ``rights.Gate`` from the staff directory's roles and overrides.
 
-    ``collected_today(staff_id)`` returns what the clerk has collected in the current business
-    day (the composition root passes ``ledger.totals(staff_id=..., since_last_z=True)``); the
-    daily collection cap compares it plus the sale at hand. When a ledger is given, every
-    decision other than allow is journaled as ``permission.denied`` or
-    ``permission.approval_required``.
+    ``amount`` is compared with the right's first limit. For the daily collection cap the caller
+    passes the clerk's whole collection for the business day including the payment at hand
+    (checkout does), so the gate needs no ledger reads. When a ledger is given, every decision
+    other than allow is journaled as ``permission.denied`` or ``permission.approval_required``;
+    the composition root leaves it out because checkout's guard journals its own decisions.
     """
 
     def __init__(
@@ -199,12 +199,10 @@ class Permissions:
         directory: StaffDirectory,
         *,
         ledger: Ledger | None = None,
-        collected_today: Callable[[str], int] | None = None,
         currency: str = "CNY",
     ) -> None:
         self._dir = directory
         self._ledger = ledger
-        self._collected = collected_today
         self._currency = currency
         self._builtins = builtin_roles()
 
@@ -320,7 +318,7 @@ class Permissions:
         if grant.verdict is not Verdict.ALLOW:
             return False
         spec = RIGHTS[right]
-        if amount is not None and spec.limits and right is not Right.DAILY_COLLECTION:
+        if amount is not None and spec.limits:
             cap = grant.limits.get(spec.limits[0])
             if cap is not None and amount > cap:
                 return False
@@ -341,17 +339,13 @@ class Permissions:
         if grant.verdict is Verdict.DENY:
             return Decision(Verdict.DENY, right, f"you may not {spec.label}")
         cap = grant.limits.get(spec.limits[0]) if spec.limits else None
-        if amount is not None and cap is not None:
-            measured = amount
-            if right is Right.DAILY_COLLECTION and not training and self._collected:
-                measured += self._collected(staff_id)
-            if measured > cap:
-                return Decision(
-                    Verdict.APPROVAL,
-                    right,
-                    f"over your {spec.label} of {self._show(spec, cap)}",
-                    cap,
-                )
+        if amount is not None and cap is not None and amount > cap:
+            return Decision(
+                Verdict.APPROVAL,
+                right,
+                f"over your {spec.label} of {self._show(spec, cap)}",
+                cap,
+            )
         if grant.verdict is Verdict.APPROVAL:
             return Decision(Verdict.APPROVAL, right, f"{spec.label} needs a supervisor", cap)
         return Decision(Verdict.ALLOW, right, "", cap)

@@ -8,10 +8,11 @@ the whole staff, role and card set to a numbered version, and applying it twice 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from terminal.core.errors import InvalidInput, NotFound, PosError
 from terminal.core.permissions import Permissions
@@ -25,7 +26,14 @@ from terminal.core.pins import (
     normalize_card_code,
 )
 from terminal.core.ports import Ledger
-from terminal.core.rights import Approval, Decision, PermissionDenied, Right, Verdict
+from terminal.core.rights import (
+    Approval,
+    ApprovalRequired,
+    Decision,
+    PermissionDenied,
+    Right,
+    Verdict,
+)
 from terminal.core.staff import (
     OWNER,
     CardCredential,
@@ -50,6 +58,40 @@ class StaffError(PosError):
 
 
 _EDITABLE = ("name", "gender", "contact", "photo")
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _journal_denials(method: _F) -> _F:
+    """Journal a refused command once (``permission.denied``), however deeply it was refused,
+    then let the refusal through."""
+
+    @functools.wraps(method)
+    def wrapper(self: StaffService, *args: Any, **kwargs: Any) -> Any:
+        outermost = not self._in_command
+        self._in_command = True
+        try:
+            return method(self, *args, **kwargs)
+        except (PermissionDenied, ApprovalRequired) as exc:
+            if outermost:
+                by = str(kwargs.get("by", OWNER))
+                target = args[0] if args and isinstance(args[0], str) else None
+                self._post(
+                    "permission.denied",
+                    {
+                        "right": exc.decision.right.value,
+                        "reason": exc.decision.reason,
+                        "command": method.__name__,
+                        "target": target,
+                    },
+                    by,
+                )
+            raise
+        finally:
+            if outermost:
+                self._in_command = False
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _deny(reason: str) -> PermissionDenied:
@@ -80,6 +122,7 @@ class StaffService:
         self.training = training
         self._pin_policy = pin_policy or PinPolicy()
         self._today = today or date.today
+        self._in_command = False
 
     def _training_done(self, staff_id: str) -> bool:
         return self.training is not None and self.training.checklist(staff_id).complete
@@ -130,6 +173,7 @@ class StaffService:
 
     # --- records -----------------------------------------------------------------------------
 
+    @_journal_denials
     def add(
         self,
         data: Mapping[str, Any],
@@ -158,6 +202,7 @@ class StaffService:
             self._set_pin(member.staff_id, pin, must_change_pin, by, kind="staff.pin_issued")
         return member
 
+    @_journal_denials
     def update(
         self,
         staff_id: str,
@@ -181,6 +226,7 @@ class StaffService:
             return member
         return self._save(merged, "updated", by)
 
+    @_journal_denials
     def set_status(
         self,
         staff_id: str,
@@ -209,6 +255,7 @@ class StaffService:
     def reactivate(self, staff_id: str, *, by: str, reason: str = "") -> StaffMember:
         return self.set_status(staff_id, StaffStatus.ACTIVE, by=by, reason=reason)
 
+    @_journal_denials
     def leave(self, staff_id: str, *, by: str, reason: str = "") -> StaffMember:
         """Mark as left: the record stays for history; cards are revoked."""
         member = self.set_status(staff_id, StaffStatus.LEFT, by=by, reason=reason)
@@ -221,6 +268,7 @@ class StaffService:
             )
         return member
 
+    @_journal_denials
     def set_role(
         self, staff_id: str, role: str, *, by: str, approval: Approval | None = None
     ) -> StaffMember:
@@ -234,6 +282,7 @@ class StaffService:
             return member
         return self._save(updated, "role", by)
 
+    @_journal_denials
     def set_overrides(
         self,
         staff_id: str,
@@ -251,6 +300,7 @@ class StaffService:
         self._guard_grants(by, updated)
         return self._save(updated, "overrides", by)
 
+    @_journal_denials
     def define_role(
         self, data: Mapping[str, Any] | Role, *, by: str, approval: Approval | None = None
     ) -> Role:
@@ -269,6 +319,7 @@ class StaffService:
         self._post("role.saved", {"role": role.to_payload()}, by)
         return role
 
+    @_journal_denials
     def record_training(
         self,
         staff_id: str,
@@ -295,6 +346,7 @@ class StaffService:
         self._post("training.recorded", {"staff_id": staff_id, "record": record.to_payload()}, by)
         return record
 
+    @_journal_denials
     def graduate(
         self, staff_id: str, *, by: str, result: str = "checklist complete"
     ) -> StaffMember:
@@ -325,6 +377,7 @@ class StaffService:
 
     # --- secrets -----------------------------------------------------------------------------
 
+    @_journal_denials
     def reset_pin(
         self,
         staff_id: str,
@@ -365,6 +418,7 @@ class StaffService:
         else:
             self._dir.set_pin(PinCredential(staff_id, "", True))
 
+    @_journal_denials
     def assign_card(
         self, staff_id: str, code: str, *, by: str, approval: Approval | None = None
     ) -> str:
@@ -392,6 +446,7 @@ class StaffService:
             raise
         return card_tag(lookup)
 
+    @_journal_denials
     def revoke_card(
         self,
         staff_id: str,
@@ -424,6 +479,7 @@ class StaffService:
 
     # --- plain-dict commands -----------------------------------------------------------------
 
+    @_journal_denials
     def execute(self, command: Mapping[str, Any], *, by: str) -> dict[str, Any]:
         """Run one command given as a plain dict (from the provisioning link or a form).
 
@@ -497,6 +553,7 @@ class StaffService:
 
     # --- snapshots ---------------------------------------------------------------------------
 
+    @_journal_denials
     def apply_snapshot(
         self,
         version: int,

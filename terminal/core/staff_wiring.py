@@ -3,7 +3,7 @@ provisioning link all get the same objects the same way."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,15 +73,14 @@ def build_staff_services(
     card_key: CardKey,
     settings: StaffSettings | None = None,
     *,
-    collected_today: Callable[[str], int] | None = None,
     scrypt: ScryptParams | None = None,
 ) -> StaffServices:
     settings = settings or StaffSettings()
     hasher = SecretHasher(scrypt)
     policy = settings.pin_policy()
-    permissions = Permissions(
-        directory, ledger=ledger, collected_today=collected_today, currency=settings.currency
-    )
+    # Checkout, refunds and shifts journal their own permission decisions; the gate stays
+    # quiet so each decision is in the journal once.
+    permissions = Permissions(directory, currency=settings.currency)
     auth = AuthService(
         directory, ledger, hasher, card_key, clock, settings.auth_config(), pin_policy=policy
     )

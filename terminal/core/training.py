@@ -36,6 +36,7 @@ TRAINING_KINDS = (
     "sale.voided",
     "line.voided",
     "approval.granted",
+    "approval.verified",
     "shift.closed",
 )
 
@@ -68,10 +69,10 @@ class Checklist:
 def tasks_of(entry: JournalEntry, staff_id: str) -> list[str]:
     """The checklist tasks one training entry counts for, for this trainee."""
     p = entry.payload
-    if entry.kind == "approval.granted":
-        return ["approval"] if p.get("clerk_id") == staff_id else []
     if entry.staff_id != staff_id:
         return []
+    if entry.kind in ("approval.granted", "approval.verified"):
+        return ["approval"]
     if entry.kind == "sale.completed":
         tasks = ["sale"]
         if len(p.get("tenders", ())) >= 2:

@@ -388,14 +388,8 @@ def open_staff(
     *,
     scrypt: ScryptParams | None = None,
 ) -> StaffServices:
-    """The staff services on a ``SqliteLedger``: the store reads the ledger's own file, the card
-    key lives at ``card_key_path`` (created on first start, outside the database), and the
-    daily collection cap reads the clerk's takings since the last Z report."""
-
-    def collected_today(staff_id: str) -> int:
-        t = ledger.totals(staff_id=staff_id, since_last_z=True)
-        return int(t.net_sales - t.refunds_total)
-
+    """The staff services on a ``SqliteLedger``: the store reads the ledger's own file, and the
+    card key lives at ``card_key_path`` (created on first start, outside the database)."""
     store = SqliteStaffStore(ledger.db)
     return build_staff_services(
         ledger,
@@ -404,6 +398,5 @@ def open_staff(
         clock,
         CardKey.load_or_create(card_key_path),
         settings,
-        collected_today=collected_today,
         scrypt=scrypt,
     )

@@ -261,11 +261,9 @@ class StaffEnv:
         self.journal = ListJournal(self.ledger)
         self.hasher = fast_hasher()
         self.card_key = CardKey(b"k" * 32)
-        self.collected: dict[str, int] = {}
         self.permissions = Permissions(
             self.directory,
             ledger=self.ledger,
-            collected_today=lambda sid: self.collected.get(sid, 0),
         )
         self.auth = AuthService(
             self.directory,

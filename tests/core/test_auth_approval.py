@@ -32,7 +32,7 @@ def test_refund_over_the_cap_is_approved_by_a_supervisor(env: StaffEnv) -> None:
     )
     assert approval == Approval("sup1", "damaged goods")
     entry = env.ledger.journal[-1]
-    assert entry.kind == "approval.granted" and entry.staff_id == "cash1"
+    assert entry.kind == "approval.verified" and entry.staff_id == "cash1"
     assert entry.payload == {
         "clerk_id": "cash1",
         "approver_id": "sup1",
@@ -121,5 +121,5 @@ def test_training_approvals_are_training_entries(env: StaffEnv) -> None:
         training=True,
     )
     entry = env.ledger.journal[-1]
-    assert entry.kind == "approval.granted" and entry.training is True
+    assert entry.kind == "approval.verified" and entry.training is True
     assert entry.seq not in env.ledger.outbox

@@ -91,19 +91,12 @@ def test_discount_limit_is_in_basis_points(env: StaffEnv) -> None:
     assert d.verdict is Verdict.APPROVAL and "5%" in d.reason
 
 
-def test_daily_collection_adds_what_was_collected_today(env: StaffEnv) -> None:
-    env.collected["cash1"] = 4_990_000
-    assert env.permissions.check("cash1", Right.DAILY_COLLECTION, amount=10_000).verdict is (
-        Verdict.ALLOW
-    )
-    assert env.permissions.check("cash1", Right.DAILY_COLLECTION, amount=10_001).verdict is (
-        Verdict.APPROVAL
-    )
-    # Training sales never count toward the real day.
-    assert (
-        env.permissions.check("cash1", Right.DAILY_COLLECTION, amount=10_001, training=True).verdict
-        is Verdict.ALLOW
-    )
+def test_daily_collection_compares_the_days_whole_collection(env: StaffEnv) -> None:
+    # Checkout passes what the clerk collected today plus the payment at hand.
+    p = env.permissions
+    assert p.check("cash1", Right.DAILY_COLLECTION, amount=5_000_000).verdict is Verdict.ALLOW
+    d = p.check("cash1", Right.DAILY_COLLECTION, amount=5_000_001)
+    assert d.verdict is Verdict.APPROVAL and "¥50,000.00" in d.reason
 
 
 def test_receipt_age_is_a_second_limit(env: StaffEnv) -> None:

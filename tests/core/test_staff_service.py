@@ -266,7 +266,8 @@ def test_bad_snapshot_changes_nothing(env: StaffEnv) -> None:
             env.staff.apply_snapshot(2, *case)
     with pytest.raises(InvalidInput):
         env.staff.apply_snapshot(0, staff, roles, cards)
-    assert len(env.ledger.journal) == before
+    # Only the refusal of the owner-role change is on record.
+    assert [e.kind for e in env.ledger.journal[before:]] == ["permission.denied"]
     assert env.directory.snapshot_version() == 1
 
 
@@ -291,3 +292,16 @@ def test_role_requiring_training(env: StaffEnv) -> None:
     # A new clerk given such a role starts as a trainee.
     m = env.staff.add({"staff_id": "n1", "name": "Niu", "role": "certified"}, by="mgr1")
     assert m.trainee is True
+
+
+def test_refused_commands_are_journaled_once(env: StaffEnv) -> None:
+    before = len(env.ledger.journal)
+    with pytest.raises(PermissionDenied):
+        env.staff.execute({"op": "staff.leave", "staff_id": "owner1"}, by="mgr1")
+    new = env.ledger.journal[before:]
+    assert [e.kind for e in new] == ["permission.denied"]
+    assert new[0].staff_id == "mgr1"
+    assert new[0].payload["command"] == "execute" and new[0].payload["right"] == "staff.manage"
+    with pytest.raises(PermissionDenied):
+        env.staff.suspend("cash2", by="cash1")
+    assert env.ledger.journal[-1].payload["target"] == "cash2"

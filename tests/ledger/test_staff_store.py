@@ -15,7 +15,7 @@ from core.staff_fakes import CARDS, FAST_SCRYPT, PINS, sale_payload, snapshot_pa
 from terminal.core.auth import AccountLocked, LoginFailed, PinChangeRequired
 from terminal.core.clock import ManualClock
 from terminal.core.ports import LedgerError
-from terminal.core.rights import ApprovalRequired, Right, Verdict
+from terminal.core.rights import Right, Verdict
 from terminal.core.staff import OWNER, StaffStatus
 from terminal.core.staff_wiring import StaffServices, StaffSettings, seed_staff
 from terminal.ledger.db import open_ledger
@@ -198,20 +198,6 @@ def test_training_sale_counts_only_in_the_training_record(
     checklist = staff.training.checklist("trainee1")
     assert checklist.counts["sale"] == 1 and checklist.counts["split_tender"] == 1
     assert staff.training.checklist("cash1").counts["sale"] == 0
-
-
-def test_gate_on_sqlite_daily_collection_reads_the_ledger(
-    staff: StaffServices, ledger: SqliteLedger
-) -> None:
-    ledger.post("shift.opened", {"shift_id": "sh1", "opening_float": 0}, staff_id="cash1")
-    big = sale_payload("big-1", "cash1", lines=[("A1", 1000, "each", 4_995_000, "catalog")])
-    ledger.post("sale.completed", big, staff_id="cash1", series="receipt")
-    gate = staff.permissions
-    assert gate.check("cash1", Right.DAILY_COLLECTION, amount=5_000).verdict is Verdict.ALLOW
-    assert gate.check("cash1", Right.DAILY_COLLECTION, amount=5_001).verdict is Verdict.APPROVAL
-    assert gate.check("cash2", Right.DAILY_COLLECTION, amount=5_001).verdict is Verdict.ALLOW
-    with pytest.raises(ApprovalRequired):
-        gate.require("cash1", Right.DAILY_COLLECTION, amount=5_001)
 
 
 def test_sample_staff_seed_for_the_demo(
