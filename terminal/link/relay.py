@@ -232,7 +232,8 @@ class Relay:
         self._tick = tick
         self.stats = RelayStats()
         self.connected = threading.Event()
-        """Set while a session with the broker is up (for tests and status screens)."""
+        """Set while a session with the broker is up and subscribed (for tests and status
+        screens)."""
 
         self._events_topic = p.events_topic(config.store_id, config.terminal_id)
         self._status_topic = p.status_topic(config.store_id, config.terminal_id)
@@ -256,6 +257,7 @@ class Relay:
         self._next_status = 0.0
         self._next_poll = 0.0
         self._inflight_limit = config.max_inflight
+        self._sub_mid = -1
         if intake is not None:
             intake.register("resend.from", self._resend_from)
 
@@ -348,6 +350,7 @@ class Relay:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         return client
 
     def _open(self, client: mqtt.Client, first: bool) -> None:
@@ -414,7 +417,7 @@ class Relay:
         topics = [(self._ack_topic, 1)]
         if self._intake is not None:
             topics += [(t, 1) for t in self._cmd_topics]
-        client.subscribe(topics)
+        self._sub_mid = client.subscribe(topics)[1]
         now = self._clock.monotonic()
         # Whatever was in flight may have died with the old connection: start every timer
         # again, and let the timeout re-send what the collector never acknowledges.
@@ -422,6 +425,22 @@ class Relay:
             f.sent_at = now
         self._more = True
         self._next_status = 0.0
+
+    def _on_subscribe(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        mid: int,
+        reason_codes: Any,
+        properties: Properties | None,
+    ) -> None:
+        if mid != self._sub_mid:
+            return
+        failed = [str(rc) for rc in reason_codes if rc.is_failure]
+        if failed:
+            # The ACL refuses a subscription: acks or commands will never arrive. Keep sending
+            # (the outbox stays until acked) but say so.
+            self._note_error(f"subscriptions refused: {', '.join(failed)}")
         self.connected.set()
 
     def _on_disconnect(
