@@ -366,7 +366,8 @@ class SaleSession:
     def _ensure_sale(self) -> Sale:
         if self._sale is not None:
             return self._sale
-        shift_id = self._shift_id()
+        # Training sales belong to no shift: they must never touch a real cash count.
+        shift_id = None if self.training else self._shift_id()
         if shift_id is None and self.settings.require_open_shift and not self.training:
             raise IllegalStep("open a shift before selling", code="shift.not_open")
         sale = Sale(
@@ -508,7 +509,8 @@ class SaleSession:
             sale = self._current("take a mobile payment")
             if sale.state is SaleState.OPEN:
                 self._start_tender(None)
-            self._pay_qr(read.code, None, None)
+            if sale.state is not SaleState.COMPLETED:
+                self._pay_qr(read.code, None, None)
             return ReadOutcome(read, "paid")
         if read.kind is ReadKind.UNKNOWN:
             # Stores label some goods with in-house codes; try them before giving up.
@@ -807,6 +809,10 @@ class SaleSession:
             if not sale.tenders:
                 sale.state = SaleState.OPEN
             raise
+        if sale.total == 0:
+            # Everything was discounted away: nothing to pay, but the sale (and its stock
+            # movement and discounts) must still be on record.
+            self._complete(sale)
 
     def _check_sale_max(self, sale: Sale, approval: Approval | None) -> None:
         total = sale.total
@@ -853,6 +859,8 @@ class SaleSession:
         sale = self._current("take cash")
         if sale.state is SaleState.OPEN:
             self._start_tender(approval)
+            if sale.state is SaleState.COMPLETED:
+                return self.snapshot()
         sale.require_payable()
         if not isinstance(tendered, int) or tendered < 0:
             raise InvalidInput("enter the cash handed over", code="tender.amount")
@@ -872,6 +880,8 @@ class SaleSession:
         sale = self._current("take a card payment")
         if sale.state is SaleState.OPEN:
             self._start_tender(approval)
+            if sale.state is SaleState.COMPLETED:
+                return self.snapshot()
         sale.require_payable()
         amount = sale.balance if amount is None else amount
         check_electronic_amount(amount, sale.balance)
@@ -900,6 +910,8 @@ class SaleSession:
         sale = self._current("take a mobile payment")
         if sale.state is SaleState.OPEN:
             self._start_tender(approval)
+            if sale.state is SaleState.COMPLETED:
+                return self.snapshot()
         self._pay_qr(payment_code, amount, approval)
         return self.snapshot()
 
@@ -1131,7 +1143,7 @@ class SaleSession:
         del self._suspended[sale_id]
         sale.recall()
         # The sale is paid into the drawer of the shift it is finished in.
-        sale.shift_id = self._shift_id()
+        sale.shift_id = None if self.training else self._shift_id()
         self._sale = sale
         self._done = None
         self._max_checked = 0

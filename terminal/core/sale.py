@@ -109,8 +109,8 @@ class Sale:
         self._require("take payment", SaleState.OPEN, SaleState.TENDERING)
         if self.cart.is_empty():
             raise IllegalStep("cannot take payment: the cart is empty", code="sale.empty")
-        if self.total <= 0:
-            raise IllegalStep("cannot take payment: nothing is due", code="sale.nothing_due")
+        if self.total < 0:
+            raise IllegalStep("cannot take payment: the total is negative", code="sale.negative")
         self.state = SaleState.TENDERING
 
     def back_to_cart(self) -> None:

@@ -654,3 +654,14 @@ def test_suspended_sales_survive_a_restart() -> None:
         training=True,
     )
     assert t.restore_suspended(r.ledger.entries()).suspended == ()
+
+
+def test_a_fully_discounted_sale_completes_without_payment() -> None:
+    r = rig()
+    r.session.add_barcode(COLA)
+    r.session.discount_sale(percent_bp=10_000, approval=Approval("bob", "promo winner"))
+    snap = r.session.start_tender()
+    assert snap.state == "completed" and snap.total == 0 and snap.receipt_no == 1
+    rec = completed(r)
+    assert rec.tenders == () and rec.discount_total == 350
+    assert r.drawer.opens == 0
