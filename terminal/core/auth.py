@@ -70,6 +70,7 @@ class LoginTile:
     role: str
     photo: str | None
     trainee: bool
+    name_zh: str = ""
 
 
 @dataclass(slots=True)
@@ -87,7 +88,7 @@ class Session:
 
 
 def _tile(m: StaffMember) -> LoginTile:
-    return LoginTile(m.staff_id, m.name, m.role, m.photo, m.trainee)
+    return LoginTile(m.staff_id, m.name, m.role, m.photo, m.trainee, m.name_zh)
 
 
 class AuthService:

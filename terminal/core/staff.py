@@ -134,6 +134,8 @@ class StaffMember:
     """The unique account id: a phone number or staff number."""
     name: str
     role: str
+    name_zh: str = ""
+    """The Chinese name, shown on the login tile and receipts when the terminal speaks zh_CN."""
     gender: str | None = None
     contact: str = ""
     photo: str | None = None
@@ -153,6 +155,7 @@ class StaffMember:
         return {
             "staff_id": self.staff_id,
             "name": self.name,
+            "name_zh": self.name_zh,
             "role": self.role,
             "gender": self.gender,
             "contact": self.contact,
@@ -185,6 +188,7 @@ class StaffMember:
             staff_id=staff_id,
             name=name,
             role=role,
+            name_zh=str(d.get("name_zh") or "").strip(),
             gender=str(gender) if gender else None,
             contact=str(d.get("contact") or ""),
             photo=str(photo) if photo else None,

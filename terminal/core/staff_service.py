@@ -57,7 +57,7 @@ class StaffError(PosError):
     code = "staff.invalid"
 
 
-_EDITABLE = ("name", "gender", "contact", "photo")
+_EDITABLE = ("name", "name_zh", "gender", "contact", "photo")
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 

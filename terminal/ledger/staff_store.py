@@ -109,7 +109,11 @@ def migrate_v1(db: Any) -> None:
     )
 
 
-MIGRATIONS = (migrate_v1,)
+def migrate_v2(db: Any) -> None:
+    db.execute_sql("ALTER TABLE staff ADD COLUMN name_zh TEXT NOT NULL DEFAULT ''")
+
+
+MIGRATIONS = (migrate_v1, migrate_v2)
 
 
 class ProjectionSink:
@@ -122,8 +126,10 @@ class ProjectionSink:
     def save_member(self, member: StaffMember) -> None:
         self._db.execute_sql(
             "INSERT INTO staff (staff_id, name, role, gender, contact, photo, overrides, status, "
-            "trainee, seq) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (staff_id) DO UPDATE SET "
-            "name = excluded.name, role = excluded.role, gender = excluded.gender, "
+            "trainee, seq, name_zh) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT (staff_id) DO UPDATE SET name = excluded.name, "
+            "name_zh = excluded.name_zh, role = excluded.role, "
+            "gender = excluded.gender, "
             "contact = excluded.contact, photo = excluded.photo, overrides = excluded.overrides, "
             "status = excluded.status, trainee = excluded.trainee, seq = excluded.seq",
             (
@@ -137,6 +143,7 @@ class ProjectionSink:
                 member.status.value,
                 int(member.trainee),
                 self._entry.seq,
+                member.name_zh,
             ),
         )
 
@@ -196,7 +203,7 @@ def project_rating(entry: JournalEntry, db: Any) -> None:
     )
 
 
-_STAFF_COLS = "staff_id, name, role, gender, contact, photo, overrides, status, trainee"
+_STAFF_COLS = "staff_id, name, role, gender, contact, photo, overrides, status, trainee, name_zh"
 
 
 def _norm_ts(ts: str) -> str:
@@ -214,7 +221,7 @@ class SqliteStaffStore:
     # --- records -----------------------------------------------------------------------------
 
     def _member_from_row(self, row: Sequence[Any]) -> StaffMember:
-        staff_id, name, role, gender, contact, photo, overrides, status, trainee = row
+        staff_id, name, role, gender, contact, photo, overrides, status, trainee, name_zh = row
         records = self.db.execute_sql(
             "SELECT date, content, result, recorded_by FROM staff_training WHERE staff_id = ? "
             "ORDER BY date, seq",
@@ -224,6 +231,7 @@ class SqliteStaffStore:
             staff_id=staff_id,
             name=name,
             role=role,
+            name_zh=name_zh,
             gender=gender,
             contact=contact,
             photo=photo,

@@ -203,26 +203,35 @@ def test_training_sale_counts_only_in_the_training_record(
 def test_sample_staff_seed_for_the_demo(
     ledger: SqliteLedger, clock: ManualClock, key_path: Path
 ) -> None:
+    from terminal.sample import sample_staff
+
     s = staff_on(ledger, clock, key_path)
+    # The sample store's own records load as they are (keys the record does not know are
+    # ignored), and the demo's PINs work without a forced change.
+    assert seed_staff(s, sample_staff(), must_change_pin=False) == ["1001", "1002"]
+    assert s.directory.member("1001").name_zh == "李娜"
+    assert seed_staff(s, sample_staff(), must_change_pin=False) == []
     records = [
         {
-            "staff_id": "1001",
+            "staff_id": "2001",
             "name": "张伟",
             "role": "manager",
             "pin": EXTRA_PINS[1],
             "card": EXTRA_CARDS[0],
         },
-        {"staff_id": "1002", "name": "李娜", "role": "cashier", "pin": EXTRA_PINS[2]},
+        {"staff_id": "2002", "name": "刘洋", "role": "cashier", "pin": EXTRA_PINS[2]},
     ]
-    assert seed_staff(s, records, must_change_pin=False) == ["1001", "1002"]
-    assert seed_staff(s, records, must_change_pin=False) == []
+    assert seed_staff(s, records, must_change_pin=False) == ["2001", "2002"]
     assert s.auth.login(EXTRA_PINS[1], card=EXTRA_CARDS[0]).name == "张伟"
-    strict = staff_on(
-        open_ledger(ledger.path.parent / "other.sqlite3", "T02", clock), clock, key_path
-    )
-    seed_staff(strict, records)
-    with pytest.raises(PinChangeRequired):
-        strict.auth.login(EXTRA_PINS[1], card=EXTRA_CARDS[0])
+    # Outside the demo, seeded PINs are initial PINs like any other.
+    other = open_ledger(ledger.path.parent / "other.sqlite3", "T02", clock)
+    try:
+        strict = staff_on(other, clock, key_path)
+        seed_staff(strict, records)
+        with pytest.raises(PinChangeRequired):
+            strict.auth.login(EXTRA_PINS[1], card=EXTRA_CARDS[0])
+    finally:
+        other.close()
 
 
 @pytest.fixture
