@@ -362,38 +362,32 @@ class Collector:
     # --- gaps --------------------------------------------------------------------------------
     def _check_gaps(self, now: float) -> None:
         open_gaps = self.db.gaps()
-        for terminal in list(self._gaps):
-            if (
-                terminal not in open_gaps
-                or open_gaps[terminal][0] != self._gaps[terminal].contiguous
-            ):
-                del self._gaps[terminal]
-        for terminal, (contiguous, _max_seq) in open_gaps.items():
-            gap = self._gaps.get(terminal)
+        for key in list(self._gaps):
+            if key not in open_gaps or open_gaps[key][0] != self._gaps[key].contiguous:
+                del self._gaps[key]
+        for key, (contiguous, _max_seq) in open_gaps.items():
+            gap = self._gaps.get(key)
             if gap is None:
-                self._gaps[terminal] = _Gap(contiguous, now)
+                self._gaps[key] = _Gap(contiguous, now)
                 continue
             if gap.requested_at is None:
                 if now - gap.seen_at >= self.gap_grace:
-                    self._request_resend(terminal, contiguous + 1)
+                    self._request_resend(key, contiguous + 1)
                     gap.requested_at = now
-            elif now - gap.requested_at >= self.gap_skip_after and self._drained(terminal):
-                moved = self.db.skip_gap(terminal, contiguous)
+            elif now - gap.requested_at >= self.gap_skip_after and self._drained(key):
+                moved = self.db.skip_gap(key[0], key[1], contiguous)
                 if moved is not None:
                     self.stats.gaps_skipped += 1
-                    del self._gaps[terminal]
-                    self._send_ack(wire.Ack(terminal=terminal, upto=moved))
+                    del self._gaps[key]
+                    self._send_ack(key[0], wire.Ack(terminal=key[1], upto=moved))
 
-    def _request_resend(self, terminal: str, seq: int) -> None:
-        upto = seq - 1
-        self._send_ack(wire.Ack(terminal=terminal, upto=upto, resend_from=seq))
+    def _request_resend(self, key: tuple[str, str], seq: int) -> None:
+        self._send_ack(key[0], wire.Ack(terminal=key[1], upto=seq - 1, resend_from=seq))
         self.stats.resend_requests += 1
-        log.info("collector: asked %s to resend from %d", terminal, seq)
+        log.info("collector: asked %s/%s to resend from %d", key[0], key[1], seq)
 
-    def _drained(self, terminal: str) -> bool:
+    def _drained(self, key: tuple[str, str]) -> bool:
         """The terminal says it is online with nothing left to send."""
-        for st in self.db.states():
-            if st["terminal_id"] == terminal:
-                s = st.get("status") or {}
-                return s.get("state") == "online" and not s.get("outbox_depth")
-        return False
+        st = self.db.state(*key)
+        s = (st or {}).get("status") or {}
+        return s.get("state") == "online" and not s.get("outbox_depth")

@@ -82,8 +82,9 @@ class Collectors:
 
     def start(self, n: int = 1, **kw: Any) -> Collector:
         crt, key = self.env.cert(collector_cn(n))
-        cfg = BrokerConfig(self.env.broker.host, self.env.broker.port, self.env.home.ca_cert,
-                           crt, key)
+        cfg = BrokerConfig(
+            self.env.broker.host, self.env.broker.port, self.env.home.ca_cert, crt, key
+        )
         c = Collector(CentralDB(self.url), cfg, **kw).start()
         self.running.append(c)
         return c
@@ -166,13 +167,17 @@ def test_store_is_idempotent_and_tracks_contiguous(db_url: str) -> None:
         r = db.store(evs)
         assert (r.inserted, r.duplicates) == (4, 0)
         assert r.contiguous[(STORE, "t1")] == 3 and r.max_seq[(STORE, "t1")] == 5
-        r = db.store(evs[:2] + [Event.from_mapping(STORE, "t1", entry("t1", 4))])
+        r = db.store([*evs[:2], Event.from_mapping(STORE, "t1", entry("t1", 4))])
         assert (r.inserted, r.duplicates) == (1, 2)
         assert r.contiguous[(STORE, "t1")] == 5
         assert [e.seq for e in db.events(STORE, "t1")] == [1, 2, 3, 4, 5]
         # Same seq from another terminal or another store is another event.
-        r = db.store([Event.from_mapping("other", "t1", entry("t1", 1)),
-                      Event.from_mapping(STORE, "t2", entry("t2", 1))])
+        r = db.store(
+            [
+                Event.from_mapping("other", "t1", entry("t1", 1)),
+                Event.from_mapping(STORE, "t2", entry("t2", 1)),
+            ]
+        )
         assert r.inserted == 2
         assert db.gaps() == {}
     finally:
@@ -190,7 +195,7 @@ def test_concurrent_writers_store_each_event_once(db_url: str) -> None:
         db = CentralDB(db_url)
         try:
             for i in range(0, len(order), 25):
-                batch = [Event.from_mapping(STORE, "t1", entry("t1", s)) for s in order[i:i + 25]]
+                batch = [Event.from_mapping(STORE, "t1", entry("t1", s)) for s in order[i : i + 25]]
                 results.append(db.store(batch))
         except BaseException as exc:
             errors.append(exc)
@@ -217,33 +222,79 @@ def test_concurrent_writers_store_each_event_once(db_url: str) -> None:
 def test_sales_feed_the_report_tables(db_url: str) -> None:
     db = CentralDB(db_url, tz="Asia/Shanghai").create()
     try:
-        def sale(seq: int, staff: str, total: int, kind: str = "sale", training: bool = False,
-                 when: str = "2026-01-05T15:30:00+00:00") -> Event:
+
+        def sale(
+            seq: int,
+            staff: str,
+            total: int,
+            kind: str = "sale",
+            training: bool = False,
+            when: str = "2026-01-05T15:30:00+00:00",
+        ) -> Event:
             p = {
-                "sale_id": f"s{seq}", "terminal_id": "t1", "shift_id": "sh1", "staff_id": staff,
-                "currency": "CNY", "started_at": when, "completed_at": when,
-                "lines": [{"line_no": 1, "sku": "A1", "name": "Tea", "name_zh": "茶",
-                           "qty_milli": 2000, "unit": "each", "unit_price": total // 2,
-                           "gross": total, "discount": 0, "net": total, "tax_class": "standard",
-                           "tax_rate_bp": 1300, "tax_inclusive": True, "tax": total // 10}],
-                "tenders": [{"kind": "cash" if seq % 2 else "qr", "amount": total,
-                             "tendered": total, "change": 0, "reference": "", "provider": ""}],
-                "subtotal": total, "discount_total": 0, "tax_total": total // 10,
-                "total": total, "rounding": 0, "training": training, "receipt_no": seq,
-                "kind": kind, "original_sale_id": None, "approver_id": None, "reason": "",
+                "sale_id": f"s{seq}",
+                "terminal_id": "t1",
+                "shift_id": "sh1",
+                "staff_id": staff,
+                "currency": "CNY",
+                "started_at": when,
+                "completed_at": when,
+                "lines": [
+                    {
+                        "line_no": 1,
+                        "sku": "A1",
+                        "name": "Tea",
+                        "name_zh": "茶",
+                        "qty_milli": 2000,
+                        "unit": "each",
+                        "unit_price": total // 2,
+                        "gross": total,
+                        "discount": 0,
+                        "net": total,
+                        "tax_class": "standard",
+                        "tax_rate_bp": 1300,
+                        "tax_inclusive": True,
+                        "tax": total // 10,
+                    }
+                ],
+                "tenders": [
+                    {
+                        "kind": "cash" if seq % 2 else "qr",
+                        "amount": total,
+                        "tendered": total,
+                        "change": 0,
+                        "reference": "",
+                        "provider": "",
+                    }
+                ],
+                "subtotal": total,
+                "discount_total": 0,
+                "tax_total": total // 10,
+                "total": total,
+                "rounding": 0,
+                "training": training,
+                "receipt_no": seq,
+                "kind": kind,
+                "original_sale_id": None,
+                "approver_id": None,
+                "reason": "",
             }
             k = "refund.completed" if kind == "refund" else "sale.completed"
             return Event.from_mapping(STORE, "t1", entry("t1", seq, k, p))
 
-        db.store([
-            sale(1, "c1", 1000),
-            sale(2, "c1", 2000),
-            sale(3, "c2", 500),
-            sale(4, "c2", 500, kind="refund"),
-            sale(5, "c2", 9999, training=True),
-            sale(6, "c1", 300, when="2026-01-05T16:30:00+00:00"),  # 00:30 next day in Shanghai
-            Event.from_mapping(STORE, "t1", entry("t1", 7, "drawer.left_open", {"seconds": 90})),
-        ])
+        db.store(
+            [
+                sale(1, "c1", 1000),
+                sale(2, "c1", 2000),
+                sale(3, "c2", 500),
+                sale(4, "c2", 500, kind="refund"),
+                sale(5, "c2", 9999, training=True),
+                sale(6, "c1", 300, when="2026-01-05T16:30:00+00:00"),  # 00:30 next day in Shanghai
+                Event.from_mapping(
+                    STORE, "t1", entry("t1", 7, "drawer.left_open", {"seconds": 90})
+                ),
+            ]
+        )
         by_clerk = {r["staff_id"]: r for r in db.report(by="clerk")}
         assert by_clerk["c1"]["net_sales"] == 3300 and by_clerk["c1"]["sales_count"] == 3
         assert by_clerk["c2"]["net_sales"] == 500 and by_clerk["c2"]["refunds_total"] == 500
@@ -297,8 +348,15 @@ def test_an_unfillable_hole_is_skipped_once_the_terminal_has_drained(
     t1 = Terminal(env, "t1")
     t1.send(1, 2, 4)  # 3 was a training entry: never sent
     t1.wait_ack(lambda a: a.resend_from == 3)
-    status = wire.Status(terminal="t1", store=STORE, state="online", version="t",
-                         ts="2026-01-05T02:00:00Z", last_seq=4, outbox_depth=0)
+    status = wire.Status(
+        terminal="t1",
+        store=STORE,
+        state="online",
+        version="t",
+        ts="2026-01-05T02:00:00Z",
+        last_seq=4,
+        outbox_depth=0,
+    )
     t1.peer.publish(wire.status_topic(STORE, "t1"), wire.encode_status(status), retain=True)
     t1.wait_ack(lambda a: a.upto == 4 and a.resend_from is None)
     assert c.stats.gaps_skipped == 1
@@ -314,8 +372,15 @@ def test_no_skip_while_the_terminal_still_has_events_to_send(
     t1 = Terminal(env, "t1")
     t1.send(1, 3)
     t1.wait_ack(lambda a: a.resend_from == 2)
-    status = wire.Status(terminal="t1", store=STORE, state="online", version="t",
-                         ts="2026-01-05T02:00:00Z", last_seq=3, outbox_depth=1)
+    status = wire.Status(
+        terminal="t1",
+        store=STORE,
+        state="online",
+        version="t",
+        ts="2026-01-05T02:00:00Z",
+        last_seq=3,
+        outbox_depth=1,
+    )
     t1.peer.publish(wire.status_topic(STORE, "t1"), wire.encode_status(status))
     assert wait_until(lambda: (c.db.state(STORE, "t1") or {}).get("status") is not None)
     assert not wait_until(lambda: c.stats.gaps_skipped > 0, timeout=1.5)
