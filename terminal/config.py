@@ -281,6 +281,22 @@ SCHEMA: tuple[Section, ...] = (
                 "Seconds before a silent printer counts as offline.",
                 minimum=1,
             ),
+            Key("baudrate", "int", 9600, "Serial printer speed (kind = serial).", minimum=1200),
+            Key(
+                "chinese_font",
+                "bool",
+                True,
+                "The printer has a resident GB18030 font (text_mode auto then prints text).",
+            ),
+            Key(
+                "status_query",
+                "bool",
+                True,
+                "Ask DLE EOT status before and after each job; false for printers that never "
+                "answer (jobs then count as printed once written).",
+            ),
+            Key("logo", "str", "", "Image printed at the top of receipts; empty: none."),
+            Key("font_path", "str", "", "CJK font for raster mode; empty: found on the system."),
         ),
     ),
     Section(
