@@ -49,12 +49,13 @@ def _get(section: Any, key: str, default: Any = None) -> Any:
         value = section.get(key, default)
     else:
         value = getattr(section, key, default)
-    return default if value is None else value
+    # The config schema's "not set" is an empty string (device, host, logo).
+    return default if value is None or value == "" else value
 
 
 def _usb_id(section: Any, key: str) -> int:
     raw = _get(section, key)
-    if raw is None or raw == "":
+    if raw is None or raw == 0:
         raise PrinterConfigError(f'[printer] {key} is required for kind = "usb"')
     if isinstance(raw, int):
         return raw

@@ -49,6 +49,24 @@ def test_network_printer_from_an_object_section(tmp_path: Path) -> None:
     assert (tmp_path / "printer" / "spool.sqlite3").is_file()
 
 
+def test_config_section_with_schema_defaults(tmp_path: Path) -> None:
+    from terminal.config import SectionValues, section
+
+    defaults = {k.name: k.default for k in section("printer").keys}
+    values = SectionValues("printer", {**defaults, "kind": "file", "device": ""})
+    t = build_transport(values)
+    assert isinstance(t, DeviceFileTransport) and t.path == "/dev/usb/lp0"
+    values = SectionValues("printer", {**defaults, "kind": "usb"})
+    with pytest.raises(PrinterConfigError, match="usb_vendor is required"):
+        build_transport(values)
+    printer = build_printer(SectionValues("printer", defaults), tmp_path, SystemClock(), False)
+    try:
+        assert isinstance(printer, SimulatedPrinter)
+        assert printer.renderer.profile.columns == 48
+    finally:
+        printer.stop()
+
+
 def test_simulated_flag_wins_over_kind(tmp_path: Path) -> None:
     printer = build_printer({"kind": "usb"}, tmp_path, SystemClock(), simulated=True)
     try:
