@@ -768,8 +768,7 @@ class SaleSession:
     def override_price(
         self, line_no: int, price: int, *, reason: str = "", approval: Approval | None = None
     ) -> SaleSnapshot:
-        """Set a line's unit price. The amount checked against the right's limit is how much
-        the line's total changes."""
+        """Set a line's unit price (or retype an open price)."""
         sale = self._current("override a price")
         sale.require_can_edit("override a price")
         ln = sale.cart.line(line_no)
@@ -777,11 +776,14 @@ class SaleSession:
             raise InvalidInput("a price cannot be negative", code="price.range")
         if ln.price_source == "embedded":
             raise IllegalStep("a scale label's price cannot be overridden", code="line.embedded")
-        change = abs(mul_qty(price, ln.qty_milli) - ln.gross)
         right = Right.OPEN_PRICE if ln.price_source == "open" else Right.PRICE_OVERRIDE
+        # An open price is limited by what is typed (like when it was first entered); an
+        # override by how far it moves the line away from the catalog price.
+        new_gross = mul_qty(price, ln.qty_milli)
+        amount = new_gross if right is Right.OPEN_PRICE else abs(new_gross - ln.gross)
         approver = self.guard.require(
             right,
-            amount=change,
+            amount=amount,
             approval=approval,
             subject=self._subject(line_no=line_no, price=price, old_price=ln.unit_price),
         )
