@@ -92,6 +92,7 @@ class EvdevScannerSource:
         self.monotonic = monotonic
         self._scanners: dict[tuple[object, ...], _Scanner] = {}
         self._ignored: dict[tuple[object, ...], str] = {}
+        self._unopenable: set[tuple[object, ...]] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -202,6 +203,7 @@ class EvdevScannerSource:
         for key in list(self._ignored):
             if key not in present:
                 del self._ignored[key]
+        self._unopenable &= present
         changed = False
         for cand in candidates:
             if cand.key in open_keys or cand.key in self._ignored:
@@ -210,9 +212,12 @@ class EvdevScannerSource:
                 dev = self.opener(cand.open_path)
             except OSError as exc:
                 # Usually EACCES: the service user is not in group "input" (doctor says how).
-                self._ignored[cand.key] = f"cannot open: {exc}"
-                log.info("cannot open %s: %s", cand.open_path, exc)
+                # Tried again on every rescan, so fixing the permission needs no restart.
+                if cand.key not in self._unopenable:
+                    log.warning("cannot open %s: %s", cand.open_path, exc)
+                self._unopenable.add(cand.key)
                 continue
+            self._unopenable.discard(cand.key)
             try:
                 facts = DeviceFacts.of(dev, cand.links)
             except OSError as exc:

@@ -130,8 +130,10 @@ class SerialScannerSource:
                     self._emit(bytes(buf))
                     buf.clear()
                 continue
-            if buf and now - last >= self.char_timeout and not _starts_with_suffix(
-                data, self.suffixes
+            if (
+                buf
+                and now - last >= self.char_timeout
+                and not _starts_with_suffix(data, self.suffixes)
             ):
                 self._emit(bytes(buf))
                 buf.clear()

@@ -203,3 +203,23 @@ def test_handler_error_does_not_kill_the_reader(harness):
     dev.push(*fixture_events("scanner_a.txt"))
     dev.push(*fixture_events("scanner_b.txt"))
     assert harness.read().code == "9780201379624"
+
+
+def test_unreadable_device_is_retried_once_permissions_are_fixed(harness):
+    dev = harness.inventory.plug(HONEYWELL, device_for("scanner_a.txt", HONEYWELL))
+    real_open = harness.inventory.open
+    denials: list[str] = []
+
+    def opener(path: str):
+        # The first two rescans find the node root-only, as before udev/install.sh ran.
+        if len(denials) < 2:
+            denials.append(path)
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path)
+
+    harness.source.opener = opener
+    harness.start()
+    harness.wait_status("connected")
+    assert denials == [HONEYWELL, HONEYWELL]
+    dev.push(*fixture_events("scanner_a.txt"))
+    assert harness.read() == ScanRead("4006381333931", HONEYWELL)
