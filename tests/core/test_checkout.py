@@ -665,3 +665,26 @@ def test_a_fully_discounted_sale_completes_without_payment() -> None:
     rec = completed(r)
     assert rec.tenders == () and rec.discount_total == 350
     assert r.drawer.opens == 0
+
+
+def test_void_line_approval_is_journaled_with_the_void() -> None:
+    r = rig()
+    r.gate.grants["alice"][Right.VOID_LINE] = (Verdict.APPROVAL, None)
+    r.session.add_barcode(COLA)
+    with pytest.raises(ApprovalRequired):
+        r.session.void_line(1, reason="scanned twice")
+    assert not r.session.snapshot().lines[0].voided
+    snap = r.session.void_line(1, reason="scanned twice", approval=Approval("bob", "checked"))
+    assert snap.lines[0].voided and snap.lines[0].approver_id == "bob"
+    kinds = r.ledger.kinds()
+    assert kinds[-2:] == ["approval.granted", "line.voided"]
+    assert r.ledger.journal[-1].payload["approver_id"] == "bob"
+
+
+def test_payment_code_scanned_in_an_open_sale_pays_the_balance() -> None:
+    r = rig()
+    r.session.handle_read(CHIPS)
+    out = r.session.handle_read(ALIPAY_CODE)
+    assert out.read.kind.value == "alipay" and out.action == "paid"
+    rec = completed(r)
+    assert rec.tenders[0].kind == "qr" and rec.tenders[0].amount == 790

@@ -25,7 +25,7 @@ from terminal.core.rights import (
     Verdict,
 )
 
-from .store import CHIPS, COLA, MILK, WECHAT_CODE, Rig, rig
+from .store import CHIPS, COLA, IMPORTED, MILK, WECHAT_CODE, Rig, rig
 
 
 def service(r: Rig, clerk: str = "alice", **kw) -> RefundService:
@@ -272,3 +272,25 @@ def test_refund_of_a_rounded_cash_sale_never_exceeds_what_was_paid() -> None:
     svc = service(r2)
     out = svc.refund(svc.find(sale_id=rec2.sale_id), {1: 1000}, reason="x")
     assert out.total == 3720 and out.rounding == -4
+
+
+def test_refund_of_exclusive_tax_line_includes_the_tax() -> None:
+    r = rig()
+
+    rec = sold(r, IMPORTED)  # 10.00 + 1.00 tax
+    svc = service(r)
+    out = svc.refund(svc.find(sale_id=rec.sale_id), {1: 1000}, reason="x")
+    assert out.total == 1100 and out.tax_total == 100 and out.lines[0].net == 1000
+
+
+def test_partial_refunds_of_a_weighed_line_add_up() -> None:
+    r = rig()
+    r.session.add_sku("APPLE", qty_milli=1333)  # 11.98/kg -> 15.97
+    r.session.discount_sale(percent_bp=700)
+    r.session.pay_cash(2000)
+    rec = r.session.last_record
+    svc = service(r)
+    totals = [
+        svc.refund(svc.find(sale_id=rec.sale_id), {1: q}, reason="x").total for q in (333, 500, 500)
+    ]
+    assert sum(totals) == rec.total
