@@ -9,7 +9,9 @@ first byte goes out, so after a power cut the spool knows the job may be half pr
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 import threading
 from dataclasses import asdict, dataclass
@@ -87,16 +89,37 @@ class Spool:
         self._lock = threading.Lock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise SpoolError(
+                f"cannot create printer spool directory {self.path.parent}: {e}"
+            ) from e
+        # One owner per spool: a second process (doctor while the service runs) would print the
+        # same pending jobs again.
+        self._lock_fd = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock_fd)
+            raise SpoolError(
+                f"printer spool {self.path} is in use by another process "
+                "(stop the pos-terminal service first)"
+            ) from None
+        try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as e:
+            os.close(self._lock_fd)
             raise SpoolError(f"cannot open printer spool {self.path}: {e}") from e
 
     def close(self) -> None:
         with self._lock:
+            if self._lock_fd < 0:
+                return
             self._db.close()
+            os.close(self._lock_fd)
+            self._lock_fd = -1
 
     def _exec(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
         try:

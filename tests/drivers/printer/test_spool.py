@@ -60,3 +60,16 @@ def test_prune_forgets_old_printed_jobs_only(tmp_path: Path) -> None:
     assert s.state_of("old") is None
     assert s.state_of("pending") == "pending"
     s.close()
+
+
+def test_one_owner_per_spool(tmp_path: Path) -> None:
+    import pytest
+
+    from terminal.drivers.printer.spool import SpoolError
+
+    first = Spool(tmp_path / "spool.sqlite3")
+    with pytest.raises(SpoolError, match="in use by another process"):
+        Spool(tmp_path / "spool.sqlite3")
+    first.close()
+    first.close()  # closing twice is harmless
+    Spool(tmp_path / "spool.sqlite3").close()
