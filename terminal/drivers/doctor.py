@@ -396,7 +396,15 @@ def diagnose(config: Any, probe: Probe) -> Report:
             continue
         tag = {"scanner": "SCANNER ", "keyboard": "keyboard", "other": "other   "}[d.kind]
         body.append(f'{tag} {label}  "{d.name}" {d.vendor:04x}:{d.product:04x}  {d.reason}')
-    report.sections.append(("Scanners and keyboards (/dev/input)", body))
+    scfg = section(config, "scanner")
+    body.append(
+        f"config   layout {scfg.get('layout', 'us')}, char timeout "
+        f"{scfg.get('char_timeout_ms', 50)} ms, auto-detect "
+        f"{'on' if scfg.get('auto_detect', True) else 'off'}, devices "
+        f"{', '.join(scfg.get('devices', [])) or '(any recognised scanner)'}"
+    )
+    body += [f"serial   {n.path}" for n in probe.nodes("serial/by-id/*")]
+    report.sections.append(("Scanners and keyboards (/dev/input, /dev/serial)", body))
     for n in probe.nodes("input/event*"):
         node_check(n, 4, "input device")
     if devices and not any(d.kind == "scanner" for d in devices):

@@ -58,6 +58,9 @@ class Machine(Probe):
             ],
             "usb/lp*": [Node("/dev/usb/lp0", "root", "lp", CHR | 0o660)],
             "gpiochip*": [Node("/dev/gpiochip0", "root", "gpio", CHR | 0o660)],
+            "serial/by-id/*": [
+                Node("/dev/serial/by-id/usb-Datalogic-if00", "root", "dialout", CHR | 0o660)
+            ],
         }
     )
     chips: list[GpioChip] = field(
@@ -133,6 +136,8 @@ def test_healthy_setup_lists_devices_and_passes():
     assert "All checks passed." in text
     assert f'SCANNER  {SCANNER}  "Honeywell 1900" 0c2e:0b61' in text
     assert f"keyboard {KEYBOARD}" in text
+    assert "config   layout us, char timeout 50 ms, auto-detect on, devices (any" in text
+    assert "serial   /dev/serial/by-id/usb-Datalogic-if00" in text
     assert "04b8:0e28  EPSON TM-T20III  (Epson)" in text
     assert "Logitech" not in text.split("Printers")[1].split("Cash drawer")[0]
     assert "/dev/usb/lp0" in text
