@@ -20,6 +20,29 @@ FAST = RetryPolicy(first_s=0.01, max_s=0.05, poll_s=0.05, settle_s=0.0)
 JOB_RE = re.compile(r"JOB (\S+)")
 
 
+def sale_receipt() -> PrintDoc:
+    return PrintDoc(
+        key="receipt:42",
+        kind="receipt",
+        blocks=(
+            Text("好邻居便利店", align="center", bold=True, size=2),
+            Text("Good Neighbour Store", align="center"),
+            Rule(),
+            Row("有机牛奶 Organic milk 1L", "12.50"),
+            Row("  2 x 6.25", ""),
+            Row("苹果 Apple 1.250 kg", "9.99"),
+            Rule(),
+            Row("TOTAL 合计", "22.49", bold=True),
+            Row("Cash 现金", "50.00"),
+            Row("Change 找零", "27.51"),
+            Text("Receipt 42  Clerk Li"),
+            QR("sale:7f3a9c"),
+            Feed(1),
+            Text("谢谢惠顾", align="center"),
+        ),
+    )
+
+
 def receipt(key: str, n_lines: int = 4) -> PrintDoc:
     """A receipt-shaped document whose first printed line names its key."""
     blocks = [Text(f"JOB {key}", align="center", bold=True)]

@@ -7,34 +7,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from terminal.core.records import QR, Barcode, Feed, PrintDoc, Row, Rule, Text
+from terminal.core.records import QR, Barcode, PrintDoc, Row, Text
 from terminal.drivers.printer.decode import decode, raster_widths, tokenize
 from terminal.drivers.printer.profile import ProfileError, get_profile
 from terminal.drivers.printer.raster import CjkFontMissing
 from terminal.drivers.printer.render import Renderer, RenderError
 
-
-def sale_receipt() -> PrintDoc:
-    return PrintDoc(
-        key="receipt:42",
-        kind="receipt",
-        blocks=(
-            Text("好邻居便利店", align="center", bold=True, size=2),
-            Text("Good Neighbour Store", align="center"),
-            Rule(),
-            Row("有机牛奶 Organic milk 1L", "12.50"),
-            Row("  2 x 6.25", ""),
-            Row("苹果 Apple 1.250 kg", "9.99"),
-            Rule(),
-            Row("TOTAL 合计", "22.49", bold=True),
-            Row("Cash 现金", "50.00"),
-            Row("Change 找零", "27.51"),
-            Text("Receipt 42  Clerk Li"),
-            QR("sale:7f3a9c"),
-            Feed(1),
-            Text("谢谢惠顾", align="center"),
-        ),
-    )
+from .helpers import sale_receipt
 
 
 def test_small_document_bytes_exactly() -> None:
