@@ -64,8 +64,10 @@ class Ledger(Protocol):
     def last_entry(self) -> JournalEntry | None: ...
 
     def find_sale(
-        self, *, sale_id: str | None = None, receipt_no: int | None = None
-    ) -> SaleRecord | None: ...
+        self, *, sale_id: str | None = None, receipt_no: int | None = None, training: bool = False
+    ) -> SaleRecord | None:
+        """By id, or by receipt number among real receipts (training receipts with
+        ``training``, as they are numbered apart)."""
 
     def refunded_milli(self, sale_id: str) -> dict[int, int]:
         """Quantity already refunded per original line number."""

@@ -214,7 +214,10 @@ class RefundService:
                 )
         if receipt_no is None and not sale_id:
             raise InvalidInput("scan the receipt or type its number", code="refund.no_receipt")
-        record = self.ledger.find_sale(sale_id=sale_id, receipt_no=receipt_no)
+        if sale_id:
+            record = self.ledger.find_sale(sale_id=sale_id)
+        else:
+            record = self.ledger.find_sale(receipt_no=receipt_no, training=self.training)
         if record is None or record.kind != "sale":
             what = f"receipt {receipt_no}" if receipt_no is not None else f"sale {sale_id}"
             raise NotFound(f"{what} is not on this terminal", code="refund.not_found")

@@ -86,14 +86,13 @@ class FakeLedger:
         return out
 
     def find_sale(
-        self, *, sale_id: str | None = None, receipt_no: int | None = None
+        self, *, sale_id: str | None = None, receipt_no: int | None = None, training: bool = False
     ) -> SaleRecord | None:
         for e, rec in self._records():
-            if rec.kind != "sale" or e.training:
-                continue
-            if sale_id is not None and rec.sale_id == sale_id:
-                return rec
-            if receipt_no is not None and e.number == receipt_no:
+            if sale_id is not None:
+                if rec.sale_id == sale_id:
+                    return rec
+            elif e.number == receipt_no and e.training == training:
                 return rec
         return None
 

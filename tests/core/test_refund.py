@@ -294,3 +294,20 @@ def test_partial_refunds_of_a_weighed_line_add_up() -> None:
         svc.refund(svc.find(sale_id=rec.sale_id), {1: q}, reason="x").total for q in (333, 500, 500)
     ]
     assert sum(totals) == rec.total
+
+
+def test_training_refund_by_training_receipt_number() -> None:
+    r = rig()
+    real = sold(r, COLA)
+    r.session.switch_clerk("alice", clerk_name="Alice", training=True)
+    r.session.add_barcode(CHIPS)
+    r.session.pay_cash(1000)
+    trained = r.session.last_record
+    assert trained.training and trained.receipt_no == real.receipt_no == 1
+    svc = service(r, training=True)
+    found = svc.find(receipt_no=1)
+    assert found.record.sale_id == trained.sale_id
+    out = svc.refund(found, {1: 1000}, reason="practice")
+    assert out.training and r.ledger.journal[-1].training
+    assert r.drawer.opens == 1  # only the real sale's
+    assert service(r).find(receipt_no=1).record.sale_id == real.sale_id
