@@ -226,9 +226,10 @@ class Permissions:
 
     # --- effective grants --------------------------------------------------------------------
 
-    def grants_for(self, member: StaffMember) -> dict[Right, Grant]:
-        """The role's grants with the clerk's overrides on top; unknown roles grant nothing."""
-        role = self.role(member.role)
+    def grants_for(self, member: StaffMember, role: Role | None = None) -> dict[Right, Grant]:
+        """The role's grants with the clerk's overrides on top; unknown roles grant nothing.
+        ``role`` stands in for the stored definition (a snapshot about to change it)."""
+        role = role if role is not None else self.role(member.role)
         grants = _complete(role.grants if role else {})
         grants.update(member.overrides)
         return grants

@@ -601,10 +601,20 @@ class StaffService:
             if s.get("pin") is not None:
                 check_pin_strength(str(s["pin"]), self._pin_policy)
         # Validate everything before the first write, so a bad snapshot changes nothing.
+        incoming = {r.name: r for r in role_objs}
         for r in role_objs:
             if r.name == "owner":
                 raise _deny("the owner role cannot be changed")
             self._perm.ensure_can_grant(by, r.grants)
+        seen: set[str] = set()
+        for m, _ in members:
+            if m.staff_id in seen:
+                raise InvalidInput(f"snapshot lists {m.staff_id} twice")
+            seen.add(m.staff_id)
+            role = incoming.get(m.role) or self._perm.role(m.role)
+            if role is None:
+                raise StaffError(f"snapshot gives {m.staff_id} an unknown role {m.role!r}")
+            self._perm.ensure_can_grant(by, self._perm.grants_for(m, role))
 
         counts = {"roles": 0, "added": 0, "updated": 0, "left": 0, "pins": 0, "assigned": 0}
         counts["revoked"] = 0
@@ -613,10 +623,6 @@ class StaffService:
             if old is None or old.to_payload() != r.to_payload():
                 self._post("role.saved", {"role": r.to_payload()}, by)
                 counts["roles"] += 1
-        for m, _ in members:
-            if self._perm.role(m.role) is None:
-                raise StaffError(f"snapshot gives {m.staff_id} an unknown role {m.role!r}")
-            self._perm.ensure_can_grant(by, self._perm.grants_for(m))
         for m, s in members:
             old = self._dir.member(m.staff_id)
             if old is None:

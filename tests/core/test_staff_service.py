@@ -7,7 +7,7 @@ import pytest
 
 from terminal.core.errors import InvalidInput, NotFound, PosError
 from terminal.core.pins import WeakPin
-from terminal.core.rights import PermissionDenied
+from terminal.core.rights import PermissionDenied, Right, Verdict
 from terminal.core.staff import OWNER, StaffStatus
 from terminal.core.staff_service import StaffError
 
@@ -224,6 +224,15 @@ def test_newer_snapshot_applies_only_the_difference(env: StaffEnv) -> None:
     assert [e.kind for e in env.ledger.journal[before:]] == ["staff.snapshot_applied"]
 
 
+def test_snapshot_can_give_a_clerk_a_role_it_defines(env: StaffEnv) -> None:
+    staff, _, cards = snapshot_parts()
+    staff = [*staff, {"staff_id": "g1", "name": "Gu", "role": "greeter"}]
+    roles = [{"name": "greeter", "grants": {"member.lookup": "allow"}}]
+    env.staff.apply_snapshot(2, staff, roles, cards)
+    assert env.permissions.check("g1", Right.MEMBER_LOOKUP).verdict is Verdict.ALLOW
+    assert env.permissions.check("g1", Right.TENDER_CASH).verdict is Verdict.DENY
+
+
 def test_snapshot_is_the_whole_truth(env: StaffEnv) -> None:
     staff, _, cards = snapshot_parts()
     staff = [s for s in staff if s["staff_id"] != "cash2"]
@@ -260,6 +269,13 @@ def test_bad_snapshot_changes_nothing(env: StaffEnv) -> None:
         (staff, roles, [*cards, {"staff_id": "nobody", "code": "CARD-XYZ-1"}]),
         ([dict(s, pin="1111") if s["staff_id"] == "cash1" else s for s in staff], roles, cards),
         (staff, [{"name": "owner", "grants": {}}], cards),
+        # A new role and a clerk given a role that does not exist: the role is not saved.
+        (
+            [*staff, {"staff_id": "x9", "name": "X", "role": "pilot"}],
+            [{"name": "greeter", "grants": {}}],
+            cards,
+        ),
+        ([*staff, staff[0]], roles, cards),
     ]
     for case in bad_cases:
         with pytest.raises((PosError, PermissionDenied)):
