@@ -67,6 +67,7 @@ class LiveTerminal:
                 backoff_min=0.05,
                 backoff_max=0.5,
                 ack_timeout=2.0,
+                status_interval=0.5,
                 version="test",
             ),
             ledger=self.ledger,

@@ -1,0 +1,115 @@
+"""End to end: a terminal enrolled with posctl sells (posts journal entries) while the broker is
+down; its outbox relay drains over TLS to mosquitto running posctl's configuration and ACL once
+the broker is back; the collector stores every event exactly once, in order, and its acks empty
+the terminal's outbox. Collector restarts and training-mode holes are part of the run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from provisioning.collector.db import CentralDB
+from provisioning.collector.service import BrokerConfig, Collector
+from provisioning.home import collector_cn
+
+from .test_broker_generated import STORE, StoreEnv, make_store, wait_until
+from .test_posctl_remote import LiveTerminal
+
+pytestmark = pytest.mark.link
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[StoreEnv]:
+    e = make_store(tmp_path, terminals=("t1", "t2"))
+    try:
+        yield e
+    finally:
+        e.close()
+
+
+def start_collector(env: StoreEnv, url: str, n: int = 1, **kw: object) -> Collector:
+    crt, key = env.cert(collector_cn(n))
+    cfg = BrokerConfig(env.broker.host, env.broker.port, env.home.ca_cert, crt, key)
+    return Collector(CentralDB(url), cfg, **kw).start()
+
+
+def sell(t: LiveTerminal, n: int, start: int = 0) -> None:
+    for i in range(start, start + n):
+        t.ledger.post("test.sale", {"n": i, "total": 100 + i}, staff_id="c1")
+
+
+def stored(c: Collector, terminal: str) -> list[tuple[int, int]]:
+    return [
+        (e.seq, e.payload["n"])
+        for e in c.db.events(STORE, terminal, limit=100_000)
+        if e.kind == "test.sale"
+    ]
+
+
+def journal(t: LiveTerminal) -> list[tuple[int, int]]:
+    return [
+        (e.seq, e.payload["n"])
+        for e in t.ledger.entries(limit=100_000)
+        if e.kind == "test.sale" and not e.training
+    ]
+
+
+def test_sales_made_while_the_broker_is_down_arrive_once_in_order(
+    env: StoreEnv, tmp_path: Path
+) -> None:
+    url = str(tmp_path / "central.sqlite3")
+    collector = start_collector(env, url)
+    tills = {t: LiveTerminal(env, t, tmp_path / t) for t in ("t1", "t2")}
+    try:
+        sell(tills["t1"], 20)
+        assert wait_until(lambda: len(stored(collector, "t1")) == 20)
+
+        env.broker.kill()
+        sell(tills["t1"], 150, start=20)  # the shop keeps selling
+        sell(tills["t2"], 80)
+        env.broker.start()
+
+        # Mid-drain, the collector dies and a second one takes over the same database.
+        assert wait_until(lambda: len(stored(collector, "t1")) > 20, timeout=30)
+        collector.stop()
+        collector = start_collector(env, url, 2)
+
+        for t, live in tills.items():
+            assert wait_until(
+                lambda t=t, live=live: stored(collector, t) == journal(live), timeout=60
+            ), (t, len(stored(collector, t)), len(journal(live)))
+            assert wait_until(lambda live=live: live.ledger.outbox().depth() == 0, timeout=30)
+        assert len(stored(collector, "t1")) == 170
+        assert [s for s, _ in stored(collector, "t1")] == sorted(s for s, _ in journal(tills["t1"]))
+        state = collector.db.state(STORE, "t1")
+        assert state["contiguous"] == tills["t1"].ledger.last_entry().seq
+    finally:
+        collector.stop()
+        for live in tills.values():
+            live.close()
+
+
+def test_training_entries_leave_holes_that_are_skipped_not_chased_forever(
+    env: StoreEnv, tmp_path: Path
+) -> None:
+    url = str(tmp_path / "central.sqlite3")
+    collector = start_collector(env, url, gap_grace=0.3, gap_skip_after=0.5, tick=0.1)
+    till = LiveTerminal(env, "t1", tmp_path / "t1")
+    try:
+        sell(till, 3)
+        till.ledger.post("test.sale", {"n": 99, "total": 1}, staff_id="c1", training=True)
+        sell(till, 3, start=3)
+        last = till.ledger.last_entry().seq
+        till.relay.publish_status_soon()
+        assert wait_until(
+            lambda: collector.db.state(STORE, "t1")["contiguous"] == last, timeout=30
+        ), collector.db.state(STORE, "t1")
+        assert stored(collector, "t1") == journal(till)
+        assert collector.stats.gaps_skipped == 1
+        assert [a["kind"] for a in collector.db.recent_alerts()] == ["collector.gap_skipped"]
+        assert till.ledger.outbox().depth() == 0
+    finally:
+        collector.stop()
+        till.close()
