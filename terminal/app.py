@@ -188,9 +188,9 @@ class Terminal:
     def currency(self) -> str:
         return str(self.settings.currency)
 
-    @property
-    def store_name(self) -> str:
-        return str(self.settings.store_name_zh or self.settings.store_name)
+    def store_name(self, language: str) -> str:
+        s = self.settings
+        return str((s.store_name_zh if language.startswith("zh") else "") or s.store_name)
 
     @property
     def simulated(self) -> bool:

@@ -121,10 +121,19 @@ class AutomationBridge:
 
     def _cmd_printer(self, r: dict[str, Any]) -> dict[str, Any]:
         action = r.get("action")
-        if action not in ("paper_out", "offline", "clear", "status"):
-            raise CommandError('printer action is "paper_out", "offline", "clear" or "status"')
+        if action not in ("paper_out", "offline", "cover_open", "clear", "status"):
+            raise CommandError(
+                'printer action is "paper_out", "offline", "cover_open", "clear" or "status"')
         if action != "status":
             self.app.terminal.printer_fault(action)
+            # The driver notices a fault on its next status poll; wait for it so the banner
+            # and the state answer show what was injected.
+            want = "" if action == "clear" else action
+            deadline = time.monotonic() + 10
+            while self.app.terminal.printer_status()["problem"] != want:
+                if time.monotonic() > deadline:
+                    raise CommandError(f"printer status did not become {want or 'ok'!r}")
+                time.sleep(0.05)
         self.on_main(self.app.poll_devices)
         return {"printer": self.app.terminal.printer_status()}
 

@@ -61,8 +61,11 @@ class ReportScreen(PosScreen):
                              size_hint_y=None, height=m.row(1.0)))
         sheet = Panel(orientation="vertical", bg=WHITE, padding=m.pad * 2)
         if self.report is not None:
-            grid = GridLayout(cols=2, size_hint_y=None, row_default_height=m.row(0.62),
-                              row_force_default=True)
+            # Two figure columns side by side in landscape, so a whole report fits without
+            # scrolling on a 7-inch screen.
+            grid = GridLayout(cols=2 if m.portrait else 4, size_hint_y=None,
+                              row_default_height=m.row(0.62), row_force_default=True,
+                              spacing=(m.pad * 4, 0))
             grid.bind(minimum_height=grid.setter("height"))
             for key, label, value, is_money in report_rows(self.report, _):
                 grid.add_widget(Text(label, font_size=m.font(0)))

@@ -19,6 +19,7 @@ from terminal.screens.widgets import INK, MUTED, WHITE, Keypad, Panel, PosButton
 KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 SELECTED_BG = (0.85, 0.92, 1.0, 1)
 STRIPES = (WHITE, (0.96, 0.97, 0.98, 1))
+QUICK_BG = (1.0, 0.96, 0.86, 1)
 
 
 class SaleScreen(PosScreen):
@@ -55,7 +56,7 @@ class SaleScreen(PosScreen):
 
         right = BoxLayout(orientation="vertical", spacing=m.pad)
         if m.portrait:
-            left.size_hint_y = 0.42
+            left.size_hint_y = 0.55
         else:
             right.size_hint_x = 0.82
         tabs = BoxLayout(orientation="horizontal", spacing=m.pad, size_hint_y=None,
@@ -106,11 +107,16 @@ class SaleScreen(PosScreen):
         cols = 3 if m.portrait or m.width < 1000 else 4
         grid = GridLayout(cols=cols, spacing=m.pad)
         lang = self.app.tr.language
+        cur = self.app.terminal.currency
         for i, item in enumerate(self.quick[: cols * 4]):
-            grid.add_widget(PosButton(
-                f"{item_name(item, lang)}\n{money(item['price'], self.app.terminal.currency)}",
-                aid=f"quick.{i}", kind="quick", font_size=m.font(-1),
-                on_tap=lambda sku=item["sku"]: self.add_sku(sku)))
+            tile = TapPanel(orientation="vertical", bg=QUICK_BG, padding=(m.pad, m.pad // 2),
+                            aid=f"quick.{i}", on_tap=lambda sku=item["sku"]: self.add_sku(sku))
+            # Two lines of name at most, then the price, which must always show.
+            tile.add_widget(Text(item_name(item, lang), font_size=m.font(-1), halign="center",
+                                 max_lines=2))
+            tile.add_widget(Text(money(item["price"], cur), font_size=m.font(-1), bold=True,
+                                 halign="center", size_hint_y=0.5))
+            grid.add_widget(tile)
         self.panel.add_widget(grid)
 
     def _got_quick_keys(self, items: list[dict[str, Any]]) -> None:
@@ -181,7 +187,7 @@ class SaleScreen(PosScreen):
             box.add_widget(Text(self._("No items found"), color=MUTED, font_size=m.font(0),
                                 halign="center", size_hint_y=None, height=m.row(1.5)))
         for i, item in enumerate(self.results):
-            row = TapPanel(orientation="horizontal", bg=WHITE, size_hint_y=None,
+            row = TapPanel(orientation="horizontal", bg=STRIPES[i % 2], size_hint_y=None,
                            height=m.row(0.95), padding=(m.pad, 0), aid=f"search.result.{i}",
                            on_tap=lambda sku=item["sku"]: self.add_sku(sku))
             row.add_widget(Text(item_name(item, lang), font_size=m.font(0), shorten=True,
@@ -275,8 +281,16 @@ class SaleScreen(PosScreen):
         self.app.set_sale(snapshot)
 
     def on_scan(self, code: str) -> bool:
-        self.app.call(self.app.terminal.scan, code, on_done=self._added)
+        self.app.call(self.app.terminal.scan, code, on_done=self._added,
+                      on_error=lambda exc, code=code: self._scan_failed(code, exc))
         return True
+
+    def _scan_failed(self, code: str, exc: BaseException) -> bool:
+        if getattr(exc, "code", "") in ("scan.unknown", "catalog.not_found"):
+            self.app.show_error(self._("Unknown barcode: {detail}").format(detail=code),
+                                code="scan.unknown")
+            return True
+        return False
 
     def _added(self, snapshot: dict[str, Any]) -> None:
         self.selected = None  # the new last line

@@ -204,7 +204,7 @@ class PosApp(App):
         h.height = m.row(0.9)
         h.padding = (m.pad, m.pad // 2)
         h.spacing = m.pad
-        store = self.terminal.store_name
+        store = self.terminal.store_name(self.tr.language)
         who = self.clerk["name"] if self.clerk else _("Not logged in")
         h.add_widget(Text(f"{store}  ·  {who}", color=WHITE, font_size=m.font(0), bold=True,
                           shorten=True, shorten_from="right"))
