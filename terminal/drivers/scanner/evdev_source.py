@@ -51,8 +51,9 @@ def open_input_device(path: str) -> InputDeviceLike:
 @dataclass(frozen=True, slots=True)
 class Backoff:
     first: float = 0.5
-    most: float = 5.0
-    """Rescan interval after a change, doubling while nothing changes, capped at ``most``."""
+    most: float = 2.0
+    """Rescan interval after a change, doubling while nothing changes, capped at ``most``: a
+    replugged scanner works again within two seconds, for a few directory reads each time."""
 
 
 @dataclass(eq=False)
