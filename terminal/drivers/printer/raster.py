@@ -60,7 +60,7 @@ def find_cjk_font(explicit: Path | None = None) -> CjkFont:
 def render_lines(
     lines: list[str],
     *,
-    font: CjkFont,
+    face: ImageFont.FreeTypeFont,
     dots: int,
     columns: int,
     size: int = 1,
@@ -69,12 +69,11 @@ def render_lines(
 ) -> Image.Image:
     """One full-width image holding ``lines``, each laid out on the printer's column grid.
 
-    ``size`` 2 doubles glyph width and height like ESC ! 0x30 does for text.
+    ``size`` 2 doubles glyph width and height like ESC ! 0x30 does for text; ``face`` must be
+    loaded at ``LINE_DOTS * size`` pixels.
     """
     cell = dots // columns * size
     line_h = LINE_DOTS * size
-    px = LINE_DOTS * size
-    face = font.load(px)
     img = Image.new("L", (dots, line_h * len(lines)), 255)
     draw = ImageDraw.Draw(img)
     usable = columns // size

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 
 from escpos.constants import CD_KICK_DEC_SEQUENCE
 from escpos.escpos import Escpos
-from PIL import Image
+from PIL import Image, ImageFont
 
 from terminal.core.records import QR, Barcode, Feed, PrintDoc, Row, Rule, Text
 from terminal.drivers.printer import layout
 from terminal.drivers.printer.profile import PrinterProfile
-from terminal.drivers.printer.raster import CjkFont, find_cjk_font, render_lines
+from terminal.drivers.printer.raster import LINE_DOTS, CjkFont, find_cjk_font, render_lines
 
 FS_CHINESE_ON = b"\x1c&"
 FS_CHINESE_OFF = b"\x1c."
@@ -80,11 +80,16 @@ class Renderer:
     def __init__(self, profile: PrinterProfile) -> None:
         self.profile = profile
         self._font: CjkFont | None = None
+        # Loading a CJK .ttc costs tens of milliseconds; faces are kept per size.
+        self._faces: dict[int, ImageFont.FreeTypeFont] = {}
 
-    def _cjk_font(self) -> CjkFont:
-        if self._font is None:
-            self._font = find_cjk_font(self.profile.font_path)
-        return self._font
+    def _face(self, size: int) -> ImageFont.FreeTypeFont:
+        face = self._faces.get(size)
+        if face is None:
+            if self._font is None:
+                self._font = find_cjk_font(self.profile.font_path)
+            face = self._faces[size] = self._font.load(LINE_DOTS * size)
+        return face
 
     def render(self, doc: PrintDoc) -> RenderedJob:
         p = CommandBuffer(self.profile)
@@ -155,7 +160,7 @@ class Renderer:
         if wide and not self.profile.chinese_as_text:
             img = render_lines(
                 lines,
-                font=self._cjk_font(),
+                face=self._face(size),
                 dots=self.profile.dots,
                 columns=self.profile.columns,
                 size=size,

@@ -76,6 +76,9 @@ class SpoolingPrinter:
         self.on_status = on_status
         self.name = name
         self._lock = threading.Lock()
+        # Serialises "add a job and count it" against "recount": without it a recount between
+        # a submit's insert and its increment counts that job twice, forever.
+        self._count_lock = threading.Lock()
         self._status = unknown("not checked yet")
         self._pending = spool.pending_count()
         self._wake = threading.Event()
@@ -100,10 +103,12 @@ class SpoolingPrinter:
         already spooled, printed or not, is ignored: a reprint is a new key."""
         if self._stopping.is_set():
             raise PrinterStopped(f"printer {self.name} is stopped")
-        added = self.spool.add(doc, self.clock.now())
+        with self._count_lock:
+            added = self.spool.add(doc, self.clock.now())
+            if added:
+                with self._lock:
+                    self._pending += 1
         if added:
-            with self._lock:
-                self._pending += 1
             self._wake.set()
 
     def status(self) -> PrinterStatus:
@@ -180,7 +185,13 @@ class SpoolingPrinter:
                 if now < next_try:
                     self._sleep(next_try - now)
                     continue
-                if self._print(job):
+                try:
+                    printed = self._print(job)
+                except SpoolError as e:
+                    # Disk trouble: the job is still spooled (or will be reprinted); wait.
+                    self._set_status(unknown(str(e)))
+                    printed = False
+                if printed:
                     backoff = 0.0
                     next_try = 0.0
                     next_poll = time.monotonic() + self.retry.poll_s
@@ -204,11 +215,12 @@ class SpoolingPrinter:
         self._wake.clear()
 
     def _refresh_pending(self) -> None:
-        count = self.spool.pending_count()
-        with self._idle:
-            self._pending = count
-            if count == 0:
-                self._idle.notify_all()
+        with self._count_lock:
+            count = self.spool.pending_count()
+            with self._idle:
+                self._pending = count
+                if count == 0:
+                    self._idle.notify_all()
 
     def _set_status(self, status: PrinterStatus) -> None:
         with self._lock:
@@ -281,6 +293,12 @@ class SpoolingPrinter:
             # Fixable on site (install fonts): keep the job and say why nothing prints.
             self._set_status(PrinterStatus(health=DeviceHealth.FAULT, detail=str(e)))
             return False
+        except Exception as e:
+            # A document the renderer chokes on must not stop every receipt behind it, nor the
+            # owner thread; it is kept in the spool as failed, with the error, for inspection.
+            log.exception("printer %s: rendering job %s failed", self.name, job.key)
+            self.spool.mark_failed(job.key, f"render failed: {e!r}")
+            return True
         reads_status = self.status_query and self.transport.can_read_status
         try:
             if reads_status:

@@ -123,3 +123,19 @@ def test_drawer_kick_and_unknown_fault_name(tmp_path: Path) -> None:
             printer.inject("jammed")
     finally:
         printer.stop()
+
+
+def test_a_document_that_cannot_render_does_not_block_the_queue(tmp_path: Path) -> None:
+    from terminal.core.records import Barcode
+
+    printer = simulated(tmp_path)
+    try:
+        printer.submit(PrintDoc("bad", "receipt", (Barcode("12AB", "EAN13"),)))
+        printer.submit(receipt("good"))
+        assert printer.wait_idle(5)
+        assert printer.spool.state_of("bad") == "failed"
+        assert printer.spool.state_of("good") == "done"
+    finally:
+        printer.stop()
+    text = decode((tmp_path / "printer" / "out.bin").read_bytes())
+    assert "JOB good" in text and "12AB" not in text
