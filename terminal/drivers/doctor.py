@@ -505,7 +505,13 @@ def try_print(config: Any, out: TextIO, data_dir: Path) -> bool:
     from terminal.core.records import QR, Barcode, PrintDoc, Rule, Text
     from terminal.drivers.factory import build_printer
 
-    printer = build_printer(config, data_dir, SystemClock(), simulated=False)
+    try:
+        printer = build_printer(config, data_dir, SystemClock(), simulated=False)
+    except (OSError, RuntimeError, ValueError) as exc:
+        # SpoolError (the service owns the spool), PrinterConfigError, a transport that
+        # cannot open: all say what to do in their message.
+        out.write(f"printer: FAILED: {exc}\n")
+        return False
     try:
         printer.submit(
             PrintDoc(
@@ -538,7 +544,11 @@ def try_drawer(config: Any, out: TextIO, data_dir: Path | None = None) -> bool:
     printer = None
     if section_value(config, "drawer", "kind", "simulated") == "printer":
         where = data_dir or Path(section_value(config, "terminal", "data_dir", "."))
-        printer = build_printer(config, where, SystemClock(), simulated=False)
+        try:
+            printer = build_printer(config, where, SystemClock(), simulated=False)
+        except (OSError, RuntimeError, ValueError) as exc:
+            out.write(f"drawer: FAILED: the printer it hangs on: {exc}\n")
+            return False
     try:
         drawer = build_drawer(config, printer=printer, simulated=False)
         drawer.open()

@@ -296,3 +296,22 @@ def test_shipped_udev_rules_and_install_script():
     assert all(
         line.startswith("#") or line.count("==") >= 1 for line in text.splitlines() if line.strip()
     )
+
+
+def test_print_test_page_on_the_simulated_printer_and_a_busy_spool(tmp_path):
+    from terminal.drivers import doctor
+    from terminal.drivers.printer.spool import Spool
+
+    cfg = {"printer": {"kind": "simulated"}}
+    out = io.StringIO()
+    assert doctor.try_print(cfg, out, tmp_path) is True
+    assert "printer: printed (ok" in out.getvalue()
+    assert "pos-terminal test page" in (tmp_path / "printer" / "preview.txt").read_text()
+    # While the service owns the spool, doctor says so instead of printing its jobs twice.
+    busy = Spool(tmp_path / "printer" / "spool.sqlite3")
+    try:
+        out = io.StringIO()
+        assert doctor.try_print(cfg, out, tmp_path) is False
+        assert "FAILED" in out.getvalue() and "stop the pos-terminal service" in out.getvalue()
+    finally:
+        busy.close()
