@@ -150,6 +150,7 @@ class Cart:
         self.lines: list[CartLine] = []
         self.sale_discount: Discount | None = None
         self._next_no = 1
+        self._memo: tuple[tuple[object, ...], CartTotals] | None = None
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -286,7 +287,29 @@ class Cart:
             ln.gross - (ln.discount.on(ln.gross) if ln.discount else 0) for ln in self.active
         )
 
+    def _fingerprint(self) -> tuple[object, ...]:
+        """Everything totals depend on. Lines are mutated in place by several callers, so the
+        memo is keyed on their values rather than invalidated by each setter."""
+        return (
+            self.sale_discount,
+            *(
+                (ln.line_no, ln.item, ln.qty_milli, ln.unit_price, ln.voided, ln.discount,
+                 ln.approver_id, ln.price_source, ln.tax, ln.barcode)
+                for ln in self.lines
+            ),
+        )
+
     def totals(self) -> CartTotals:
+        # A scan asks for the totals several times (balance, total, snapshot); on a long
+        # basket recomputing tax and allocation each time dominates the scan-to-cart path.
+        key = self._fingerprint()
+        if self._memo is not None and self._memo[0] == key:
+            return self._memo[1]
+        result = self._compute_totals()
+        self._memo = (key, result)
+        return result
+
+    def _compute_totals(self) -> CartTotals:
         active = self.active
         gross = [ln.gross for ln in active]
         line_disc = [
