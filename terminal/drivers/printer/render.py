@@ -95,6 +95,9 @@ class Renderer:
         p = CommandBuffer(self.profile)
         job = RenderedJob(b"")
         p._raw(RESET)
+        # Start on the profile's code page (ESC t); python-escpos still switches for a
+        # character that page lacks.
+        p.magic.write_with_encoding(self._code_page(p), None)
         if doc.kind == "receipt" and self.profile.logo is not None:
             self._logo(p, job)
         for block in doc.blocks:
@@ -119,6 +122,12 @@ class Renderer:
             p.print_and_feed(4)
         job.data = p.output
         return job
+
+    def _code_page(self, p: CommandBuffer) -> str:
+        try:
+            return str(p.magic.encoder.get_encoding_name(self.profile.code_page))
+        except ValueError as e:
+            raise RenderError(f"printer code_page: {e}") from e
 
     def kick(self, pin: int, on_ms: int, off_ms: int) -> bytes:
         """ESC p for the drawer kick port: pin 2 or 5, pulse times in milliseconds."""

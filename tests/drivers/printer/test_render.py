@@ -27,8 +27,9 @@ def test_small_document_bytes_exactly() -> None:
         data
         == (
             b"\x1b@"  # ESC @ initialise
+            b"\x1bt\x00"  # the profile's code page: 0 (CP437)
             b"\x1bE\x01"  # bold on
-            b"\x1bt\x00Hi\n"  # code page 0 (CP437), text
+            b"Hi\n"
             b"\x1bE\x00"  # bold off
             b"\x1c&\xc5\xa3\xc4\xcc" + b" " * 24 + b"3.50\x1c.\n"  # FS & GB18030 "牛奶" FS .
             b"\x1b!\x00\x1b!\x00\x1b!0"  # python-escpos: reset, then double width and height
@@ -177,6 +178,16 @@ def test_drawer_kick_bytes() -> None:
     assert r.kick(5, 50, 50) == b"\x1bp\x01\x19\x19"
     with pytest.raises(ValueError, match="pin"):
         r.kick(3, 100, 100)
+
+
+def test_code_page_comes_from_the_profile() -> None:
+    doc = PrintDoc(key="c", kind="test", blocks=(Text("Café 5€"),), cut=False)
+    data = Renderer(get_profile("58mm", code_page="CP858")).render(doc).data
+    assert data.startswith(b"\x1b@\x1bt\x13")  # ESC t 19: CP858, which has the euro sign
+    assert "Café 5€".encode("cp858") in data
+    assert decode(data).startswith("Café 5€\n")
+    with pytest.raises(RenderError, match="code_page"):
+        Renderer(get_profile("58mm", code_page="KLINGON")).render(doc)
 
 
 def test_unknown_text_mode_is_refused() -> None:
