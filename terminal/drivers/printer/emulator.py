@@ -144,14 +144,16 @@ class EmulatedPrinter:
                     if self.answer_status:
                         replies.append(self.status_byte(tok.raw[2]))
                 elif tok.kind == "DLE DC4":
-                    if tok.raw[2] == 8:
+                    if tok.raw[2] == 1 and not self.offline:
+                        self.kicks.append(tok.raw)  # real-time pulse: works while offline
+                    elif tok.raw[2] == 8:
                         self.clears += 1
                         self._spoil("cleared")
                         self._end_job(complete=False)
                 elif tok.kind == "DLE ENQ":
                     pass
                 elif tok.kind == "ESC p":
-                    if self.can_print:
+                    if self.can_print:  # like a real printer, ignored while offline
                         self.kicks.append(tok.raw)
                 else:
                     self._print_token(tok.kind, tok.raw)

@@ -139,6 +139,14 @@ class Renderer:
         p._raw(CD_KICK_DEC_SEQUENCE(27, 112, 0 if pin == 2 else 1, t1, t2))
         return p.output
 
+    @staticmethod
+    def realtime_kick(pin: int, on_ms: int) -> bytes:
+        """DLE DC4 1 m t: the real-time pulse, which printers carry out even while offline
+        (paper out, cover open), when they ignore ESC p. Pulse length in 100 ms steps, 1-8."""
+        if pin not in (2, 5):
+            raise ValueError(f"drawer kick pin must be 2 or 5, got {pin}")
+        return b"\x10\x14\x01" + bytes((0 if pin == 2 else 1, min(8, max(1, round(on_ms / 100)))))
+
     # -- blocks -------------------------------------------------------------------------------
 
     def _text(

@@ -83,7 +83,7 @@ class SpoolingPrinter:
         self._pending = spool.pending_count()
         self._wake = threading.Event()
         self._stopping = threading.Event()
-        self._commands: queue.SimpleQueue[tuple[bytes, Future[None]]] = queue.SimpleQueue()
+        self._commands: queue.SimpleQueue[tuple[bytes, bytes, Future[None]]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._idle = threading.Condition(self._lock)
 
@@ -116,18 +116,20 @@ class SpoolingPrinter:
             return replace(self._status, pending_jobs=self._pending)
 
     def kick_drawer(self, pin: int = 2, on_ms: int = 100, off_ms: int = 200) -> Future[None]:
-        """Queue an ESC p pulse on the drawer kick port, ahead of waiting receipts.
+        """Queue a pulse on the drawer kick port, ahead of waiting receipts: ESC p, or the
+        real-time DLE DC4 1 when the last status said offline (paper out, cover open).
 
         Returns a Future that completes once the bytes reached the printer, or fails with
         ``TransportError``/``PrinterStopped``. Kicks are not spooled: a drawer must never open
         by itself after a restart.
         """
         data = self.renderer.kick(pin, on_ms, off_ms)
+        offline_data = self.renderer.realtime_kick(pin, on_ms)
         fut: Future[None] = Future()
         if self._stopping.is_set():
             fut.set_exception(PrinterStopped(f"printer {self.name} is stopped"))
             return fut
-        self._commands.put((data, fut))
+        self._commands.put((data, offline_data, fut))
         self._wake.set()
         return fut
 
@@ -234,7 +236,7 @@ class SpoolingPrinter:
     def _fail_commands(self) -> None:
         while True:
             try:
-                _data, fut = self._commands.get_nowait()
+                _data, _offline, fut = self._commands.get_nowait()
             except queue.Empty:
                 return
             if not fut.done():
@@ -243,14 +245,18 @@ class SpoolingPrinter:
     def _run_commands(self) -> None:
         while True:
             try:
-                data, fut = self._commands.get_nowait()
+                data, offline_data, fut = self._commands.get_nowait()
             except queue.Empty:
                 return
             if not fut.set_running_or_notify_cancel():
                 continue
+            with self._lock:
+                offline = self._status.online is False
             try:
                 self.transport.open()
-                self.transport.write(data)
+                # Out of paper is exactly when a cash sale still needs its drawer: an offline
+                # printer ignores ESC p but carries out the real-time pulse.
+                self.transport.write(offline_data if offline else data)
             except TransportError as e:
                 self._set_status(unknown(str(e)))
                 fut.set_exception(e)

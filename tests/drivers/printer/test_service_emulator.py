@@ -145,6 +145,20 @@ def test_drawer_kick_goes_through_the_owner_queue(
     assert emulator.device.jobs == []
 
 
+def test_drawer_still_opens_when_the_printer_is_out_of_paper(
+    emulator: PrinterEmulator, tmp_path: Path
+) -> None:
+    printer = network_printer(emulator, tmp_path / "spool.sqlite3")
+    try:
+        emulator.device.set_fault("paper_out")
+        assert eventually(lambda: printer.status().paper_out is True)
+        printer.kick_drawer(pin=2, on_ms=100).result(timeout=5)
+    finally:
+        printer.stop()
+    # ESC p would be ignored by an offline printer; the real-time pulse is not.
+    assert emulator.device.kicks == [b"\x10\x14\x01\x00\x01"]
+
+
 def test_submit_after_stop_is_refused(emulator: PrinterEmulator, tmp_path: Path) -> None:
     import pytest
 
