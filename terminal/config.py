@@ -376,6 +376,13 @@ SCHEMA: tuple[Section, ...] = (
                 [],
                 "Owner Ed25519 public keys (base64) trusted for signed commands.",
             ),
+            Key(
+                "store",
+                "str",
+                "",
+                "Store id in the MQTT topics (pos/v1/<store>/<terminal>/...); "
+                "`posctl terminal enroll` writes it.",
+            ),
         ),
     ),
     Section(

@@ -54,22 +54,23 @@ class LiveTerminal:
             },
         )
         self.intake.load()
+        # The relay reads the bundle's [link] section with its own loader; only what differs
+        # between a Pi and this test (file locations, the test broker's port, fast retries) is
+        # replaced.
+        link = {
+            **conf["link"],
+            "port": env.broker.port,
+            "ca": str(bundle / "ca.crt"),
+            "cert": str(bundle / "client.crt"),
+            "key": str(bundle / "client.key"),
+            "backoff_min": 0.05,
+            "backoff_max": 0.5,
+            "ack_timeout": 2.0,
+            "status_interval": 0.5,
+        }
+        assert link["host"] == env.broker.host and link["store"] == STORE
         self.relay = Relay(
-            LinkConfig(
-                host=env.broker.host,
-                port=env.broker.port,
-                store_id=STORE,
-                terminal_id=terminal_id,
-                ca=str(bundle / "ca.crt"),
-                cert=str(bundle / "client.crt"),
-                key=str(bundle / "client.key"),
-                owner_keys=tuple(conf["link"]["owner_keys"]),
-                backoff_min=0.05,
-                backoff_max=0.5,
-                ack_timeout=2.0,
-                status_interval=0.5,
-                version="test",
-            ),
+            LinkConfig.from_section(link, terminal_id=terminal_id, version="test"),
             ledger=self.ledger,
             outbox=self.ledger.outbox(),
             clock=clock,

@@ -95,6 +95,7 @@ def test_enroll_writes_a_bundle_the_terminal_can_load(home: Path) -> None:
     config = load_config(bundle / "pos-terminal.toml")
     assert config.terminal.id == "till-1"
     assert config.store.name == "Corner Shop"
+    assert config.link.store == "shop1" and config.link.enabled
     owner = wire.TrustedKeys(config.link.owner_keys)
     assert owner.ids() == [wire.Signer.from_pem(h.signing_key_file.read_bytes()).key_id]
 
