@@ -5,6 +5,7 @@ the file's bytes or the logs."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from terminal.core.staff_wiring import StaffServices, StaffSettings, seed_staff
 from terminal.ledger.db import open_ledger
 from terminal.ledger.ledger import SqliteLedger
 from terminal.ledger.staff_store import SqliteStaffStore, open_staff
+from terminal.sample import sample_staff
 
 EXTRA_PINS = ("60291384", "73918452", "48260719")
 EXTRA_CARDS = ("SPARE-BADGE-77431", "E2801160600002084B6A1F33")
@@ -203,8 +205,6 @@ def test_training_sale_counts_only_in_the_training_record(
 def test_sample_staff_seed_for_the_demo(
     ledger: SqliteLedger, clock: ManualClock, key_path: Path
 ) -> None:
-    from terminal.sample import sample_staff
-
     s = staff_on(ledger, clock, key_path)
     # The sample store's own records load as they are (keys the record does not know are
     # ignored), and the demo's PINs work without a forced change.
@@ -252,14 +252,46 @@ def log_file(tmp_path: Path) -> Iterator[Path]:
         handler.close()
 
 
+_INCIDENTAL = re.compile(
+    rb"[0-9a-f]{64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+
+
+def _leaks(secret: str, blobs: dict[str, bytes]) -> list[tuple[str, str]]:
+    """Where ``secret`` occurs, in any case, as UTF-8 or UTF-16. Occurrences wholly inside a
+    SHA-256 hex digest or a UUID are chance (a 4-digit PIN turns up in random hex about once per
+    65,536 positions) and are not leaks; a stored PIN would sit in a record or JSON text."""
+    found = []
+    for form in {secret, secret.upper(), secret.lower()}:
+        for encoded in (form.encode("utf-8"), form.encode("utf-16-le")):
+            for name, blob in blobs.items():
+                covered = [m.span() for m in _INCIDENTAL.finditer(blob)]
+                at = blob.find(encoded)
+                while at != -1:
+                    end = at + len(encoded)
+                    if not any(a <= at and end <= b for a, b in covered):
+                        found.append((secret, name))
+                    at = blob.find(encoded, at + 1)
+    return found
+
+
+def test_leak_scan_finds_a_planted_secret() -> None:
+    digest = b"ab" * 24 + b"4826" + b"cd" * 6
+    assert _leaks("4826", {"db": b"x" + digest + b"y"}) == []
+    assert _leaks("4826", {"db": b"pin4826scrypt"}) == [("4826", "db")]
+    assert _leaks("STF-0042", {"log": "stf-0042".encode("utf-16-le")}) == [("STF-0042", "log")]
+
+
 def test_no_pin_or_card_code_in_the_database_file_or_logs(
     tmp_path: Path, clock: ManualClock, key_path: Path, log_file: Path
 ) -> None:
     path = tmp_path / "data" / "ledger.sqlite3"
     ledger = open_ledger(path, "T01", clock)
-    s = staff_on(ledger, clock, key_path)
+    s = staff_on(ledger, clock, key_path, pin_only_login=True)
     # Everything that handles a PIN or card code, successful or not.
     s.staff.apply_snapshot(1, *snapshot_parts())
+    sample = sample_staff()
+    s.staff.apply_snapshot(2, [*snapshot_parts()[0], *sample], [], snapshot_parts()[2])
     s.staff.assign_card("cash1", EXTRA_CARDS[0], by="mgr1")
     s.staff.assign_card("cash2", EXTRA_CARDS[1], by=OWNER)
     s.staff.reset_pin("cash2", by="mgr1", pin=EXTRA_PINS[0])
@@ -269,9 +301,16 @@ def test_no_pin_or_card_code_in_the_database_file_or_logs(
             s.auth.login(PINS[sid], card=CARDS[sid])
         except LoginFailed:
             pass
+    for record in sample:
+        with pytest.raises(PinChangeRequired):
+            s.auth.login(record["pin"])
+    s.auth.change_pin(sample[0]["pin"], EXTRA_PINS[2], staff_id=sample[0]["staff_id"])
     for _ in range(6):
         with pytest.raises(LoginFailed):
-            s.auth.login(EXTRA_PINS[2], card=CARDS["cash1"])
+            s.auth.login(EXTRA_PINS[2][::-1], card=CARDS["cash1"])
+    for _ in range(5):
+        with pytest.raises(LoginFailed):
+            s.auth.login(sample[1]["pin"][::-1])
     with pytest.raises(LoginFailed):
         s.auth.login(PINS["sup1"], card=EXTRA_CARDS[0][::-1])
     s.approvals.approve(
@@ -281,23 +320,20 @@ def test_no_pin_or_card_code_in_the_database_file_or_logs(
         pin=PINS["sup1"],
         reason="other",
     )
+    session = s.auth.login(EXTRA_PINS[1], card=CARDS["cash2"])
+    s.training.enter(session, card=CARDS["sup2"], pin=PINS["sup2"])
     s.staff.revoke_card("cash1", code=EXTRA_CARDS[0], by="mgr1")
     s.staff.execute({"op": "pin.reset", "staff_id": "senior1", "pin": EXTRA_PINS[2]}, by=OWNER)
+    generated = s.staff.execute({"op": "pin.reset", "staff_id": "cash1"}, by=OWNER)["pin"]
     ledger.close()
 
-    secrets = {*PINS.values(), *CARDS.values(), *EXTRA_PINS, *EXTRA_CARDS}
+    secrets = {*PINS.values(), *CARDS.values(), *EXTRA_PINS, *EXTRA_CARDS, generated}
+    secrets |= {r["pin"] for r in sample} | {p[::-1] for p in (*EXTRA_PINS, sample[1]["pin"])}
     files = [p for p in path.parent.iterdir() if p.name.startswith(path.name)] + [log_file]
     blobs = {p.name: p.read_bytes() for p in files}
     assert any(len(b) > 10_000 for b in blobs.values())
     # The scan would find them if they were there: names and kinds are stored as plain text.
     everything = b"".join(blobs.values())
     assert b"Chen Jing" in everything and b"login.locked" in everything
-    found = []
-    for secret in secrets:
-        forms = {secret, secret.upper(), secret.lower()}
-        for form in forms:
-            for encoded in (form.encode("utf-8"), form.encode("utf-16-le")):
-                for name, blob in blobs.items():
-                    if encoded in blob:
-                        found.append((secret, name))
-    assert found == []
+    assert b"INSERT INTO staff_pin" in blobs[log_file.name]  # the log saw every statement
+    assert [leak for secret in sorted(secrets) for leak in _leaks(secret, blobs)] == []
