@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from evdev import ecodes as e
 
@@ -40,6 +40,31 @@ StatusCallback = Callable[[str, str, str], None]
 
 class Inventory(Protocol):
     def list_candidates(self) -> list[Candidate]: ...
+
+
+class UdevMonitor(Protocol):
+    """The part of ``pyudev.Monitor`` used: a pollable descriptor and its events."""
+
+    def fileno(self) -> int: ...
+
+    def poll(self, timeout: float | None = None) -> Any: ...
+
+
+def open_udev_monitor() -> UdevMonitor | None:
+    """A udev monitor for input devices when pyudev is installed, so a plugged scanner is seen
+    at once; without it the back-off rescan finds it within ``Backoff.most`` seconds."""
+    try:
+        import pyudev
+    except ImportError:
+        return None
+    try:
+        monitor = pyudev.Monitor.from_netlink(pyudev.Context())
+        monitor.filter_by("input")
+        monitor.start()
+    except (OSError, ValueError) as exc:
+        log.info("udev monitor unavailable (%s); polling /dev/input instead", exc)
+        return None
+    return monitor
 
 
 def open_input_device(path: str) -> InputDeviceLike:
@@ -82,8 +107,11 @@ class EvdevScannerSource:
         on_status: StatusCallback | None = None,
         backoff: Backoff | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        udev: Callable[[], UdevMonitor | None] | None = open_udev_monitor,
     ) -> None:
         self.match = match or ScannerMatch()
+        self.udev = udev
+        self._udev: UdevMonitor | None = None
         self.decoder_settings = decoder or DecoderSettings()
         self.grab = grab
         self.inventory: Inventory = inventory or InputInventory()
@@ -141,6 +169,7 @@ class EvdevScannerSource:
     # -- the loop -----------------------------------------------------------------------------
 
     def _run(self) -> None:
+        self._udev = self.udev() if self.udev is not None else None
         try:
             while not self._stop.is_set():
                 self._turn()
@@ -179,9 +208,12 @@ class EvdevScannerSource:
                 timeout = min(timeout, max(0.0, due))
 
         fds = {s.dev.fileno(): s for s in live}
-        ready, _, _ = select.select([self._wake_r, *fds], [], [], timeout)
+        extra = [self._wake_r] + ([self._udev.fileno()] if self._udev is not None else [])
+        ready, _, _ = select.select([*extra, *fds], [], [], timeout)
         if self._wake_r in ready:
             os.read(self._wake_r, 64)
+        if self._udev is not None and self._udev.fileno() in ready:
+            self._udev_events()
         for fd in ready:
             if fd in fds:
                 self._read(fds[fd])
@@ -190,6 +222,15 @@ class EvdevScannerSource:
         for s in live:
             if s.decoder.pending and now - s.last_event >= s.decoder.settings.char_timeout:
                 self._deliver(s, s.decoder.flush())
+
+    def _udev_events(self) -> None:
+        assert self._udev is not None
+        added = False
+        while (event := self._udev.poll(timeout=0)) is not None:
+            added = added or getattr(event, "action", None) in ("add", "change")
+        if added:
+            self._next_scan = 0.0
+            self._interval = self.backoff.first
 
     def _rescan(self) -> bool:
         try:

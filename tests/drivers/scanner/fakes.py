@@ -169,6 +169,8 @@ class FakeInventory:
         self._present: dict[str, tuple[FakeInputDevice, int]] = {}
         self._gen = 0
         self.opened: list[str] = []
+        self.scans = threading.Semaphore(0)
+        """Released once per ``list_candidates`` call (one rescan of the reader)."""
 
     def plug(self, link: str, dev: FakeInputDevice) -> FakeInputDevice:
         with self._lock:
@@ -187,9 +189,11 @@ class FakeInventory:
 
     def list_candidates(self) -> list[Candidate]:
         with self._lock:
-            return [
+            found = [
                 Candidate(link, (link,), (link, gen)) for link, (_, gen) in self._present.items()
             ]
+        self.scans.release()
+        return found
 
     def open(self, path: str) -> FakeInputDevice:
         with self._lock:

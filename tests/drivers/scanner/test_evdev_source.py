@@ -3,7 +3,9 @@ as InputEvent objects through a real select loop on a real file descriptor."""
 
 from __future__ import annotations
 
+import os
 import queue
+import types
 
 import pytest
 
@@ -38,6 +40,7 @@ class Harness:
             opener=self.inventory.open,
             on_status=lambda *a: self.status.put(a),
             backoff=Backoff(first=0.01, most=0.05),
+            udev=None,
         )
 
     def start(self) -> None:
@@ -223,3 +226,49 @@ def test_unreadable_device_is_retried_once_permissions_are_fixed(harness):
     assert denials == [HONEYWELL, HONEYWELL]
     dev.push(*fixture_events("scanner_a.txt"))
     assert harness.read() == ScanRead("4006381333931", HONEYWELL)
+
+
+class FakeUdevMonitor:
+    """pyudev.Monitor's surface: readable while events are queued."""
+
+    def __init__(self) -> None:
+        self._r, self._w = os.pipe()
+        self._events: queue.Queue = queue.Queue()
+
+    def fileno(self) -> int:
+        return self._r
+
+    def post(self, action: str) -> None:
+        self._events.put(types.SimpleNamespace(action=action, subsystem="input"))
+        os.write(self._w, b".")
+
+    def close(self) -> None:
+        os.close(self._r)
+        os.close(self._w)
+
+    def poll(self, timeout: float | None = None):
+        try:
+            ev = self._events.get_nowait()
+        except queue.Empty:
+            return None
+        os.read(self._r, 1)
+        return ev
+
+
+def test_udev_add_event_finds_a_new_scanner_without_waiting_for_the_rescan():
+    h = Harness()
+    monitor = FakeUdevMonitor()
+    h.source.udev = lambda: monitor
+    h.source.backoff = Backoff(first=3600, most=3600)  # polling alone would never see it
+    h.start()
+    try:
+        assert h.inventory.scans.acquire(timeout=WAIT)  # the first scan found nothing
+        dev = h.inventory.plug(HONEYWELL, device_for("scanner_a.txt", HONEYWELL))
+        monitor.post("add")
+        h.wait_status("connected")
+        dev.push(*fixture_events("scanner_a.txt"))
+        assert h.read() == ScanRead("4006381333931", HONEYWELL)
+        assert h.inventory.scans.acquire(timeout=0)  # found by the rescan udev asked for
+    finally:
+        h.source.stop()
+        monitor.close()
