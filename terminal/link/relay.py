@@ -65,6 +65,9 @@ class LinkConfig:
     """Events sent but not yet acknowledged by the collector."""
     batch: int = 500
     """Outbox rows read per query."""
+    events_per_message: int = 1
+    """More than 1 sends events in batches (a JSON array per message, see
+    ``protocol.decode_events``); the collector must read batches."""
     max_inflight: int = 20
     """QoS 1 messages awaiting the broker's PUBACK; lowered to the broker's Receive Maximum
     (mosquitto's max_inflight_messages, 20 by default) when that is smaller."""
@@ -110,6 +113,7 @@ class LinkConfig:
             ("window", int),
             ("batch", int),
             ("max_inflight", int),
+            ("events_per_message", int),
             ("ack_timeout", float),
             ("status_interval", float),
             ("backoff_min", float),
@@ -145,6 +149,8 @@ class LinkConfig:
             raise LinkConfigError("port", "must be 1-65535")
         if self.window < 1:
             raise LinkConfigError("window", "must be at least 1")
+        if not 1 <= self.events_per_message <= p.MAX_BATCH_EVENTS:
+            raise LinkConfigError("events_per_message", f"must be 1-{p.MAX_BATCH_EVENTS}")
         if self.max_inflight < 1:
             raise LinkConfigError("max_inflight", "must be at least 1")
         if self.batch < 1:
@@ -549,13 +555,14 @@ class Relay:
             if f.sent_at > deadline:
                 break  # flights are kept in send order, so the rest are newer
             overdue.append(seq)
+        if not overdue:
+            return
+        if not self._send(client, overdue):
+            return
         for seq in overdue:
-            f = self._flights[seq]
-            if not self._publish_event(client, seq, f.body):
-                return
-            f.sent_at = now
+            self._flights[seq].sent_at = now
             self._flights.move_to_end(seq)
-            self.stats.resent += 1
+        self.stats.resent += len(overdue)
 
     def _fill(self, client: mqtt.Client, now: float) -> None:
         room = self.config.window - len(self._flights)
@@ -566,21 +573,32 @@ class Relay:
         rows = self._outbox.pending(want, after_seq=self._cursor)
         for row in rows:
             body = p.encode_event(self.config.terminal_id, row.seq, row.kind, row.body)
-            if not self._publish_event(client, row.seq, body):
-                return
             self._flights[row.seq] = _Flight(body, now)
-            self._cursor = row.seq
-            self.stats.published += 1
+        if rows and not self._send(client, [r.seq for r in rows]):
+            for row in rows:
+                del self._flights[row.seq]
+            return
+        if rows:
+            self._cursor = rows[-1].seq
+        self.stats.published += len(rows)
         self.stats.in_flight = len(self._flights)
         self._more = len(rows) == want
 
-    def _publish_event(self, client: mqtt.Client, seq: int, body: bytes) -> bool:
-        info = client.publish(self._events_topic, body, qos=1)
-        # Without a connection paho keeps a QoS 1 message and sends it after the reconnect.
-        if info.rc in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
-            return True
-        self._note_error(f"publish of seq {seq} failed: {mqtt.error_string(info.rc)}")
-        return False
+    def _send(self, client: mqtt.Client, seqs: list[int]) -> bool:
+        """Publish these in-flight events in order, ``events_per_message`` to a message."""
+        per = self.config.events_per_message
+        for i in range(0, len(seqs), per):
+            group = seqs[i : i + per]
+            if per == 1:
+                payload = self._flights[group[0]].body
+            else:
+                payload = p.encode_event_batch(self._flights[s].body for s in group)
+            info = client.publish(self._events_topic, payload, qos=1)
+            # Without a connection paho keeps a QoS 1 message and sends it after the reconnect.
+            if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
+                self._note_error(f"publish of seq {group[0]} failed: {mqtt.error_string(info.rc)}")
+                return False
+        return True
 
     # --- status ------------------------------------------------------------------------------
 

@@ -115,11 +115,12 @@ class AckingCollector:
 
     def _on_message(self, client, userdata, msg) -> None:
         info = p.parse_topic(msg.topic)
-        event = p.decode_event(msg.payload)
-        assert event.terminal == info.terminal
+        events = p.decode_events(msg.payload)
         with self.store.lock:
-            self.store.add(event.terminal, event.seq, event.entry)
-            self._dirty[(info.store, event.terminal)] = None
+            for event in events:
+                assert event.terminal == info.terminal
+                self.store.add(event.terminal, event.seq, event.entry)
+            self._dirty[(info.store, info.terminal)] = None
 
     def _flush_loop(self) -> None:
         while not self._stop.wait(self.ack_interval):

@@ -14,13 +14,20 @@ pytestmark = pytest.mark.link
 
 
 @pytest.mark.parametrize(
-    "events", [10_000, pytest.param(100_000, marks=pytest.mark.slow, id="100k")]
+    ("events", "per_message"),
+    [
+        (10_000, 1),
+        (10_000, 50),
+        pytest.param(100_000, 50, marks=pytest.mark.slow, id="100k"),
+    ],
 )
-def test_queued_outbox_drains(broker: Broker, ledger, events: int) -> None:
+def test_queued_outbox_drains(broker: Broker, ledger, events: int, per_message: int) -> None:
     fill(ledger, events)
     assert ledger.outbox().depth() == events
     collector = AckingCollector(broker, ack_interval=0.1).start()
-    relay = make_relay(broker, ledger, window=1000, ack_timeout=30.0)
+    relay = make_relay(
+        broker, ledger, window=1000, ack_timeout=30.0, events_per_message=per_message
+    )
     relay.start()
     try:
         assert collector.wait_for("T1", events, timeout=events / 100)

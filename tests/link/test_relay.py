@@ -73,10 +73,13 @@ def test_window_bounds_unacknowledged_events(broker: Broker, ledger) -> None:
     _check_exactly_once(ledger, collector.store)
 
 
-def test_broker_killed_mid_drain_loses_and_doubles_nothing(broker: Broker, ledger) -> None:
+@pytest.mark.parametrize("per_message", [1, 25])
+def test_broker_killed_mid_drain_loses_and_doubles_nothing(
+    broker: Broker, ledger, per_message: int
+) -> None:
     fill(ledger, 3000)
     collector = AckingCollector(broker).start()
-    relay = make_relay(broker, ledger, window=300, ack_timeout=1.5)
+    relay = make_relay(broker, ledger, window=300, ack_timeout=1.5, events_per_message=per_message)
     relay.start()
     try:
         wait_until(lambda: collector.store.upto("T1") >= 500, 30, "a first part")
