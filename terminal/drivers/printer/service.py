@@ -44,7 +44,7 @@ class PrinterStopped(RuntimeError):
 class RetryPolicy:
     first_s: float = 0.5
     """First back-off after a fault; doubles up to ``max_s``."""
-    max_s: float = 15.0
+    max_s: float = 5.0
     poll_s: float = 10.0
     """Status poll period while idle, so status() shows paper out before the next sale."""
     settle_s: float = 0.3
@@ -82,6 +82,9 @@ class SpoolingPrinter:
         self._status = unknown("not checked yet")
         self._pending = spool.pending_count()
         self._wake = threading.Event()
+        # A new job retries a faulted printer at once: paper reloaded, the next sale prints
+        # without waiting out the back-off.
+        self._retry_now = threading.Event()
         self._stopping = threading.Event()
         self._commands: queue.SimpleQueue[tuple[bytes, bytes, Future[None]]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -109,6 +112,7 @@ class SpoolingPrinter:
                 with self._lock:
                     self._pending += 1
         if added:
+            self._retry_now.set()
             self._wake.set()
 
     def status(self) -> PrinterStatus:
@@ -177,6 +181,9 @@ class SpoolingPrinter:
                     self._set_status(unknown(str(e)))
                     self._sleep(self.retry.poll_s)
                     continue
+                if self._retry_now.is_set():
+                    self._retry_now.clear()
+                    next_try = 0.0
                 now = time.monotonic()
                 if job is None:
                     if now >= next_poll:

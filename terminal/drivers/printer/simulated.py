@@ -127,6 +127,7 @@ class SimulatedPrinter(SpoolingPrinter):
     def set_fault(self, fault: str, on: bool = True) -> None:
         """Turn "paper_out", "cover_open" or "offline" (printer gone) on or off now."""
         self.device.set_fault(fault, on)
+        self._retry_now.set()
         self._wake.set()
 
     def fault_mid_job(self, fault: str = "paper_out", after_bytes: int = 120) -> None:
@@ -137,6 +138,7 @@ class SimulatedPrinter(SpoolingPrinter):
     def clear_faults(self) -> None:
         """Paper loaded, cover closed, power back: spooled jobs print on the next retry."""
         self.device.clear_faults()
+        self._retry_now.set()
         self._wake.set()
 
     def inject(self, name: str) -> None:
