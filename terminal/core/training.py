@@ -103,7 +103,10 @@ class TrainingService:
 
     def checklist(self, staff_id: str) -> Checklist:
         counts = dict.fromkeys(TASKS, 0)
-        for e in self._journal.staff_entries(kinds=TRAINING_KINDS, training=True):
+        entries = self._journal.staff_entries(
+            kinds=TRAINING_KINDS, training=True, staff_id=staff_id
+        )
+        for e in entries:
             for task in tasks_of(e, staff_id):
                 counts[task] += 1
         return Checklist(staff_id, counts)
@@ -147,7 +150,7 @@ class TrainingService:
         """Back to real selling. Trainees stay in training until they graduate."""
         if not session.training:
             return session
-        member = self._auth_member(session.staff_id)
+        member = self._member(session.staff_id)
         if member.trainee:
             raise TrainingError(
                 "trainees sell in training mode until a supervisor signs off the checklist",
@@ -162,7 +165,7 @@ class TrainingService:
         session.trained_by = None
         return session
 
-    def _auth_member(self, staff_id: str) -> StaffMember:
+    def _member(self, staff_id: str) -> StaffMember:
         member = self._dir.member(staff_id)
         if member is None:
             raise TrainingError(f"no staff account {staff_id}")
