@@ -298,6 +298,8 @@ class StaffService:
         parsed = _parse_grants(overrides)
         updated = replace(member, overrides=parsed, training=())
         self._guard_grants(by, updated)
+        if updated.to_payload() == member.to_payload():
+            return member
         return self._save(updated, "overrides", by)
 
     @_journal_denials
