@@ -12,11 +12,14 @@ had paper, a closed cover and power throughout. A job hit by a fault is recorded
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import socket
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TextIO
 
 from terminal.drivers.printer.decode import decode, next_token
 from terminal.drivers.printer.status import encode_status
@@ -78,6 +81,7 @@ class EmulatedPrinter:
             setattr(self, fault, on)
             if on:
                 self._spoil(fault)
+            self._changed.notify_all()
 
     def fail_after(self, after_bytes: int, fault: str = "paper_out") -> None:
         """Arm a fault that strikes once ``after_bytes`` more print bytes have arrived."""
@@ -90,6 +94,7 @@ class EmulatedPrinter:
         with self._lock:
             self.paper_out = self.cover_open = self.offline = False
             self._trip = None
+            self._changed.notify_all()
 
     @property
     def can_print(self) -> bool:
@@ -327,3 +332,32 @@ class PrinterEmulator:
                 self._clients.discard(conn)
             with contextlib.suppress(OSError):
                 conn.close()
+
+
+def show_jobs(emu: PrinterEmulator, out: TextIO, stop: threading.Event) -> None:
+    """Print every job the emulator receives, decoded, until ``stop`` is set."""
+    lock = threading.Lock()
+
+    def on_job(job: ReceivedJob) -> None:
+        state = "printed" if job.complete else f"SPOILED ({job.fault})"
+        with lock:
+            out.write(f"--- job {state}, {len(job.data)} bytes ---\n{job.text}")
+            out.flush()
+
+    emu.device.on_job = on_job
+    out.write(f"ESC/POS printer emulator listening on 127.0.0.1:{emu.port}\n")
+    out.flush()
+    stop.wait()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m terminal.drivers.printer [--port N]``: a printer for demos."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=9100, help="TCP port on 127.0.0.1 (0: any)")
+    args = parser.parse_args(argv)
+    with PrinterEmulator(args.port) as emu:
+        try:
+            show_jobs(emu, sys.stdout, threading.Event())
+        except KeyboardInterrupt:
+            pass
+    return 0

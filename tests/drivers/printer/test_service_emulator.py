@@ -170,3 +170,28 @@ def test_submit_after_stop_is_refused(emulator: PrinterEmulator, tmp_path: Path)
         printer.submit(receipt("late"))
     with pytest.raises(PrinterStopped):
         printer.kick_drawer().result(timeout=1)
+
+
+def test_emulator_shows_jobs_as_text(emulator: PrinterEmulator) -> None:
+    import io
+    import threading
+
+    from terminal.drivers.printer.emulator import show_jobs
+    from terminal.drivers.printer.transports import NetworkTransport
+
+    out = io.StringIO()
+    stop = threading.Event()
+    shower = threading.Thread(target=show_jobs, args=(emulator, out, stop))
+    shower.start()
+    try:
+        assert eventually(lambda: "listening on 127.0.0.1:" in out.getvalue())
+        t = NetworkTransport("127.0.0.1", emulator.port, timeout_s=1)
+        t.open()
+        t.write(Renderer(get_profile("58mm")).render(receipt("E1")).data)
+        assert emulator.device.wait_printed(1, 5)
+        t.close()
+    finally:
+        stop.set()
+        shower.join(5)
+    assert "--- job printed" in out.getvalue()
+    assert "JOB E1" in out.getvalue()
