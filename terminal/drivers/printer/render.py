@@ -11,6 +11,7 @@ never goes through ``text()`` here: it is wrapped in FS & / FS . explicitly, or 
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from escpos.constants import CD_KICK_DEC_SEQUENCE
@@ -28,6 +29,19 @@ RESET = b"\x1b@"
 CLEAR_BUFFERS = b"\x10\x14\x08\x01\x03\x14\x01\x06\x02\x08"
 """DLE DC4 fn=8: the printer discards what it holds of an interrupted job (Epson and most
 clones; others ignore these control bytes)."""
+
+
+def printable(text: str) -> str:
+    """Text with control and format characters removed (tabs become spaces, newlines stay).
+
+    Item names come from the catalog, which comes over the network: an ESC or DLE inside one
+    would be a printer command (a drawer kick, a cut) in the middle of a receipt.
+    """
+    return "".join(
+        " " if c == "\t" else c
+        for c in text
+        if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co")
+    )
 
 
 class RenderError(ValueError):
@@ -154,11 +168,11 @@ class Renderer:
     ) -> None:
         size = 2 if size >= 2 else 1
         width = self.profile.columns // size
-        lines = layout.wrap(text, width)
+        lines = layout.wrap(printable(text), width)
         self._lines(p, job, lines, align=align, bold=bold, size=size)
 
     def _row(self, p: CommandBuffer, job: RenderedJob, block: Row) -> None:
-        lines = layout.row(block.left, block.right, self.profile.columns)
+        lines = layout.row(printable(block.left), printable(block.right), self.profile.columns)
         self._lines(p, job, lines, align="left", bold=block.bold, size=1)
 
     def _lines(

@@ -190,6 +190,19 @@ def test_code_page_comes_from_the_profile() -> None:
         Renderer(get_profile("58mm", code_page="KLINGON")).render(doc)
 
 
+def test_control_characters_in_names_cannot_become_commands() -> None:
+    doc = PrintDoc(
+        key="x",
+        kind="receipt",
+        blocks=(Row("Milk\x1bp\x00\x19\x19\x1dV\x00", "1.00"), Text("a\tb\u200bc\x10\x04\x01")),
+        cut=False,
+    )
+    data = Renderer(get_profile("58mm")).render(doc).data
+    kinds = [t.kind for t in tokenize(data)]
+    assert "ESC p" not in kinds and "GS V" not in kinds and "DLE EOT" not in kinds
+    assert decode(data).splitlines()[:2] == ["MilkpV" + " " * 22 + "1.00", "a bc"]
+
+
 def test_unknown_text_mode_is_refused() -> None:
     with pytest.raises(ProfileError, match="text_mode"):
         get_profile("58mm", text_mode="utf8")
