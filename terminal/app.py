@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -133,46 +134,59 @@ class Terminal:
     """
 
     def __init__(
-        self,
-        *,
-        config: Any,
-        settings: Any,
-        ledger: Any,
-        catalog: Any,
-        printer: Any,
-        drawer: Any,
-        scanner: Any,
-        payments: Any,
-        card: Any,
-        clock: Any,
-        gate: Any,
-        auth: Any,
-        staff: Any = None,
-        staff_name: Callable[[str], str] | None = None,
-        closers: tuple[Callable[[], None], ...] = (),
+        self, config: Any, settings: Any, *, services: Services | None = None,
+        loader: Callable[[], Services] | None = None,
     ) -> None:
         self.config = config
         self.settings = settings
-        self.ledger = ledger
-        self.catalog = catalog
-        self.printer = printer
-        self.drawer = drawer
-        self.scanner = scanner
-        self.payments = payments
-        self.card = card
-        self.clock = clock
-        self.gate = gate
-        self.auth = auth
-        self.staff = staff
+        self._loader = loader
+        self._loaded = threading.Event()
+        self._closers: tuple[Callable[[], None], ...] = ()
+        self.ledger: Any = None
+        self.catalog: Any = None
+        self.printer: Any = None
+        self.drawer: Any = None
+        self.scanner: Any = None
+        self.payments: Any = None
+        self.card: Any = None
+        self.clock: Any = None
+        self.gate: Any = None
+        self.auth: Any = None
+        self.staff: Any = None
         """All staff services (approvals, training, evaluation) for the screens that need them."""
-        self._staff_name = staff_name
-        self._closers = closers
+        self._staff_name: Callable[[str], str] | None = None
         self.session: Any = None
         """The clerk's ``SaleSession``; it outlives a clerk switch so an open sale survives."""
         self.shifts: Any = None
         """The clerk's ``ShiftService``."""
         self._shift: dict[str, Any] | None = None
         self._drawer_opens = 0
+        if services is not None:
+            self._attach(services)
+
+    def _attach(self, sv: Services) -> None:
+        self.ledger, self.catalog, self.clock = sv.ledger, sv.catalog, sv.clock
+        self.printer, self.drawer, self.scanner = sv.printer, sv.drawer, sv.scanner
+        self.payments, self.card = sv.payments, sv.card
+        self.gate, self.auth, self.staff = sv.staff.permissions, sv.staff.auth, sv.staff
+        self._staff_name = sv.staff.name_of
+        self._closers = tuple(sv.closers)
+        self._loaded.set()
+
+    def load(self) -> None:
+        """Build the services (ledger, staff, devices) if they were deferred. The app runs this
+        as the worker's first job, so the login screen shows without waiting for the ledger or
+        the printer driver; every later job finds them ready."""
+        if not self._loaded.is_set():
+            assert self._loader is not None, "a terminal needs services or a loader"
+            self._attach(self._loader())
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded.is_set()
+
+    def wait_loaded(self, timeout: float) -> bool:
+        return self._loaded.wait(timeout)
 
     # --- cheap: configuration and cached state ---------------------------------------------
 
@@ -202,6 +216,9 @@ class Terminal:
 
     def printer_status(self) -> dict[str, Any]:
         """Cheap: the printer driver keeps its last status in memory."""
+        if self.printer is None:
+            return {"health": "unknown", "online": None, "paper_out": None, "problem": "",
+                    "pending_jobs": 0, "detail": "starting"}
         st = self.printer.status()
         problem = ""
         if st.paper_out:
@@ -216,7 +233,8 @@ class Terminal:
                 "problem": problem, "pending_jobs": st.pending_jobs, "detail": st.detail}
 
     def drawer_state(self) -> dict[str, Any]:
-        return {"open": self.drawer.is_open(), "opened": self._drawer_opens}
+        is_open = self.drawer.is_open() if self.drawer is not None else None
+        return {"open": is_open, "opened": self._drawer_opens}
 
     def quick_cash(self, balance: int) -> list[int]:
         from terminal.core.tenders import quick_cash
@@ -233,6 +251,8 @@ class Terminal:
 
     def inject_scan(self, code: str) -> None:
         """Deliver a read through the simulated scanner, the same path a real read takes."""
+        if not self.wait_loaded(60):
+            raise RuntimeError("the terminal is still starting")
         inject = getattr(self.scanner, "inject", None)
         if inject is None:
             raise RuntimeError("scans can only be injected into the simulated scanner")
@@ -242,7 +262,7 @@ class Terminal:
     def wait_printed(self, timeout: float) -> bool:
         """Wait until queued print jobs are done, unless the printer has a fault (then the jobs
         wait for it, and so would we)."""
-        if self.printer_status()["problem"]:
+        if self.printer is None or self.printer_status()["problem"]:
             return False
         wait = getattr(self.printer, "wait_idle", None)
         return bool(wait(timeout)) if wait is not None else True
@@ -423,11 +443,26 @@ def store_settings(config: Any) -> Any:
     )
 
 
-def build_terminal(config: Any, *, seed_sample: bool = False) -> Terminal:
-    """Configuration in, a wired terminal out: ledger and catalog, devices (simulated when
-    ``[hardware] simulated``), staff and rights, checkout and shift services. With
-    ``seed_sample`` an empty catalog is filled with the sample store and its staff first.
-    Nothing is started that the returned terminal's ``close`` does not stop."""
+@dataclass
+class Services:
+    """Everything ``build_services`` opened and started; ``closers`` undo it, newest last."""
+
+    ledger: Any
+    catalog: Any
+    clock: Any
+    staff: Any
+    printer: Any
+    drawer: Any
+    scanner: Any
+    payments: Any
+    card: Any
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+
+def build_services(config: Any, *, seed_sample: bool = False) -> Services:
+    """Ledger and catalog, staff and rights, devices (simulated when ``[hardware]
+    simulated``). With ``seed_sample`` an empty catalog is filled with the sample store and its
+    staff first. On error everything opened so far is closed again."""
     from terminal.core.clock import SystemClock
     from terminal.ledger.db import ledger_path, open_ledger
 
@@ -437,7 +472,6 @@ def build_terminal(config: Any, *, seed_sample: bool = False) -> Terminal:
     ledger = open_ledger(ledger_path(data_dir), config.terminal.id, clock)
     closers: list[Callable[[], None]] = [ledger.close]
     try:
-        settings = store_settings(config)
         catalog = ledger.catalog()
         staff = _build_staff(config, ledger, clock)
         if seed_sample:
@@ -448,12 +482,22 @@ def build_terminal(config: Any, *, seed_sample: bool = False) -> Terminal:
         for fn in reversed(closers):
             fn()
         raise
-    return Terminal(
-        config=config, settings=settings, ledger=ledger, catalog=catalog, clock=clock,
-        gate=staff.permissions, auth=staff.auth, staff=staff, staff_name=staff.name_of,
-        printer=devices.printer, drawer=devices.drawer, scanner=devices.scanner,
-        payments=devices.payments, card=devices.card, closers=tuple(closers),
+    return Services(
+        ledger=ledger, catalog=catalog, clock=clock, staff=staff, printer=devices.printer,
+        drawer=devices.drawer, scanner=devices.scanner, payments=devices.payments,
+        card=devices.card, closers=closers,
     )
+
+
+def build_terminal(config: Any, *, seed_sample: bool = False, deferred: bool = False
+                   ) -> Terminal:
+    """Configuration in, a wired terminal out. ``deferred`` leaves the services to
+    ``Terminal.load`` (the app runs it on its worker), so the window opens at once."""
+    settings = store_settings(config)
+    if deferred:
+        return Terminal(config, settings,
+                        loader=lambda: build_services(config, seed_sample=seed_sample))
+    return Terminal(config, settings, services=build_services(config, seed_sample=seed_sample))
 
 
 CARD_KEY_FILE = "card.key"
@@ -544,14 +588,25 @@ def start_app(terminal: Terminal) -> None:
     def dispatch(fn: Callable[[], None]) -> None:
         Clock.schedule_once(lambda _dt: fn(), 0)
 
-    worker = Worker(dispatch)
+    app: PosApp | None = None
+
+    def on_unhandled(exc: BaseException) -> None:
+        if app is not None:
+            app.show_error(exc)
+
+    worker = Worker(dispatch, on_unhandled=on_unhandled)
     app = PosApp(terminal, worker)
-    worker._on_unhandled = lambda exc: app.show_error(exc)
     server = None
-    worker.start()
-    try:
+
+    def start_devices() -> None:
+        terminal.load()
         if terminal.scanner is not None:
             terminal.scanner.start(lambda read: dispatch(lambda: app.on_scan(read.code)))
+
+    worker.start()
+    # First in the queue, so every clerk action runs after the services are ready.
+    worker.submit(start_devices)
+    try:
         if config.automation.enabled:
             if not terminal.simulated:
                 log.warning("automation is enabled but hardware is real: control channel stays "
@@ -570,9 +625,9 @@ def start_app(terminal: Terminal) -> None:
     finally:
         if server is not None:
             server.stop()
+        worker.stop()
         if terminal.scanner is not None:
             terminal.scanner.stop()
-        worker.stop()
         terminal.close()
 
 
@@ -583,8 +638,7 @@ def run_command(args: argparse.Namespace) -> int:
     _setup_logging()
     config = load_config(Path(args.config) if getattr(args, "config", None) else None)
     config = _with_data_dir(config, getattr(args, "data_dir", None))
-    terminal = build_terminal(config)
-    start_app(terminal)
+    start_app(build_terminal(config, deferred=True))
     return 0
 
 
@@ -634,8 +688,7 @@ def demo_command(args: argparse.Namespace) -> int:
     if not config.hardware.simulated:
         raise ConfigError("the demo runs on simulated hardware only: set [hardware] simulated "
                           "= true", path)
-    terminal = build_terminal(config, seed_sample=True)
-    start_app(terminal)
+    start_app(build_terminal(config, seed_sample=True, deferred=True))
     return 0
 
 
