@@ -239,31 +239,29 @@ def _floor_z(path: Path) -> float:
 
 def z_report_1m(lines_total: int = 1_000_000) -> Result:
     src = _z_ledger(lines_total)
-    floors, runs = [], []
-    for attempt in range(3):
-        # Each run closes the day once, so each needs its own copy of the unreported ledger.
-        work = WORK / f"z-run-{attempt}.sqlite3"
-        for p in WORK.glob(work.name + "*"):
-            p.unlink()
-        shutil.copy(src, work)
-        floors.append(_floor_z(work))
-        ledger = open_ledger(work, "B1", ManualClock(START + timedelta(days=30)))
-        shift = ShiftService(
-            ledger=ledger, printer=_NoDevice(), drawer=_NoDevice(), clock=ledger._clock,
-            gate=_OwnerGate(), settings=StoreSettings(terminal_id="B1"), clerk_id="bench",
-        )
-        t0 = time.perf_counter()
-        report = shift.z_report(print_it=False)
-        runs.append(time.perf_counter() - t0)
-        assert report.totals.items_milli == lines_total * 1000, report.totals
-        ledger.close()
-        for p in WORK.glob(work.name + "*"):
-            p.unlink()
-    value, floor = median(runs), median(floors)
+    # Closing the day consumes the unreported sales, so the close runs once, on a copy; the
+    # floor runs three times on the same copy first, which also warms the page cache for both.
+    work = WORK / "z-run.sqlite3"
+    for p in WORK.glob(work.name + "*"):
+        p.unlink()
+    shutil.copy(src, work)
+    floor = median([_floor_z(work) for _ in range(3)])
+    ledger = open_ledger(work, "B1", ManualClock(START + timedelta(days=30)))
+    shift = ShiftService(
+        ledger=ledger, printer=_NoDevice(), drawer=_NoDevice(), clock=ledger._clock,
+        gate=_OwnerGate(), settings=StoreSettings(terminal_id="B1"), clerk_id="bench",
+    )
+    t0 = time.perf_counter()
+    report = shift.z_report(print_it=False)
+    value = time.perf_counter() - t0
+    assert report.totals.items_milli == lines_total * 1000, report.totals
+    ledger.close()
+    for p in WORK.glob(work.name + "*"):
+        p.unlink()
     return against_floor(
         "z_report_1m", value, "s", floor, max_ratio=2.0, max_value=1.0,
-        detail=f"Z close over {lines_total} sale lines (median of 3); floor: the same figures "
-        "by hand-written SQL",
+        detail=f"Z close over {lines_total} sale lines, including its journal commit; floor: "
+        "the same figures by hand-written SQL (median of 3)",
     )
 
 
