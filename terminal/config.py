@@ -383,6 +383,43 @@ SCHEMA: tuple[Section, ...] = (
                 "Store id in the MQTT topics (pos/v1/<store>/<terminal>/...); "
                 "`posctl terminal enroll` writes it.",
             ),
+            Key(
+                "events_per_message",
+                "int",
+                1,
+                "Events per MQTT message (a batch above 1; the collector must read batches).",
+                minimum=1,
+                maximum=1000,
+            ),
+            Key(
+                "window",
+                "int",
+                1000,
+                "Events sent but not yet acknowledged by the collector.",
+                minimum=1,
+            ),
+            Key(
+                "ack_timeout",
+                "float",
+                30.0,
+                "Seconds without a collector ack before an event is sent again.",
+                minimum=1,
+            ),
+            Key(
+                "max_inflight",
+                "int",
+                20,
+                "QoS 1 messages awaiting the broker (lowered to its Receive Maximum).",
+                minimum=1,
+            ),
+            Key("keepalive", "int", 30, "MQTT keep-alive in seconds.", minimum=5),
+            Key(
+                "status_interval",
+                "float",
+                60.0,
+                "Seconds between retained status updates.",
+                minimum=1,
+            ),
         ),
     ),
     Section(

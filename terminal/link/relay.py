@@ -346,12 +346,6 @@ class Relay:
                 cert_reqs=ssl.CERT_REQUIRED,
                 tls_version=ssl.PROTOCOL_TLS_CLIENT,
             )
-        client.will_set(
-            self._status_topic,
-            p.encode_status(self._status("offline", reason="lost", full=False)),
-            qos=1,
-            retain=True,
-        )
         client.max_queued_messages_set(0)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
@@ -360,6 +354,13 @@ class Relay:
         return client
 
     def _open(self, client: mqtt.Client, first: bool) -> None:
+        # The will is sent with each CONNECT: refresh it so its time is this connection's.
+        client.will_set(
+            self._status_topic,
+            p.encode_status(self._status("offline", reason="lost", full=False)),
+            qos=1,
+            retain=True,
+        )
         if client.max_inflight_messages != self._inflight_limit:
             client.max_inflight_messages_set(self._inflight_limit)
         props = Properties(PacketTypes.CONNECT)
