@@ -302,6 +302,10 @@ class Terminal:
             return {"card_holder": tile.name, "staff_id": tile.staff_id}
         return self._opened(self.auth.login(pin, card=code))
 
+    def change_pin(self, current: str, new: str, card: str | None = None) -> dict[str, Any]:
+        """First login with an issued PIN: replace it and log in."""
+        return self._opened(self.auth.change_pin(current, new, card=card))
+
     def logout(self) -> None:
         self.auth.logout("manual")
 

@@ -1,5 +1,5 @@
-"""Login: PIN on a big keypad, language switch. The left side is where staff tiles and the
-card prompt go."""
+"""Login: PIN on a big keypad, or staff card then PIN; choosing a new PIN when the one issued
+must be changed; language switch. The left side is where staff tiles go."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from kivy.uix.boxlayout import BoxLayout
 from terminal.screens.base import PosScreen
 from terminal.screens.i18n import LANGUAGE_NAMES, LANGUAGES
 from terminal.screens.presenters import apply_key, mask_pin
-from terminal.screens.widgets import MUTED, Keypad, Panel, PosButton, Text
+from terminal.screens.widgets import INK, MUTED, Keypad, Panel, PosButton, Text
 
 PIN_MAX = 8
 
@@ -21,6 +21,22 @@ class LoginScreen(PosScreen):
     def __init__(self, app: Any, **kw: Any) -> None:
         super().__init__(app, **kw)
         self.pin = ""
+        self.card: str | None = None
+        self.card_holder = ""
+        self.step = "pin"
+        """"pin", then for an issued PIN "new" and "confirm"."""
+        self._old_pin = ""
+        self._new_pin = ""
+
+    def _prompt(self) -> str:
+        _ = self._
+        if self.step == "new":
+            return _("Your PIN must be changed. Choose a new PIN.")
+        if self.step == "confirm":
+            return _("Enter the new PIN again.")
+        if self.card_holder:
+            return _("Hello, {name}. Enter your PIN.").format(name=self.card_holder)
+        return _("Enter your PIN, or scan your staff card.")
 
     def render(self) -> None:
         _ = self._
@@ -30,9 +46,9 @@ class LoginScreen(PosScreen):
         side = BoxLayout(orientation="vertical", spacing=m.pad * 2)
         side.add_widget(Text(_("Welcome"), font_size=m.font(3), bold=True,
                              size_hint_y=None, height=m.row(1.3)))
-        side.add_widget(Text(_("Enter your PIN, or scan your staff card."),
-                             font_size=m.font(1), color=MUTED, valign="top"))
-        # Staff tiles go here once staff records carry photos.
+        side.add_widget(Text(self._prompt(), aid="login.prompt", font_size=m.font(1),
+                             color=MUTED, valign="top"))
+        # Staff tiles (photo, name) go here.
         self.tiles = BoxLayout(orientation="horizontal", spacing=m.pad)
         side.add_widget(self.tiles)
         langs = BoxLayout(orientation="horizontal", spacing=m.pad, size_hint_y=None,
@@ -49,19 +65,28 @@ class LoginScreen(PosScreen):
             side.size_hint_y = 0.35
         else:
             pad.size_hint_x = 0.9
-        self.pin_label = Text(mask_pin(self.pin) or _("PIN"), aid="login.pin",
-                              font_size=m.font(2), halign="center",
-                              color=(0.1, 0.12, 0.15, 1) if self.pin else MUTED,
+        self.pin_label = Text("", aid="login.pin", font_size=m.font(2), halign="center",
                               bg=(1, 1, 1, 1), size_hint_y=None, height=m.row(1.2))
+        self._show_pin()
         pad.add_widget(self.pin_label)
         pad.add_widget(Keypad(m, self.key, labels={"clear": _("Clear"), "back": _("Del")},
                               prefix="keypad"))
-        pad.add_widget(PosButton(_("Log in"), aid="login.ok", kind="primary",
-                                 font_size=m.font(1), size_hint_y=None, height=m.row(1.1),
-                                 on_tap=self.submit))
+        row = BoxLayout(orientation="horizontal", spacing=m.pad, size_hint_y=None,
+                        height=m.row(1.1))
+        if self.step != "pin" or self.card:
+            row.add_widget(PosButton(_("Cancel"), aid="login.cancel", kind="muted",
+                                     font_size=m.font(1), size_hint_x=0.5, on_tap=self.reset))
+        row.add_widget(PosButton(_("Log in") if self.step == "pin" else _("OK"), aid="login.ok",
+                                 kind="primary", font_size=m.font(1), on_tap=self.submit))
+        pad.add_widget(row)
         body.add_widget(side)
         body.add_widget(pad)
         self.add_widget(body)
+
+    def reset(self) -> None:
+        self.pin = self._old_pin = self._new_pin = ""
+        self.card, self.card_holder, self.step = None, "", "pin"
+        self.rerender()
 
     def key(self, key: str) -> None:
         if key == "enter":
@@ -72,6 +97,7 @@ class LoginScreen(PosScreen):
 
     def _show_pin(self) -> None:
         self.pin_label.text = mask_pin(self.pin) or self._("PIN")
+        self.pin_label.color = INK if self.pin else MUTED
 
     def submit(self) -> None:
         pin, self.pin = self.pin, ""
@@ -79,14 +105,60 @@ class LoginScreen(PosScreen):
         if not pin:
             self.app.show_error(self._("Enter your PIN first."), code="login.empty")
             return
-        self.app.call(self.app.terminal.login_pin, pin, on_done=self.app.logged_in)
+        t = self.app.terminal
+        if self.step == "new":
+            self._new_pin, self.step = pin, "confirm"
+            self.rerender()
+        elif self.step == "confirm":
+            if pin != self._new_pin:
+                self.app.show_error(self._("The two PINs differ. Choose a new PIN again."),
+                                    code="pin.mismatch")
+                self.step = "new"
+                self.rerender()
+                return
+            self.app.call(t.change_pin, self._old_pin, pin, self.card, on_done=self._done,
+                          on_error=self._failed)
+        elif self.card:
+            self.app.call(t.login_card, self.card, pin, on_done=self._done,
+                          on_error=lambda e, pin=pin: self._failed(e, pin))
+        else:
+            self.app.call(t.login_pin, pin, on_done=self._done,
+                          on_error=lambda e, pin=pin: self._failed(e, pin))
+
+    def _done(self, clerk: dict[str, Any]) -> None:
+        self.reset()
+        self.app.logged_in(clerk)
+
+    def _failed(self, exc: BaseException, pin: str = "") -> bool:
+        code = getattr(exc, "code", "")
+        if code == "login.pin_change_required":
+            self._old_pin, self.step = pin, "new"
+            self.app.clear_error()
+            self.rerender()
+            return True
+        if self.step == "confirm":
+            self.step = "new"
+            self.rerender()
+        return False
 
     def on_scan(self, code: str) -> bool:
-        self.app.call(self.app.terminal.login_card, code, self.pin or None,
-                     on_done=self.app.logged_in)
+        pin = self.pin
         self.pin = ""
         self._show_pin()
+        if pin:
+            # PIN typed first, card second: log in at once.
+            self.card = code
+            self.app.call(self.app.terminal.login_card, code, pin, on_done=self._done,
+                          on_error=lambda e, pin=pin: self._failed(e, pin))
+        else:
+            self.app.call(self.app.terminal.login_card, code, None,
+                          on_done=lambda who, code=code: self._card_read(code, who))
         return True
+
+    def _card_read(self, code: str, who: dict[str, Any]) -> None:
+        self.card, self.card_holder = code, str(who.get("card_holder", ""))
+        self.app.clear_error()
+        self.rerender()
 
     def on_key(self, key: str) -> bool:
         if key == "enter":
@@ -94,7 +166,7 @@ class LoginScreen(PosScreen):
         elif key == "backspace":
             self.key("back")
         elif key == "escape":
-            self.key("clear")
+            self.reset()
         elif key.isdigit():
             self.key(key)
         else:
@@ -102,4 +174,5 @@ class LoginScreen(PosScreen):
         return True
 
     def automation_state(self) -> dict[str, Any]:
-        return {"pin_length": len(self.pin)}
+        return {"pin_length": len(self.pin), "login_step": self.step,
+                "card_holder": self.card_holder}

@@ -42,6 +42,7 @@ SCREENS: dict[str, str] = {
 
 WARNING_BG = (0.96, 0.62, 0.10, 1)
 ERROR_BG = (0.78, 0.20, 0.20, 1)
+TRAINING_BG = (0.45, 0.25, 0.65, 1)
 
 
 class Root(FloatLayout):
@@ -238,6 +239,9 @@ class PosApp(App):
         b = self.banners
         b.clear_widgets()
         rows: list[tuple[str, tuple[float, ...], str, bool]] = []
+        if self.clerk is not None and self.clerk.get("training"):
+            rows.append(("banner.training", TRAINING_BG,
+                         _("TRAINING: nothing counts, the drawer stays shut."), False))
         problem = self.printer.get("problem")
         if problem:
             text = {

@@ -1,0 +1,324 @@
+"""The staff side of the terminal as the screens use it: login by tile, card and PIN, first-login
+PIN change, quick clerk switch and idle logout with each clerk's sale parked, supervisor
+approvals, training mode, refunds and clerk figures.
+
+Every method runs on the worker (it reads the ledger, hashes PINs, prints) and returns plain
+dicts; the core services decide rights and journal. No Kivy here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from terminal.core.errors import IllegalStep, InvalidInput
+from terminal.core.rights import Approval, Right
+from terminal.core.scan import ReadKind, classify
+
+
+def _tile(t: Any) -> dict[str, Any]:
+    return {"staff_id": t.staff_id, "name": t.name, "name_zh": t.name_zh, "role": t.role,
+            "photo": t.photo, "trainee": t.trainee}
+
+
+class StaffDesk:
+    """One per app; holds the refund in progress and the sales parked per clerk."""
+
+    def __init__(self, terminal: Any) -> None:
+        self.t = terminal
+        self._refunds: Any = None
+        self._refund_clerk: tuple[str, bool] | None = None
+        self.found: Any = None
+        """The ``RefundableSale`` the refund screen shows."""
+
+    # --- small reads ------------------------------------------------------------------------
+
+    @property
+    def staff(self) -> Any:
+        return self.t.staff
+
+    @property
+    def auth(self) -> Any:
+        return self.t.auth
+
+    def pin_only(self) -> bool:
+        return bool(self.auth.config.pin_only_login)
+
+    def tiles(self) -> list[dict[str, Any]]:
+        """Login tiles for PIN-only stores (none where a card is required)."""
+        if not self.pin_only():
+            return []
+        return [_tile(t) for t in self.auth.tiles()]
+
+    def classify(self, code: str) -> str:
+        s = self.t.settings
+        return classify(code, s.scan_rules, s.variable_measure).kind.value
+
+    def identify(self, code: str) -> dict[str, Any]:
+        """A scanned staff card: whose it is (the PIN pad greets them). Anything else that was
+        scanned is refused with a message saying what it was."""
+        kind = self.classify(code)
+        if kind != ReadKind.STAFF_CARD.value:
+            raise InvalidInput(f"{kind} read: scan a staff card", code="login.not_staff_card")
+        return _tile(self.auth.identify_card(code))
+
+    def reasons(self) -> list[str]:
+        return list(self.staff.approvals.reasons)
+
+    # --- login, PIN change, switch, logout --------------------------------------------------
+
+    def login(self, pin: str, *, card: str | None = None,
+              staff_id: str | None = None) -> dict[str, Any]:
+        """Log in, or take over from the clerk at the till: the current clerk's open sale is
+        parked (suspended, journaled) for them and the new clerk's own parked sale comes back."""
+        if self.auth.current is None:
+            session = self.auth.login(pin, card=card, staff_id=staff_id)
+        else:
+            # Authenticate before parking, so a wrong PIN leaves the sale where it was.
+            member, cred = self.auth.verify(pin, card=card, staff_id=staff_id)
+            if cred.must_change:
+                from terminal.core.auth import PinChangeRequired
+
+                raise PinChangeRequired(member.staff_id)
+            parked = self._park() if member.staff_id != self.auth.current.staff_id else None
+            session = self.auth.switch(pin, card=card, staff_id=staff_id, open_sale=parked)
+        return self._opened(session)
+
+    def change_pin(self, current: str, new: str, *, card: str | None = None,
+                   staff_id: str | None = None) -> dict[str, Any]:
+        if self.auth.current is not None:
+            self.logout("switch")
+        return self._opened(self.auth.change_pin(current, new, card=card, staff_id=staff_id))
+
+    def logout(self, reason: str = "manual") -> None:
+        self.auth.logout(reason, open_sale=self._park())
+
+    def idle_logout(self, idle_seconds: float) -> bool:
+        """The UI saw no input for ``idle_seconds``: log out when that reaches the configured
+        limit, parking the open sale. Returns True when it logged out."""
+        limit = self.auth.config.idle_logout_seconds
+        if self.auth.current is None or limit <= 0 or idle_seconds < limit:
+            return False
+        self.logout("idle")
+        return True
+
+    def idle_limit(self) -> int:
+        return int(self.auth.config.idle_logout_seconds)
+
+    def _park(self) -> str | None:
+        """Suspend the open sale (if it has lines and no payment) and return its id."""
+        session = self.t.session
+        if session is None:
+            return None
+        snap = session.snapshot()
+        if snap.state not in ("open", "tendering") or not snap.lines:
+            return None
+        if snap.tenders:
+            raise IllegalStep("finish the payment before another clerk takes over",
+                              code="sale.payment_taken")
+        if snap.state == "tendering":
+            session.back_to_cart()
+        session.suspend()
+        return str(snap.sale_id)
+
+    def _opened(self, session: Any) -> dict[str, Any]:
+        clerk = self.t._opened(session)
+        parked = session.parked_sale
+        if parked and self.t.session is not None and self.t.session.state().value not in (
+                "open", "tendering"):
+            try:
+                self.t.session.recall(str(parked))
+            except Exception:
+                # A parked sale recalled elsewhere (or voided) is simply gone; the clerk starts
+                # a fresh one.
+                pass
+        clerk.update(self._clerk_extra(session))
+        return clerk
+
+    def _clerk_extra(self, session: Any) -> dict[str, Any]:
+        extra: dict[str, Any] = {"store_scope": self.staff.evaluation.store_scope(
+            session.staff_id)}
+        member = self.staff.directory.member(session.staff_id)
+        extra["name_zh"] = member.name_zh if member else ""
+        extra["trainee"] = bool(member.trainee) if member else False
+        extra["checklist"] = self.checklist(session.staff_id) if session.training else None
+        return extra
+
+    def clerk(self) -> dict[str, Any] | None:
+        s = self.auth.current
+        if s is None:
+            return None
+        return {"staff_id": s.staff_id, "name": s.name, "role": s.role,
+                "training": s.training, **self._clerk_extra(s)}
+
+    # --- approvals and supervision ----------------------------------------------------------
+
+    def approve(self, right: str, card: str, pin: str, reason: str) -> Approval:
+        s = self.auth.current
+        if s is None:
+            raise IllegalStep("log in first", code="login.required")
+        sale = self.t.session.snapshot().sale_id if self.t.session is not None else None
+        return self.staff.approvals.approve(
+            clerk_id=s.staff_id, right=Right(right), card=card, pin=pin, reason=reason,
+            training=s.training, context=str(sale or ""),
+        )
+
+    def checklist(self, staff_id: str | None = None) -> dict[str, Any]:
+        sid = staff_id or (self.auth.current.staff_id if self.auth.current else "")
+        c = self.staff.training.checklist(sid)
+        counts = dict(c.counts)
+        return {"counts": counts, "missing": list(c.missing), "done": len(counts) -
+                len(c.missing), "total": len(counts), "complete": c.complete}
+
+    def enter_training(self, card: str, pin: str) -> dict[str, Any]:
+        s = self.auth.current
+        if s is None:
+            raise IllegalStep("log in first", code="login.required")
+        self.staff.training.enter(s, card=card, pin=pin)
+        return self._reopened(s)
+
+    def leave_training(self) -> dict[str, Any]:
+        s = self.auth.current
+        if s is None:
+            raise IllegalStep("log in first", code="login.required")
+        self.staff.training.leave(s)
+        return self._reopened(s)
+
+    def _reopened(self, session: Any) -> dict[str, Any]:
+        # The sale and shift services follow the clerk's new mode (checkout refuses to change
+        # mode in the middle of a sale).
+        clerk = self.t._opened(session)
+        clerk.update(self._clerk_extra(session))
+        return clerk
+
+    # --- refunds ----------------------------------------------------------------------------
+
+    def _refund_service(self) -> Any:
+        s = self.auth.current
+        if s is None:
+            raise IllegalStep("log in first", code="login.required")
+        key = (s.staff_id, s.training)
+        if self._refunds is None or self._refund_clerk != key:
+            from terminal.app import _CountingDrawer
+            from terminal.core.refund import RefundService
+
+            t = self.t
+            self._refunds = RefundService(
+                ledger=t.ledger, printer=t.printer, drawer=_CountingDrawer(t),
+                payments=t.payments, clock=t.clock, gate=t.gate, settings=t.settings,
+                clerk_id=s.staff_id, training=s.training, clerk_name=s.name,
+                catalog=t.catalog, staff_name=t.staff.name_of,
+            )
+            self._refund_clerk = key
+        return self._refunds
+
+    def find_receipt(self, *, number: int | None = None, qr: str | None = None
+                     ) -> dict[str, Any]:
+        svc = self._refund_service()
+        self.found = svc.find(receipt_no=number, qr=qr)
+        return self._refundable_view(self.found)
+
+    def _refundable_view(self, found: Any) -> dict[str, Any]:
+        r = found.record
+        return {
+            "sale_id": r.sale_id, "receipt_no": r.receipt_no, "total": r.total,
+            "completed_at": r.completed_at, "age_days": found.age_days,
+            "tenders": [{"kind": t.kind, "amount": t.amount} for t in r.tenders],
+            "lines": [{"line_no": x.line.line_no, "sku": x.line.sku, "name": x.line.name,
+                       "name_zh": x.line.name_zh, "unit": x.line.unit,
+                       "qty_milli": x.line.qty_milli, "net": x.line.net,
+                       "refunded_milli": x.refunded_milli, "remaining_milli": x.remaining_milli}
+                      for x in found.lines],
+            "fully_refunded": found.fully_refunded,
+        }
+
+    def refund_amount(self, qty_by_line: Mapping[int, int]) -> int:
+        """What the chosen quantities refund, computed the way the refund will compute it."""
+        from terminal.core.refund import refund_lines
+
+        if self.found is None or not qty_by_line:
+            return 0
+        _lines, raw, before = refund_lines(self.found, dict(qty_by_line))
+        paid = self.found.record.total
+        return max(0, min(before + raw, paid) - min(before, paid))
+
+    def refund(self, qty_by_line: Mapping[int, int], reason: str,
+               approval: Approval | None = None) -> dict[str, Any]:
+        if self.found is None:
+            raise InvalidInput("scan the receipt or type its number", code="refund.no_receipt")
+        svc = self._refund_service()
+        record = svc.refund(self.found, {int(k): int(v) for k, v in qty_by_line.items()},
+                            reason=reason, approval=approval)
+        self.found = None
+        self.t.refresh_shift()
+        return {"sale_id": record.sale_id, "receipt_no": record.receipt_no,
+                "total": record.total, "approver_id": record.approver_id,
+                "reason": record.reason, "original_sale_id": record.original_sale_id,
+                "tenders": [{"kind": x.kind, "amount": x.amount} for x in record.tenders],
+                "notice": svc.notice}
+
+    # --- figures ----------------------------------------------------------------------------
+
+    def period(self, name: str, start: str = "", end: str = "") -> tuple[str, str, str, str]:
+        """(since, until) as UTC ISO instants, and the local dates shown, for "today", "week"
+        (Monday on), "month" (last 30 days) or "custom" (``start``/``end`` as YYYYMMDD,
+        inclusive)."""
+        s = self.t.settings
+        tz = s.tz()
+        today = datetime.now(tz).date()
+        if name == "today":
+            first, last = today, today
+        elif name == "week":
+            first, last = today - timedelta(days=today.weekday()), today
+        elif name == "month":
+            first, last = today - timedelta(days=29), today
+        elif name == "custom":
+            try:
+                first = date(int(start[:4]), int(start[4:6]), int(start[6:8]))
+                last = date(int(end[:4]), int(end[4:6]), int(end[6:8]))
+            except (ValueError, IndexError):
+                raise InvalidInput("type the period as two dates, YYYYMMDD YYYYMMDD",
+                                   code="figures.period") from None
+            if last < first:
+                raise InvalidInput("the period ends before it starts", code="figures.period")
+        else:
+            raise InvalidInput(f"unknown period {name!r}", code="figures.period")
+        since = datetime.combine(first, datetime.min.time(), tz)
+        until = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
+        return since.isoformat(), until.isoformat(), first.isoformat(), last.isoformat()
+
+    def figures(self, period: str, start: str = "", end: str = "",
+                everyone: bool = False) -> dict[str, Any]:
+        s = self.auth.current
+        if s is None:
+            raise IllegalStep("log in first", code="login.required")
+        since, until, first, last = self.period(period, start, end)
+        ev = self.staff.evaluation
+        rows = ev.figures(s.staff_id, staff_id=None if everyone else s.staff_id,
+                          since=since, until=until)
+        return {"period": period, "from": first, "to": last, "everyone": everyone,
+                "store_scope": ev.store_scope(s.staff_id),
+                "rows": [r.to_dict() for r in rows]}
+
+    def export_figures(self, period: str, start: str = "", end: str = "",
+                       everyone: bool = False) -> str:
+        """Write the figures as CSV into the data directory; returns the file's path."""
+        s = self.auth.current
+        if s is None:
+            raise IllegalStep("log in first", code="login.required")
+        since, until, first, last = self.period(period, start, end)
+        text = self.staff.evaluation.export_csv(
+            s.staff_id, staff_id=None if everyone else s.staff_id, since=since, until=until)
+        folder = Path(self.t.config.data_dir) / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        who = "all" if everyone else s.staff_id
+        path = folder / f"figures-{who}-{first}-{last}.csv"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        return str(path)
+
+    def rate_sale(self, sale_id: str, clerk_id: str, rating: int, training: bool) -> None:
+        self.staff.ratings.rate(sale_id, clerk_id, rating, training=training)

@@ -1,0 +1,97 @@
+"""The composition root without a window: the terminal the screens talk to, wired on a real
+ledger file with the sample store and simulated devices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from terminal.app import build_terminal
+from terminal.config import parse_config
+from terminal.core.auth import LoginFailed, PinChangeRequired
+from terminal.core.barcodes import with_check_digit
+from terminal.core.errors import PosError
+from terminal.core.staff import OWNER
+from terminal.sample import sample_catalog, sample_staff
+
+
+def _config(data_dir: Path):
+    return parse_config(
+        f'[terminal]\nid = "UT1"\ndata_dir = "{data_dir}"\n[hardware]\nsimulated = true\n'
+    )
+
+
+@pytest.fixture
+def terminal(tmp_path: Path):
+    t = build_terminal(_config(tmp_path), seed_sample=True)
+    yield t
+    t.close()
+
+
+def _pin(role: str) -> str:
+    return next(s["pin"] for s in sample_staff() if s["role"] == role)
+
+
+def test_a_sale_through_the_terminal(terminal, tmp_path: Path) -> None:
+    items = {i.name: i for i in sample_catalog()[0]}
+    clerk = terminal.login_pin(_pin("cashier"))
+    assert clerk["role"] == "cashier" and not clerk["training"]
+    assert terminal.shift_state() is None
+    with pytest.raises(PosError):
+        terminal.scan(items["Cola 330ml can"].barcodes[0])  # no shift open yet
+    terminal.open_shift(20000)
+    assert terminal.shift_state()["opening_float"] == 20000
+    terminal.scan(items["Cola 330ml can"].barcodes[0])
+    snap = terminal.scan(with_check_digit(f"22{items['Pork belly'].barcodes[0]}00990"))
+    assert [ln["net"] for ln in snap["lines"]] == [items["Cola 330ml can"].price, 990]
+    total = snap["total"]
+    snap = terminal.start_payment()
+    assert snap["state"] == "tendering" and snap["balance_due"] == total
+    snap = terminal.pay_cash(500)
+    assert snap["balance_due"] == total - 500
+    snap = terminal.pay_qr("134567890123456789", total - 500)
+    assert snap["state"] == "completed" and snap["receipt_no"] == 1
+    assert terminal.drawer_state()["opened"] == 1
+    assert terminal.wait_printed(10)
+    assert (tmp_path / "printer" / "out.bin").stat().st_size > 0
+    x = terminal.report("x")
+    assert x["totals"]["net_sales"] == total
+    assert x["totals"]["by_tender"] == {"cash": 500, "qr": total - 500}
+    closed = terminal.close_shift(20500)
+    assert closed["over_short"] == 0
+    assert terminal.shift_state() is None
+
+
+def test_search_and_quick_keys_come_from_the_catalog(terminal) -> None:
+    terminal.login_pin(_pin("manager"))
+    keys = terminal.quick_keys()
+    assert keys and {"sku", "name", "name_zh", "price"} <= set(keys[0])
+    found = terminal.search("noodle")
+    assert found and all("noodle" in i["name"].lower() for i in found)
+
+
+def test_wrong_pin_and_an_issued_pin_that_must_change(terminal) -> None:
+    with pytest.raises(LoginFailed):
+        terminal.login_pin("0000")
+    terminal.staff.staff.add({"staff_id": "2001", "name": "New Clerk", "role": "cashier"},
+                             by=OWNER, pin="5917", must_change_pin=True)
+    with pytest.raises(PinChangeRequired):
+        terminal.login_pin("5917")
+    clerk = terminal.change_pin("5917", "3861")
+    assert clerk["staff_id"] == "2001"
+    terminal.logout()
+    assert terminal.login_pin("3861")["staff_id"] == "2001"
+
+
+def test_deferred_terminal_loads_on_demand(tmp_path: Path) -> None:
+    t = build_terminal(_config(tmp_path), seed_sample=True, deferred=True)
+    assert not t.loaded
+    assert t.printer_status()["detail"] == "starting"
+    assert not (tmp_path / "ledger.sqlite3").exists()
+    t.load()
+    try:
+        assert t.loaded and (tmp_path / "ledger.sqlite3").exists()
+        assert t.login_pin(_pin("manager"))["role"] == "manager"
+    finally:
+        t.close()
