@@ -71,6 +71,7 @@ class AckingCollector:
         client_id: str = "collector-1",
         ack_interval: float = 0.05,
         ack: bool = True,
+        cert: Any = None,
     ) -> None:
         self.broker = broker
         self.store = store or Store()
@@ -83,6 +84,12 @@ class AckingCollector:
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
         )
+        if broker.tls is not None:
+            self.client.tls_set(
+                ca_certs=str(broker.tls.ca),
+                certfile=str(cert.cert) if cert else None,
+                keyfile=str(cert.key) if cert else None,
+            )
         self.client.reconnect_delay_set(0.05, 0.5)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = lambda *a: self.connected.clear()
