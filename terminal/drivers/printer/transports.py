@@ -11,7 +11,6 @@ A transport is used by one thread only (the printer's owner thread).
 
 from __future__ import annotations
 
-import errno
 import os
 import select
 import socket
@@ -246,20 +245,22 @@ class DeviceFileTransport(Transport):
             st = os.stat(self.path)
         except OSError as e:
             raise TransportError(f"{self.name}: {e.strerror}") from e
-        char_device = stat.S_ISCHR(st.st_mode)
-        try:
-            if not char_device:
-                raise PermissionError(errno.EINVAL, "not a character device")
-            self._fd = os.open(self.path, os.O_RDWR | flags)
-            self.can_read_status = True
-        except OSError:
+        if stat.S_ISCHR(st.st_mode):
             try:
-                self._fd = os.open(
-                    self.path, os.O_WRONLY | flags | (0 if char_device else os.O_APPEND)
-                )
-            except OSError as e:
-                raise TransportError(f"{self.name}: cannot open: {e.strerror}") from e
-            self.can_read_status = False
+                self._fd = os.open(self.path, os.O_RDWR | flags)
+                self.can_read_status = True
+                return
+            except OSError:
+                pass  # a write-only node: print without status
+            write_flags = os.O_WRONLY | flags
+        else:
+            # A plain file (a capture, a test): appended to, and it has no status to read.
+            write_flags = os.O_WRONLY | flags | os.O_APPEND
+        try:
+            self._fd = os.open(self.path, write_flags)
+        except OSError as e:
+            raise TransportError(f"{self.name}: cannot open: {e.strerror}") from e
+        self.can_read_status = False
 
     def close(self) -> None:
         if self._fd is not None:
