@@ -270,29 +270,36 @@ class SpoolingPrinter:
             else:
                 fut.set_result(None)
 
-    def _check(self) -> PrinterStatus:
-        """Status over the open transport; a link that went stale since the last job (printers
-        drop idle TCP connections) is reopened once before giving up."""
-        if not (self.status_query and self.transport.can_read_status):
-            return PrinterStatus(health=DeviceHealth.UNKNOWN, detail="status not readable")
-        reused = self.transport.is_open
+    def _connect(self) -> bool:
+        """Open the transport if needed; True when this call opened it."""
+        fresh = not self.transport.is_open
         self.transport.open()
+        return fresh
+
+    def _check(self, fresh: bool) -> PrinterStatus:
+        """Status over the open transport. A link that was already open may have gone stale
+        since the last job (printers drop idle TCP connections): it is reopened once."""
         try:
             return query_status(self.transport)
         except TransportError:
-            if not reused:
+            if fresh:
                 raise
         self.transport.close()
         self.transport.open()
         return query_status(self.transport)
 
+    def _reads_status(self) -> bool:
+        # Known only once the transport is open (a device file may open write-only).
+        return self.status_query and self.transport.can_read_status
+
     def _poll_status(self) -> None:
         try:
-            status = self._check()
+            fresh = self._connect()
+            if not self._reads_status():
+                return
+            status = self._check(fresh)
         except TransportError as e:
             status = unknown(str(e))
-        if not (self.status_query and self.transport.can_read_status):
-            return
         self._set_status(status)
 
     def _print(self, job: SpooledJob) -> bool:
@@ -312,16 +319,15 @@ class SpoolingPrinter:
             log.exception("printer %s: rendering job %s failed", self.name, job.key)
             self.spool.mark_failed(job.key, f"render failed: {e!r}")
             return True
-        reads_status = self.status_query and self.transport.can_read_status
         try:
+            fresh = self._connect()
+            reads_status = self._reads_status()
             if reads_status:
-                before = self._check()
+                before = self._check(fresh)
                 self._set_status(before)
                 if before.health is not DeviceHealth.OK:
                     self.spool.note_error(job.key, f"before job: {before.detail}")
                     return False
-            else:
-                self.transport.open()
             if job.attempts > 0:
                 # An earlier attempt may have left part of this job in the printer's buffer.
                 self.transport.write(CLEAR_BUFFERS)
@@ -331,7 +337,7 @@ class SpoolingPrinter:
             if reads_status:
                 if self.retry.settle_s > 0:
                     self._stopping.wait(self.retry.settle_s)
-                after = self._check()
+                after = self._check(fresh=False)
                 self._set_status(after)
                 if after.health is not DeviceHealth.OK:
                     self.spool.note_error(job.key, f"after job: {after.detail}")
