@@ -233,6 +233,8 @@ class Relay:
         self._outbox = outbox
         self._clock = clock
         self._intake = intake
+        self.intake = intake
+        """The command intake (None: this relay takes no commands)."""
         self._health = health or (lambda: {})
         self._delay = backoff_delays(config.backoff_min, config.backoff_max, rng or random.Random())
         self._tick = tick
