@@ -125,7 +125,10 @@ def _verify(conn: sqlite3.Connection, report: VerifyReport) -> None:
         _add(report, None, "PRAGMA integrity_check: " + "; ".join(results[:5]))
         return
     if not _table_exists(conn, "journal"):
-        _add(report, None, "no journal table: this is not a ledger")
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if tables:
+            _add(report, None, "no journal table: this is not a ledger")
+        # No schema at all: the terminal stopped while creating the file; nothing was lost.
         return
     _check_chain(conn, report)
     _check_counters(conn, report)

@@ -142,3 +142,15 @@ def test_corrupt_file_is_caught(tmp_path: Path) -> None:
     report = verify_file(bad)
     assert not report.ok and report.first_problem.seq is None
     assert not verify_file(tmp_path / "missing.sqlite3").ok
+
+
+def test_file_left_by_a_kill_during_creation_is_an_empty_ledger(tmp_path: Path) -> None:
+    empty = tmp_path / "ledger.sqlite3"
+    sqlite3.connect(empty).close()
+    report = verify_file(empty)
+    assert report.ok and report.entries == 0
+    other = tmp_path / "other.sqlite3"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    assert "not a ledger" in verify_file(other).first_problem.message
