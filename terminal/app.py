@@ -333,29 +333,32 @@ class Terminal:
     def add_sku(self, sku: str) -> dict[str, Any]:
         return _plain(self._s().add_sku(sku))
 
-    def set_qty(self, line_no: int, qty_milli: int) -> dict[str, Any]:
-        return _plain(self._s().set_quantity(line_no, qty_milli))
+    # ``approval`` (a ``rights.Approval``) is passed when a supervisor approved the retry of a
+    # call that raised ``ApprovalRequired`` (see screens/approval.py).
 
-    def set_price(self, line_no: int, price: int) -> dict[str, Any]:
-        return _plain(self._s().override_price(line_no, price))
+    def set_qty(self, line_no: int, qty_milli: int, approval: Any = None) -> dict[str, Any]:
+        return _plain(self._s().set_quantity(line_no, qty_milli, approval=approval))
 
-    def void_line(self, line_no: int) -> dict[str, Any]:
-        return _plain(self._s().void_line(line_no))
+    def set_price(self, line_no: int, price: int, approval: Any = None) -> dict[str, Any]:
+        return _plain(self._s().override_price(line_no, price, approval=approval))
 
-    def start_payment(self) -> dict[str, Any]:
-        return _plain(self._s().start_tender())
+    def void_line(self, line_no: int, approval: Any = None) -> dict[str, Any]:
+        return _plain(self._s().void_line(line_no, approval=approval))
+
+    def start_payment(self, approval: Any = None) -> dict[str, Any]:
+        return _plain(self._s().start_tender(approval=approval))
 
     def back_to_cart(self) -> dict[str, Any]:
         return _plain(self._s().back_to_cart())
 
-    def pay_cash(self, tendered: int) -> dict[str, Any]:
-        return _plain(self._s().pay_cash(tendered))
+    def pay_cash(self, tendered: int, approval: Any = None) -> dict[str, Any]:
+        return _plain(self._s().pay_cash(tendered, approval=approval))
 
-    def pay_card(self, amount: int) -> dict[str, Any]:
-        return _plain(self._s().pay_card(amount))
+    def pay_card(self, amount: int, approval: Any = None) -> dict[str, Any]:
+        return _plain(self._s().pay_card(amount, approval=approval))
 
-    def pay_qr(self, code: str, amount: int) -> dict[str, Any]:
-        return _plain(self._s().pay_qr(code, amount))
+    def pay_qr(self, code: str, amount: int, approval: Any = None) -> dict[str, Any]:
+        return _plain(self._s().pay_qr(code, amount, approval=approval))
 
     def new_sale(self) -> dict[str, Any]:
         return _plain(self._s().new_sale())
@@ -377,12 +380,12 @@ class Terminal:
         self._s()
         return self.shifts
 
-    def open_shift(self, opening_float: int) -> dict[str, Any] | None:
-        self._sh().open_shift(opening_float)
+    def open_shift(self, opening_float: int, approval: Any = None) -> dict[str, Any] | None:
+        self._sh().open_shift(opening_float, approval=approval)
         return self.refresh_shift()
 
-    def close_shift(self, counted: int) -> dict[str, Any]:
-        result = _plain(self._sh().close_shift(counted))
+    def close_shift(self, counted: int, approval: Any = None) -> dict[str, Any]:
+        result = _plain(self._sh().close_shift(counted, approval=approval))
         self.refresh_shift()
         return result
 
