@@ -30,7 +30,7 @@ from terminal.core.records import PrintDoc
 from terminal.drivers.printer.raster import CjkFontMissing
 from terminal.drivers.printer.render import CLEAR_BUFFERS, Renderer, RenderError
 from terminal.drivers.printer.spool import Spool, SpooledJob, SpoolError
-from terminal.drivers.printer.status import query_status, unknown
+from terminal.drivers.printer.status import query_status, unknown, unreachable
 from terminal.drivers.printer.transports import Transport, TransportError
 
 log = logging.getLogger(__name__)
@@ -265,7 +265,7 @@ class SpoolingPrinter:
                 # printer ignores ESC p but carries out the real-time pulse.
                 self.transport.write(offline_data if offline else data)
             except TransportError as e:
-                self._set_status(unknown(str(e)))
+                self._set_status(unreachable(str(e)))
                 fut.set_exception(e)
             else:
                 fut.set_result(None)
@@ -299,7 +299,7 @@ class SpoolingPrinter:
                 return
             status = self._check(fresh)
         except TransportError as e:
-            status = unknown(str(e))
+            status = unreachable(str(e))
         self._set_status(status)
 
     def _print(self, job: SpooledJob) -> bool:
@@ -353,6 +353,6 @@ class SpoolingPrinter:
             return True
         except TransportError as e:
             self.transport.close()
-            self._set_status(unknown(str(e)))
+            self._set_status(unreachable(str(e)))
             self.spool.note_error(job.key, str(e))
             return False

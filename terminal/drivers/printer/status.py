@@ -104,6 +104,12 @@ def unknown(detail: str) -> PrinterStatus:
     return PrinterStatus(health=DeviceHealth.UNKNOWN, detail=detail)
 
 
+def unreachable(detail: str) -> PrinterStatus:
+    """The printer cannot be reached (refused, unplugged, link dropped): certainly not online,
+    but nothing is known about paper or cover, so health stays unknown."""
+    return PrinterStatus(health=DeviceHealth.UNKNOWN, online=False, detail=detail)
+
+
 def query_status(link: StatusLink) -> PrinterStatus:
     """Ask the three questions over an open transport. Transport errors propagate (the caller
     reconnects); an answer that does not come is recorded as unknown."""

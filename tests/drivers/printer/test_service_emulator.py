@@ -88,6 +88,7 @@ def test_restart_with_pending_jobs_prints_each_once(
     assert not printer.wait_idle(0.3)
     assert printer.status().health is DeviceHealth.UNKNOWN  # unreachable is not "no paper"
     assert printer.status().paper_out is None
+    assert printer.status().online is False
     printer.stop()
 
     # The last one was half sent when the power went (state "sending").

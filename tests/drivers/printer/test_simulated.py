@@ -77,19 +77,21 @@ def test_paper_out_mid_receipt_then_reload_prints_it_once(tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize(
-    ("fault", "health", "field"),
-    [("cover_open", DeviceHealth.FAULT, "cover_open"), ("offline", DeviceHealth.UNKNOWN, None)],
+    ("fault", "health", "field", "value"),
+    [
+        ("cover_open", DeviceHealth.FAULT, "cover_open", True),
+        ("offline", DeviceHealth.UNKNOWN, "online", False),
+    ],
 )
 def test_standing_faults_hold_jobs_until_cleared(
-    tmp_path: Path, fault: str, health: DeviceHealth, field: str | None
+    tmp_path: Path, fault: str, health: DeviceHealth, field: str, value: bool
 ) -> None:
     printer = simulated(tmp_path)
     try:
         printer.set_fault(fault)
         printer.submit(receipt("k1"))
-        assert eventually(lambda: printer.status().health is health)
-        if field:
-            assert getattr(printer.status(), field) is True
+        assert eventually(lambda: getattr(printer.status(), field) is value)
+        assert printer.status().health is health
         assert printer.status().paper_out is not True
         assert not (tmp_path / "printer" / "out.bin").exists()
         printer.clear_faults()
@@ -103,7 +105,9 @@ def test_offline_mid_job_and_restart(tmp_path: Path) -> None:
     printer = simulated(tmp_path)
     printer.fault_mid_job("offline", after_bytes=30)
     printer.submit(receipt("k2"))
-    assert eventually(lambda: printer.status().health is DeviceHealth.UNKNOWN)
+    assert eventually(lambda: printer.status().online is False)
+    assert printer.status().health is DeviceHealth.UNKNOWN  # gone: paper state unknown
+    assert printer.status().paper_out is None
     printer.stop()  # the terminal is shut down with the job still spooled
 
     printer = simulated(tmp_path)  # a new process: the device is back
