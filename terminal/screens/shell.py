@@ -38,6 +38,10 @@ SCREENS: dict[str, str] = {
     "shift_open": "terminal.screens.shift:ShiftOpenScreen",
     "shift_close": "terminal.screens.shift:ShiftCloseScreen",
     "report": "terminal.screens.report:ReportScreen",
+    "refund": "terminal.screens.refund:RefundScreen",
+    "figures": "terminal.screens.figures:FiguresScreen",
+    "training": "terminal.screens.staff_admin:TrainingScreen",
+    "drawer": "terminal.screens.staff_admin:DrawerScreen",
 }
 
 WARNING_BG = (0.96, 0.62, 0.10, 1)
@@ -152,6 +156,7 @@ class PosApp(App):
         """Run ``fn`` on the worker; callbacks come back on this thread. Errors without an
         ``on_error`` are shown in the error banner."""
         self.busy += 1
+        self.last_input = time.monotonic()
         self.render_status()
 
         def done(result: Any) -> None:
@@ -163,6 +168,11 @@ class PosApp(App):
         def failed(exc: BaseException) -> None:
             self.busy -= 1
             self.render_status()
+            # Whatever raised ApprovalRequired is retried with the supervisor's approval.
+            from terminal.screens.approval import offer_approval
+
+            if offer_approval(self, exc, fn, args, kwargs, on_done, on_error):
+                return
             if on_error is not None and on_error(exc) is not False:
                 return
             self.show_error(exc)
@@ -282,7 +292,10 @@ class PosApp(App):
             self.sale = None
             self.show("login")
 
-        self.call(self.terminal.logout, on_done=done)
+        # The staff desk parks the clerk's open sale for their next login.
+        from terminal.screens.approval import desk_of
+
+        self.call(desk_of(self).logout, on_done=done)
 
     def set_sale(self, snapshot: dict[str, Any] | None) -> None:
         self.sale = snapshot
@@ -291,6 +304,10 @@ class PosApp(App):
     # --- input from devices and automation ------------------------------------------------
 
     def on_scan(self, code: str) -> None:
+        self.last_input = time.monotonic()
+        dialog = getattr(self, "dialog", None)
+        if dialog is not None and dialog.on_scan(code):
+            return
         if not self.screen.on_scan(code):
             _ = self.tr.gettext
             self.show_error(_("Scan ignored on this screen: {code}").format(code=code),
@@ -329,6 +346,8 @@ class PosApp(App):
             "last_result": self.last_result,
         }
         out.update(self.screen.automation_state())
+        dialog = getattr(self, "dialog", None)
+        out["dialog"] = dialog.automation_state() if dialog is not None else None
         return out
 
     def on_stop(self) -> None:
