@@ -1,0 +1,179 @@
+"""The configuration file: defaults, types, located errors, and the generated documentation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from terminal.config import (
+    SCHEMA,
+    ConfigError,
+    load_config,
+    parse_config,
+    render_docs,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "pos-terminal.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("POS_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "nothing"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    config = parse_config("")
+    assert config.path is None
+    assert config.terminal.id == "T01"
+    assert config.terminal.language == "zh_CN"
+    assert config.terminal.timezone == "Asia/Shanghai"
+    assert config.data_dir == tmp_path / "share" / "pos-terminal"
+    assert config.store.currency == "CNY"
+    assert config.store.price_prefixes == ["22", "23", "24", "25"]
+    assert config.store.weight_prefixes == ["20", "21"]
+    assert config.store.merge_repeat_scans is True
+    assert config.hardware.simulated is True
+    assert (config.printer.kind, config.printer.port, config.printer.text_mode) == (
+        "simulated",
+        9100,
+        "auto",
+    )
+    assert (config.drawer.gpio_pin, config.drawer.sensor_pin, config.drawer.kick_pin) == (17, -1, 2)
+    assert (config.link.enabled, config.link.port) == (False, 8883)
+    assert (config.ui.width, config.ui.height) == (1024, 600)
+    assert config.automation.enabled is False
+    # Every declared key is present, with its default.
+    for section in SCHEMA:
+        values = getattr(config, section.name).as_dict()
+        assert set(values) == {k.name for k in section.keys}
+
+
+def test_home_default_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert parse_config("").data_dir == tmp_path / ".local" / "share" / "pos-terminal"
+
+
+def test_a_full_file(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        """
+# the shop
+[terminal]
+id = "T07"
+data_dir = "data"          # relative to this file
+language = "en"
+
+[store]
+name = "Corner Shop"
+name_zh = "街角小店"
+address = ["1 Nanjing Road", "Shanghai"]
+quick_cash = [5000, 10000]
+cash_rounding_step = 10
+
+[printer]
+kind = "network"
+host = "192.168.1.50"
+usb_vendor = 0x04b8
+""",
+    )
+    config = load_config(path)
+    assert config.path == path
+    assert config.terminal.id == "T07"
+    assert config.data_dir == tmp_path / "data"
+    assert config.store.name_zh == "街角小店"
+    assert config.store.address == ["1 Nanjing Road", "Shanghai"]
+    assert config.store.quick_cash == [5000, 10000]
+    assert config.printer.usb_vendor == 0x04B8
+    assert config.printer.port == 9100
+    with pytest.raises(AttributeError, match="no key"):
+        _ = config.store.nope
+    with pytest.raises(AttributeError, match="read-only"):
+        config.store.name = "x"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "line", "words"),
+    [
+        (
+            '[store]\nname = "x"\n\ncash_rounding_step = "10"\n',
+            "store.cash_rounding_step",
+            4,
+            "expected a whole number",
+        ),
+        ("[terminal]\nid = 'T1'\n[printer]\n  port = 70000\n", "printer.port", 4, "at most 65535"),
+        ("[hardware]\nsimulated = 1\n", "hardware.simulated", 2, "true or false"),
+        ('[terminal]\nlanguage = "fr"\n', "terminal.language", 2, "one of 'zh_CN', 'en'"),
+        ('[terminal]\ntimezone = "Mars/Base"\n', "terminal.timezone", 2, "unknown time zone"),
+        ('[store]\nprice_prefixes = ["2", "23"]\n', "store.price_prefixes", 2, "two-digit"),
+        ('[store]\nquick_cash = [100, "x"]\n', "store.quick_cash", 2, "list of whole numbers"),
+        ('[store]\nname = "a"\nnmae = "b"\n', "store.nmae", 3, "did you mean 'name'"),
+        ("[printr]\nport = 1\n", "printr", 1, "unknown section [printr] (did you mean 'printer'"),
+        ('[terminal]\n"id" = 5\n', "terminal.id", 2, "expected a string"),
+        ('store.currency = "rmb"\n', "store.currency", 1, "ISO 4217"),
+        ("[drawer]\nkick_pin = 3\n", "drawer.kick_pin", 2, "one of 2, 5"),
+    ],
+)
+def test_errors_name_file_key_and_line(
+    tmp_path: Path, text: str, key: str, line: int, words: str
+) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    err = caught.value
+    assert (err.path, err.key, err.line) == (path, key, line)
+    assert words in str(err)
+    assert str(err).startswith(f"{path}:{line}: {key}: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [("[store]\nname = \n", 2), ("[store]\nname = 'x'\n[store]\n", 3), ('a = "unterminated\n', 1)],
+)
+def test_syntax_errors_carry_the_line(tmp_path: Path, text: str, line: int) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError, match="not valid TOML") as caught:
+        load_config(path)
+    assert caught.value.line == line
+    assert str(caught.value).startswith(f"{path}:{line}: ")
+
+
+def test_missing_named_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_env_and_search_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    named = _write(tmp_path, '[terminal]\nid = "ENV"\n')
+    monkeypatch.setenv("POS_CONFIG", str(named))
+    assert load_config(None).terminal.id == "ENV"
+    monkeypatch.delenv("POS_CONFIG")
+    user = tmp_path / "xdg" / "pos-terminal" / "pos-terminal.toml"
+    user.parent.mkdir(parents=True)
+    user.write_text('[terminal]\nid = "USER"\n', encoding="utf-8")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert load_config(None).terminal.id == "USER"
+
+
+def test_documentation_is_generated_from_the_schema() -> None:
+    doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert doc == render_docs(), (
+        "docs/configuration.md is stale: run `.venv/bin/python -m terminal.config > "
+        "docs/configuration.md`"
+    )
+    for section in SCHEMA:
+        assert f"## [{section.name}]" in doc
+        for key in section.keys:
+            assert f"| `{key.name}` |" in doc
+
+
+def test_documented_example_parses() -> None:
+    doc = render_docs()
+    example = doc.split("```toml\n", 1)[1].split("```", 1)[0]
+    config = parse_config(example)
+    assert config.terminal.id == "T02" and config.hardware.simulated is False
