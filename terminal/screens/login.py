@@ -7,8 +7,10 @@ from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
 
+from terminal.screens.approval import desk_of, watch_idle
 from terminal.screens.base import PosScreen
 from terminal.screens.i18n import LANGUAGE_NAMES, LANGUAGES
+from terminal.screens.pin_change import StaffLogin
 from terminal.screens.presenters import apply_key, mask_pin
 from terminal.screens.widgets import INK, MUTED, Keypad, Panel, PosButton, Text
 
@@ -48,9 +50,10 @@ class LoginScreen(PosScreen):
                              size_hint_y=None, height=m.row(1.3)))
         side.add_widget(Text(self._prompt(), aid="login.prompt", font_size=m.font(1),
                              color=MUTED, valign="top"))
-        # Staff tiles (photo, name) go here.
+        # Staff tiles (photo, name) of a PIN-only store; a card greeting replaces them.
         self.tiles = BoxLayout(orientation="horizontal", spacing=m.pad)
         side.add_widget(self.tiles)
+        self.staff_tiles().render(self.tiles, hidden=bool(self.card) or self.step != "pin")
         langs = BoxLayout(orientation="horizontal", spacing=m.pad, size_hint_y=None,
                           height=m.row())
         for lang in LANGUAGES:
@@ -105,7 +108,9 @@ class LoginScreen(PosScreen):
         if not pin:
             self.app.show_error(self._("Enter your PIN first."), code="login.empty")
             return
-        t = self.app.terminal
+        # The staff desk switches clerks with each one's open sale parked.
+        desk = desk_of(self.app)
+        picked = self.staff_tiles().staff_id
         if self.step == "new":
             self._new_pin, self.step = pin, "confirm"
             self.rerender()
@@ -116,17 +121,24 @@ class LoginScreen(PosScreen):
                 self.step = "new"
                 self.rerender()
                 return
-            self.app.call(t.change_pin, self._old_pin, pin, self.card, on_done=self._done,
-                          on_error=self._failed)
+            self.app.call(desk.change_pin, self._old_pin, pin, card=self.card,
+                          staff_id=picked, on_done=self._done, on_error=self._failed)
         elif self.card:
-            self.app.call(t.login_card, self.card, pin, on_done=self._done,
+            self.app.call(desk.login, pin, card=self.card, on_done=self._done,
                           on_error=lambda e, pin=pin: self._failed(e, pin))
         else:
-            self.app.call(t.login_pin, pin, on_done=self._done,
+            self.app.call(desk.login, pin, staff_id=picked, on_done=self._done,
                           on_error=lambda e, pin=pin: self._failed(e, pin))
 
+    def staff_tiles(self) -> StaffLogin:
+        if getattr(self, "_staff_tiles", None) is None:
+            self._staff_tiles = StaffLogin(self)
+        return self._staff_tiles
+
     def _done(self, clerk: dict[str, Any]) -> None:
+        self.staff_tiles().staff_id = None
         self.reset()
+        watch_idle(self.app)
         self.app.logged_in(clerk)
 
     def _failed(self, exc: BaseException, pin: str = "") -> bool:
@@ -148,7 +160,7 @@ class LoginScreen(PosScreen):
         if pin:
             # PIN typed first, card second: log in at once.
             self.card = code
-            self.app.call(self.app.terminal.login_card, code, pin, on_done=self._done,
+            self.app.call(desk_of(self.app).login, pin, card=code, on_done=self._done,
                           on_error=lambda e, pin=pin: self._failed(e, pin))
         else:
             self.app.call(self.app.terminal.login_card, code, None,
@@ -175,4 +187,4 @@ class LoginScreen(PosScreen):
 
     def automation_state(self) -> dict[str, Any]:
         return {"pin_length": len(self.pin), "login_step": self.step,
-                "card_holder": self.card_holder}
+                "card_holder": self.card_holder, **self.staff_tiles().automation_state()}
