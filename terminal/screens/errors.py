@@ -10,6 +10,13 @@ from terminal.core.rights import ApprovalRequired, PermissionDenied
 
 
 def describe(exc: BaseException, _: Callable[[str], str]) -> tuple[str, str]:
+    if isinstance(exc, PosError) and (
+        exc.code.startswith("login.") or exc.code in ("pin.weak", "approval.refused")
+    ):
+        # Tries left, time still locked, why a new PIN is weak: in the clerk's language.
+        from terminal.screens.pin_change import login_error_text
+
+        return login_error_text(exc, _)
     if isinstance(exc, PermissionDenied):
         return "permission.denied", _("Not allowed: {reason}").format(reason=exc)
     if isinstance(exc, ApprovalRequired):
