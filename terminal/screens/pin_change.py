@@ -72,6 +72,8 @@ def login_error_text(exc: BaseException, _: Callable[[str], str]) -> tuple[str, 
             return exc.code, _("Approval refused: {reason}").format(reason=exc.message)
         if exc.code == "login.not_staff_card":
             return exc.code, _("That is not a staff card.")
+        if exc.code.startswith("login."):
+            return exc.code, exc.message
     from terminal.screens.errors import describe
 
     return describe(exc, _)
