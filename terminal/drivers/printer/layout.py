@@ -82,10 +82,6 @@ def _words(text: str) -> list[str]:
     return out
 
 
-def pad_right(text: str, width: int) -> str:
-    return text + " " * max(0, width - display_width(text))
-
-
 def align(text: str, width: int, how: str) -> str:
     """Pad ``text`` to ``width`` columns for left, center or right alignment."""
     gap = max(0, width - display_width(text))

@@ -12,7 +12,6 @@ rather than being either trusted or reported as a paper fault the clerk cannot f
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Protocol
 
 from terminal.core.ports import DeviceHealth, PrinterStatus
@@ -124,7 +123,3 @@ def query_status(link: StatusLink) -> PrinterStatus:
             # and each wait costs a full timeout.
             break
     return parse_status(answers.get(1), answers.get(2), answers.get(4))
-
-
-def with_pending(status: PrinterStatus, pending: int) -> PrinterStatus:
-    return replace(status, pending_jobs=pending)
