@@ -220,7 +220,7 @@ class SqliteLedger:
         original sale's line numbers."""
         rows = self.db.execute_sql(
             "SELECT l.line_no, sum(l.qty_milli) FROM sale s "
-            "JOIN sale_line l ON l.sale_id = s.sale_id "
+            "JOIN sale_line l ON l.seq = s.seq "
             "WHERE s.original_sale_id = ? AND s.kind = 'refund' GROUP BY l.line_no",
             (sale_id,),
         ).fetchall()

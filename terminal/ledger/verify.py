@@ -240,7 +240,7 @@ def _check_projections(conn: sqlite3.Connection, report: VerifyReport) -> None:
     for table, count_col in (("sale_line", "line_count"), ("tender", "tender_count")):
         row = conn.execute(
             f"SELECT min(s.seq), count(*) FROM sale s WHERE s.{count_col} != "
-            f"(SELECT count(*) FROM {table} x WHERE x.sale_id = s.sale_id)"
+            f"(SELECT count(*) FROM {table} x WHERE x.seq = s.seq)"
         ).fetchone()
         if row[1]:
             _add(report, row[0], f"{row[1]} sale(s) have missing or extra {table} rows")

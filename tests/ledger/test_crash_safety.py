@@ -40,9 +40,9 @@ def _check(data_dir: Path, acknowledged: int) -> int:
         assert (
             q(
                 "SELECT s.sale_id FROM sale s WHERE s.line_count != "
-                "(SELECT count(*) FROM sale_line l WHERE l.sale_id = s.sale_id) "
+                "(SELECT count(*) FROM sale_line l WHERE l.seq = s.seq) "
                 "OR s.tender_count != "
-                "(SELECT count(*) FROM tender t WHERE t.sale_id = s.sale_id) OR s.tender_count = 0"
+                "(SELECT count(*) FROM tender t WHERE t.seq = s.seq) OR s.tender_count = 0"
             )
             == []
         )
@@ -62,7 +62,7 @@ def _check(data_dir: Path, acknowledged: int) -> int:
         )
         paid = q(
             "SELECT s.sale_id FROM sale s WHERE s.total != "
-            "(SELECT sum(amount) FROM tender t WHERE t.sale_id = s.sale_id)"
+            "(SELECT sum(amount) FROM tender t WHERE t.seq = s.seq)"
         )
         assert paid == [], "a sale's tenders do not add up to its total"
     finally:
