@@ -300,7 +300,11 @@ class StaffDesk:
                           since=since, until=until)
         return {"period": period, "from": first, "to": last, "everyone": everyone,
                 "store_scope": ev.store_scope(s.staff_id),
-                "rows": [r.to_dict() for r in rows]}
+                "rows": [{**r.to_dict(), "name_zh": self._name_zh(r.staff_id)} for r in rows]}
+
+    def _name_zh(self, staff_id: str) -> str:
+        member = self.staff.directory.member(staff_id)
+        return member.name_zh if member else ""
 
     def export_figures(self, period: str, start: str = "", end: str = "",
                        everyone: bool = False) -> str:
@@ -322,3 +326,32 @@ class StaffDesk:
 
     def rate_sale(self, sale_id: str, clerk_id: str, rating: int, training: bool) -> None:
         self.staff.ratings.rate(sale_id, clerk_id, rating, training=training)
+
+    # --- the drawer outside a sale --------------------------------------------------------
+
+    def _shifts(self) -> Any:
+        if self.auth.current is None or self.t.shifts is None:
+            raise IllegalStep("log in first", code="login.required")
+        return self.t.shifts
+
+    def no_sale(self, reason: str, approval: Approval | None = None) -> dict[str, Any]:
+        """Open the drawer without a sale (journaled with the reason and any approver)."""
+        if not reason.strip():
+            raise InvalidInput("choose a reason", code="drawer.reason")
+        self._shifts().no_sale(reason, approval=approval)
+        return {"done": "no_sale", "reason": reason}
+
+    def cash_move(self, direction: str, amount: int, reason: str,
+                  approval: Approval | None = None) -> dict[str, Any]:
+        """Cash into (``in``) or out of (``out``) the drawer during the shift."""
+        if not reason.strip():
+            raise InvalidInput("choose a reason", code="drawer.reason")
+        shifts = self._shifts()
+        if direction == "in":
+            shifts.cash_in(amount, reason, approval=approval)
+        elif direction == "out":
+            shifts.cash_out(amount, reason, approval=approval)
+        else:
+            raise InvalidInput("cash moves in or out", code="drawer.direction")
+        self.t.refresh_shift()
+        return {"done": f"cash_{direction}", "amount": amount, "reason": reason}
