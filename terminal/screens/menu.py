@@ -29,6 +29,13 @@ class MenuScreen(PosScreen):
             ("menu.x", _("X report"), "key", lambda: self.app.show("report", kind="x"), True),
             ("menu.z", _("Z report (end of day)"), "key",
              lambda: self.app.show("report", kind="z"), True),
+            ("menu.refund", _("Refund"), "danger", lambda: self.app.show("refund"), True),
+            ("menu.drawer", _("Cash drawer"), "key", lambda: self.app.show("drawer"),
+             shift_open),
+            ("menu.figures", _("My figures"), "key", lambda: self.app.show("figures"), True),
+            ("menu.training", _("Training"), "key", lambda: self.app.show("training"), True),
+            # Another clerk logs in on top; this clerk's open sale is parked for them.
+            ("menu.switch", _("Switch clerk"), "key", lambda: self.app.show("login"), True),
         ]
         for aid, label, kind, action, enabled in entries:
             grid.add_widget(PosButton(label, aid=aid, kind=kind, font_size=m.font(1),
