@@ -202,6 +202,20 @@ SCHEMA: tuple[Section, ...] = (
                 "Log the clerk out after this many idle seconds (0: never).",
                 minimum=0,
             ),
+            Key(
+                "pin_max_failures",
+                "int",
+                5,
+                "Wrong PINs in a row that lock a staff account.",
+                minimum=1,
+            ),
+            Key(
+                "pin_lock_s",
+                "int",
+                60,
+                "How long the first lock lasts, in seconds; each further lock lasts twice as long.",
+                minimum=1,
+            ),
         ),
     ),
     Section(
