@@ -517,6 +517,8 @@ def _build_staff(config: Any, ledger: Any, clock: Any) -> Any:
     settings = StaffSettings(
         pin_only_login=config.store.pin_only_login,
         idle_logout_seconds=config.store.idle_logout_s,
+        max_failures=config.store.pin_max_failures,
+        lock_base_seconds=config.store.pin_lock_s,
         currency=config.store.currency,
     )
     return open_staff(ledger, clock, Path(config.data_dir) / CARD_KEY_FILE, settings)
