@@ -124,7 +124,7 @@ class RunningApp:
 
 
 def _write_config(path: Path, data_dir: Path, socket_path: Path, *, language: str,
-                  size: tuple[int, int], extra: str) -> None:
+                  size: tuple[int, int], extra: str, store: str = "") -> None:
     path.write_text(
         f"""\
 [terminal]
@@ -136,6 +136,7 @@ language = "{language}"
 name = "Sample Store"
 name_zh = "示例便利店"
 address = ["1 Sample Road, Shanghai"]
+{store}
 
 [hardware]
 simulated = true
@@ -165,12 +166,13 @@ def launch_app(x_display: str, tmp_path: Path) -> Iterator[Callable[..., Running
 
     def launch(*, language: str = "zh_CN", size: tuple[int, int] = (1024, 600),
                data_dir: Path | None = None, extra_config: str = "",
-               timeout: float = 60.0) -> RunningApp:
+               store_config: str = "", timeout: float = 60.0) -> RunningApp:
         data = data_dir or tmp_path / f"data{len(started)}"
         data.mkdir(parents=True, exist_ok=True)
         cfg = data / "pos-terminal.toml"
         sock = sock_dir / f"a{len(started)}.sock"
-        _write_config(cfg, data, sock, language=language, size=size, extra=extra_config)
+        _write_config(cfg, data, sock, language=language, size=size, extra=extra_config,
+                      store=store_config)
         env = dict(os.environ)
         env.update(DISPLAY=x_display, KIVY_HOME=str(kivy_home), KIVY_NO_ARGS="1",
                    KIVY_NO_CONSOLELOG="1", KIVY_NO_FILELOG="1", PYTHONUNBUFFERED="1")
