@@ -20,6 +20,8 @@ _ITEM_COLUMNS = (
     "sku, name, name_zh, price, tax_class, unit, open_price, stock_milli, category, active"
 )
 _BATCH = 5000
+_MAX_CHAR = "\U0010ffff"
+"""Appended to a prefix, the upper bound of a range scan over every string starting with it."""
 
 
 class UnknownTaxClass(KeyError):
@@ -94,35 +96,62 @@ class SqliteCatalog:
         return found[0] if found else None
 
     def search(self, text: str, limit: int = 50) -> list[Item]:
-        """Active items whose SKU or a barcode starts with ``text``, then those whose name or
-        Chinese name contains it (names starting with it first; case-insensitive for Latin
-        letters), at most ``limit``."""
+        """Active items, at most ``limit``: SKU or barcode starting with ``text`` first, then
+        names (Latin names case-insensitively, or Chinese names) starting with it, then names
+        containing it. The first two stages are index range scans; only the last scans the
+        table, and it stops as soon as enough items are found."""
         text = text.strip()
         if not text or limit <= 0:
             return []
-        prefix = _like_prefix(text)
-        contains = "%" + prefix
+        top = text + _MAX_CHAR
+        upper = text.upper()
+        contains = "%" + _like_prefix(text)
+        stages: list[tuple[str, tuple[Any, ...]]] = [
+            (
+                "SELECT sku FROM item WHERE active = 1 AND ((sku >= ? AND sku < ?) "
+                "OR (sku >= ? AND sku < ?)) "
+                "UNION SELECT b.sku FROM barcode b JOIN item i ON i.sku = b.sku "
+                "WHERE b.code >= ? AND b.code < ? AND i.active = 1 ORDER BY 1 LIMIT ?",
+                (text, top, upper, upper + _MAX_CHAR, text, top, limit),
+            ),
+            (
+                "SELECT sku FROM item WHERE active = 1 "
+                "AND name >= ? COLLATE NOCASE AND name < ? COLLATE NOCASE "
+                "ORDER BY name COLLATE NOCASE LIMIT ?",
+                (text, top, limit),
+            ),
+            (
+                "SELECT sku FROM item WHERE active = 1 AND name_zh >= ? AND name_zh < ? "
+                "ORDER BY name_zh LIMIT ?",
+                (text, top, limit),
+            ),
+            (
+                "SELECT sku FROM item WHERE active = 1 "
+                "AND (name LIKE ? ESCAPE '\\' OR name_zh LIKE ? ESCAPE '\\') LIMIT ?",
+                (contains, contains, 0),
+            ),
+        ]
+        skus: list[str] = []
+        for sql, params in stages:
+            if len(skus) >= limit:
+                break
+            if params[-1] == 0:
+                # The scan stage: ask for enough to fill up despite items already found.
+                params = (*params[:-1], limit + len(skus))
+            for (sku,) in self.db.execute_sql(sql, params).fetchall():
+                if sku not in skus:
+                    skus.append(sku)
+                    if len(skus) >= limit:
+                        break
+        if not skus:
+            return []
+        marks = ",".join("?" * len(skus))
         rows = self.db.execute_sql(
-            f"SELECT {_ITEM_COLUMNS} FROM item WHERE sku IN ("
-            "  SELECT sku FROM (SELECT sku FROM item WHERE sku LIKE ? ESCAPE '\\' LIMIT ?)"
-            "  UNION SELECT sku FROM (SELECT sku FROM barcode"
-            "    WHERE code >= ? AND code < ? LIMIT ?)"
-            ") AND active = 1 ORDER BY sku LIMIT ?",
-            (prefix, limit, text, text + "\U0010ffff", limit, limit),
+            f"SELECT {_ITEM_COLUMNS} FROM item WHERE sku IN ({marks})", skus
         ).fetchall()
-        found = self._items(rows)
-        if len(found) < limit:
-            seen = [i.sku for i in found] or [""]
-            marks = ",".join("?" * len(seen))
-            more = self.db.execute_sql(
-                f"SELECT {_ITEM_COLUMNS} FROM item WHERE active = 1 AND sku NOT IN ({marks}) "
-                "AND (name LIKE ? ESCAPE '\\' OR name_zh LIKE ? ESCAPE '\\') "
-                "ORDER BY (name LIKE ? ESCAPE '\\' OR name_zh LIKE ? ESCAPE '\\') DESC, name "
-                "LIMIT ?",
-                (*seen, contains, contains, prefix, prefix, limit - len(found)),
-            ).fetchall()
-            found += self._items(more)
-        return found
+        order = {sku: i for i, sku in enumerate(skus)}
+        rows.sort(key=lambda r: order[r[0]])
+        return self._items(rows)
 
     def quick_keys(self) -> list[Item]:
         rows = self.db.execute_sql(
