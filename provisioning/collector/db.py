@@ -328,18 +328,46 @@ class CentralDB:
         with self._lock, self._tx():
             for key, evs in sorted(by_terminal.items()):
                 state = self._lock_state(*key)
-                for ev in sorted(evs, key=lambda e: e.seq):
-                    if self._insert_event(ev, now):
-                        result.inserted += 1
-                        self._project(ev)
-                    else:
-                        result.duplicates += 1
+                # Under the terminal's lock no other writer adds its events, so what is not
+                # stored now is new; ON CONFLICT below is only a second line of defence.
+                existing = self._existing(key, min(e.seq for e in evs), max(e.seq for e in evs))
+                fresh: dict[int, Event] = {}
+                for ev in evs:
+                    if ev.seq not in existing and ev.seq not in fresh:
+                        fresh[ev.seq] = ev
+                new = [fresh[seq] for seq in sorted(fresh)]
+                if new:
+                    self._insert_events(new, now)
+                    self._project(new)
+                result.inserted += len(new)
+                result.duplicates += len(evs) - len(new)
                 contiguous = self._advance(*key, int(state.contiguous))
                 max_seq = max(int(state.max_seq), max(e.seq for e in evs))
                 self._update_state(key, contiguous=contiguous, max_seq=max_seq, last_event_at=now)
                 result.contiguous[key] = contiguous
                 result.max_seq[key] = max_seq
         return result
+
+    def _existing(self, key: tuple[str, str], low: int, high: int) -> set[int]:
+        p = self.db.param
+        rows = self.db.execute_sql(
+            f"SELECT seq FROM events WHERE store_id = {p} AND terminal_id = {p} "
+            f"AND seq BETWEEN {p} AND {p}",
+            (key[0], key[1], low, high),
+        ).fetchall()
+        return {int(r[0]) for r in rows}
+
+    def _insert_many(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """One prepared INSERT for many rows: building each row's SQL through the ORM costs
+        more than storing it."""
+        if not rows:
+            return
+        p = self.db.param
+        cols = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join([p] * len(columns))
+        sql = f'INSERT INTO "{table}" ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING'
+        cursor = self.db.cursor()
+        cursor.executemany(sql, rows)
 
     def _where_state(self, key: tuple[str, str]) -> Any:
         st = self.m.State
@@ -358,25 +386,47 @@ class CentralDB:
             q = q.for_update()
         return q.get()
 
-    def _insert_event(self, ev: Event, now: str) -> bool:
-        q = self.m.Event.insert(
-            store_id=ev.store_id,
-            terminal_id=ev.terminal_id,
-            seq=ev.seq,
-            uuid=ev.uuid,
-            ts=ev.ts,
-            kind=ev.kind,
-            staff_id=ev.staff_id,
-            payload=json.dumps(ev.payload, sort_keys=True, ensure_ascii=False),
-            number=ev.number,
-            series=ev.series,
-            training=ev.training,
-            prev_hash=ev.prev_hash,
-            hash=ev.hash,
-            received_at=now,
-        ).on_conflict_ignore()
-        cursor = self.db.execute(q)
-        return cursor.rowcount == 1
+    _EVENT_COLUMNS = (
+        "store_id",
+        "terminal_id",
+        "seq",
+        "uuid",
+        "ts",
+        "kind",
+        "staff_id",
+        "payload",
+        "number",
+        "series",
+        "training",
+        "prev_hash",
+        "hash",
+        "received_at",
+    )
+
+    def _insert_events(self, evs: list[Event], now: str) -> None:
+        self._insert_many(
+            "events",
+            self._EVENT_COLUMNS,
+            [
+                (
+                    ev.store_id,
+                    ev.terminal_id,
+                    ev.seq,
+                    ev.uuid,
+                    ev.ts,
+                    ev.kind,
+                    ev.staff_id,
+                    json.dumps(ev.payload, sort_keys=True, ensure_ascii=False),
+                    ev.number,
+                    ev.series,
+                    ev.training,
+                    ev.prev_hash,
+                    ev.hash,
+                    now,
+                )
+                for ev in evs
+            ],
+        )
 
     def _advance(self, store_id: str, terminal_id: str, contiguous: int) -> int:
         """Walk forward from ``contiguous`` over stored seqs while there is no hole."""
@@ -437,81 +487,137 @@ class CentralDB:
             ).on_conflict_ignore().execute()
         return moved
 
-    def _project(self, ev: Event) -> None:
-        p = ev.payload
-        if ev.kind in SALE_KINDS and isinstance(p.get("lines"), list):
-            self._project_sale(ev)
-        if is_alert(ev.kind, p):
-            self.m.Alert.insert(
-                store_id=ev.store_id,
-                terminal_id=ev.terminal_id,
-                seq=ev.seq,
-                ts=ev.ts,
-                kind=ev.kind,
-                staff_id=ev.staff_id,
-                detail=json.dumps(p, sort_keys=True, ensure_ascii=False),
-            ).on_conflict_ignore().execute()
+    def _project(self, evs: list[Event]) -> None:
+        sales: list[tuple] = []
+        lines: list[tuple] = []
+        tenders: list[tuple] = []
+        alerts: list[tuple] = []
+        for ev in evs:
+            p = ev.payload
+            if ev.kind in SALE_KINDS and isinstance(p.get("lines"), list):
+                self._sale_rows(ev, sales, lines, tenders)
+            if is_alert(ev.kind, p):
+                alerts.append(
+                    (
+                        ev.store_id,
+                        ev.terminal_id,
+                        ev.seq,
+                        ev.ts,
+                        ev.kind,
+                        ev.staff_id,
+                        json.dumps(p, sort_keys=True, ensure_ascii=False),
+                    )
+                )
+        self._insert_many("sales", self._SALE_COLUMNS, sales)
+        self._insert_many("sale_lines", self._LINE_COLUMNS, lines)
+        self._insert_many("tenders", self._TENDER_COLUMNS, tenders)
+        self._insert_many("alerts", self._ALERT_COLUMNS, alerts)
 
-    def _project_sale(self, ev: Event) -> None:
+    _SALE_COLUMNS = (
+        "store_id",
+        "terminal_id",
+        "seq",
+        "sale_id",
+        "kind",
+        "receipt_no",
+        "staff_id",
+        "shift_id",
+        "currency",
+        "completed_at",
+        "day",
+        "subtotal",
+        "discount_total",
+        "tax_total",
+        "total",
+        "rounding",
+        "training",
+        "original_sale_id",
+    )
+    _LINE_COLUMNS = (
+        "store_id",
+        "terminal_id",
+        "seq",
+        "sale_id",
+        "line_no",
+        "sku",
+        "name",
+        "qty_milli",
+        "unit_price",
+        "gross",
+        "discount",
+        "net",
+        "tax",
+    )
+    _TENDER_COLUMNS = (
+        "store_id",
+        "terminal_id",
+        "seq",
+        "sale_id",
+        "idx",
+        "kind",
+        "amount",
+        "tendered",
+        "change",
+        "reference",
+    )
+    _ALERT_COLUMNS = ("store_id", "terminal_id", "seq", "ts", "kind", "staff_id", "detail")
+
+    def _sale_rows(
+        self, ev: Event, sales: list[tuple], lines: list[tuple], tenders: list[tuple]
+    ) -> None:
         p = ev.payload
         sale_id = str(p.get("sale_id") or ev.uuid)
         completed = str(p.get("completed_at") or ev.ts)
-        self.m.Sale.insert(
-            store_id=ev.store_id,
-            terminal_id=ev.terminal_id,
-            seq=ev.seq,
-            sale_id=sale_id,
-            kind=SALE_KINDS[ev.kind],
-            receipt_no=p.get("receipt_no", ev.number),
-            staff_id=str(p.get("staff_id") or ev.staff_id or ""),
-            shift_id=p.get("shift_id"),
-            currency=str(p.get("currency") or ""),
-            completed_at=completed,
-            day=self._day(completed),
-            subtotal=int(p.get("subtotal") or 0),
-            discount_total=int(p.get("discount_total") or 0),
-            tax_total=int(p.get("tax_total") or 0),
-            total=int(p.get("total") or 0),
-            rounding=int(p.get("rounding") or 0),
-            training=bool(p.get("training") or ev.training),
-            original_sale_id=p.get("original_sale_id"),
-        ).on_conflict_ignore().execute()
-        base = {"store_id": ev.store_id, "terminal_id": ev.terminal_id, "seq": ev.seq}
-        lines = [
-            {
-                **base,
-                "sale_id": sale_id,
-                "line_no": int(x.get("line_no") or i + 1),
-                "sku": str(x.get("sku") or ""),
-                "name": str(x.get("name") or "")[:200],
-                "qty_milli": int(x.get("qty_milli") or 0),
-                "unit_price": int(x.get("unit_price") or 0),
-                "gross": int(x.get("gross") or 0),
-                "discount": int(x.get("discount") or 0),
-                "net": int(x.get("net") or 0),
-                "tax": int(x.get("tax") or 0),
-            }
-            for i, x in enumerate(p.get("lines") or [])
-            if isinstance(x, dict)
-        ]
-        if lines:
-            self.m.Line.insert_many(lines).on_conflict_ignore().execute()
-        tenders = [
-            {
-                **base,
-                "sale_id": sale_id,
-                "idx": i,
-                "kind": str(t.get("kind") or ""),
-                "amount": int(t.get("amount") or 0),
-                "tendered": int(t.get("tendered") or 0),
-                "change": int(t.get("change") or 0),
-                "reference": str(t.get("reference") or "")[:128],
-            }
-            for i, t in enumerate(p.get("tenders") or [])
-            if isinstance(t, dict)
-        ]
-        if tenders:
-            self.m.Tender.insert_many(tenders).on_conflict_ignore().execute()
+        receipt = p.get("receipt_no", ev.number)
+        base = (ev.store_id, ev.terminal_id, ev.seq, sale_id)
+        sales.append(
+            (
+                *base,
+                SALE_KINDS[ev.kind],
+                int(receipt) if receipt is not None else None,
+                str(p.get("staff_id") or ev.staff_id or ""),
+                p.get("shift_id"),
+                str(p.get("currency") or ""),
+                completed,
+                self._day(completed),
+                int(p.get("subtotal") or 0),
+                int(p.get("discount_total") or 0),
+                int(p.get("tax_total") or 0),
+                int(p.get("total") or 0),
+                int(p.get("rounding") or 0),
+                bool(p.get("training") or ev.training),
+                p.get("original_sale_id"),
+            )
+        )
+        for i, x in enumerate(p.get("lines") or []):
+            if isinstance(x, dict):
+                lines.append(
+                    (
+                        *base,
+                        int(x.get("line_no") or i + 1),
+                        str(x.get("sku") or ""),
+                        str(x.get("name") or "")[:200],
+                        int(x.get("qty_milli") or 0),
+                        int(x.get("unit_price") or 0),
+                        int(x.get("gross") or 0),
+                        int(x.get("discount") or 0),
+                        int(x.get("net") or 0),
+                        int(x.get("tax") or 0),
+                    )
+                )
+        for i, t in enumerate(p.get("tenders") or []):
+            if isinstance(t, dict):
+                tenders.append(
+                    (
+                        *base,
+                        i,
+                        str(t.get("kind") or ""),
+                        int(t.get("amount") or 0),
+                        int(t.get("tendered") or 0),
+                        int(t.get("change") or 0),
+                        str(t.get("reference") or "")[:128],
+                    )
+                )
 
     def set_status(self, store_id: str, terminal_id: str, status: Mapping[str, Any]) -> None:
         st = self.m.State

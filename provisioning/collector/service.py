@@ -83,8 +83,11 @@ class _Gap:
 
 @dataclass(frozen=True, slots=True)
 class _Incoming:
-    topic: str
-    payload: bytes
+    """One message, already decoded on the network thread (so decoding overlaps with the
+    writer's commits): an event, a status, or nothing when it was rejected."""
+
+    event: Event | None
+    status: tuple[tuple[str, str], wire.Status] | None
     mid: int
     qos: int
 
@@ -176,7 +179,9 @@ class Collector:
             log.warning("collector: disconnected (%s); reconnecting", rc)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
-        self._queue.put(_Incoming(msg.topic, bytes(msg.payload), msg.mid, msg.qos))
+        self.stats.received += 1
+        event, status = self._decode(msg.topic, msg.payload)
+        self._queue.put(_Incoming(event, status, msg.mid, msg.qos))
 
     # --- lifecycle ------------------------------------------------------------------------------
     def start(self, wait: float = 10.0) -> Collector:
@@ -270,7 +275,12 @@ class Collector:
         deadline = self._mono() + self.batch_wait
         item: _Incoming | None = first
         while item is not None:
-            self._classify(item, batch, statuses)
+            if item.event is not None:
+                batch.events.append(item.event)
+            if item.status is not None:
+                statuses.append(item.status)
+            if item.qos > 0:
+                batch.acks.append((item.mid, item.qos))
             if len(batch.events) >= self.batch_max:
                 break
             try:
@@ -284,14 +294,13 @@ class Collector:
                 item = None
         return batch, statuses
 
-    def _classify(
-        self, item: _Incoming, batch: _Batch, statuses: list[tuple[tuple[str, str], wire.Status]]
-    ) -> None:
-        self.stats.received += 1
+    def _decode(
+        self, topic: str, payload: bytes
+    ) -> tuple[Event | None, tuple[tuple[str, str], wire.Status] | None]:
         try:
-            info = wire.parse_topic(item.topic)
+            info = wire.parse_topic(topic)
             if info.kind == "events":
-                ev = wire.decode_event(item.payload)
+                ev = wire.decode_event(payload)
                 if ev.terminal != info.terminal:
                     # The ACL ties the topic to the publisher; a body naming another terminal is
                     # forged or broken either way.
@@ -299,27 +308,22 @@ class Collector:
                 entry = ev.entry
                 if not isinstance(entry, dict):
                     raise wire.ValidationError("entry", "must be an object")
-                if int(entry.get("seq", -1)) != ev.seq:
+                if entry.get("seq") != ev.seq:
                     raise wire.ValidationError("entry.seq", "does not match the event's seq")
                 if entry.get("terminal_id", ev.terminal) != ev.terminal:
                     raise wire.ValidationError("entry.terminal_id", "does not match the topic")
-                batch.events.append(
-                    Event.from_mapping(info.store, ev.terminal, {**entry, "kind": ev.kind})
-                )
-            elif info.kind == "status":
-                if item.payload:
-                    statuses.append(
-                        ((info.store, str(info.terminal)), wire.decode_status(item.payload))
-                    )
-            else:
-                raise wire.ValidationError("topic", f"not a collector topic: {item.topic}")
+                return Event.from_mapping(info.store, ev.terminal, {**entry, "kind": ev.kind}), None
+            if info.kind == "status":
+                if not payload:  # a cleared retained status
+                    return None, None
+                return None, ((info.store, str(info.terminal)), wire.decode_status(payload))
+            raise wire.ValidationError("topic", f"not a collector topic: {topic}")
         except (wire.ValidationError, ValueError) as exc:
-            # Acknowledged at the MQTT level all the same: a malformed message will not get
-            # better by redelivery, and holding it would block the session.
+            # PUBACKed all the same: a malformed message will not get better by redelivery, and
+            # holding it would block the session.
             self.stats.rejected += 1
-            log.warning("collector: rejected message on %s: %s", item.topic, exc)
-        if item.qos > 0:
-            batch.acks.append((item.mid, item.qos))
+            log.warning("collector: rejected message on %s: %s", topic, exc)
+            return None, None
 
     def _store(self, batch: _Batch) -> None:
         try:

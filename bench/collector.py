@@ -1,0 +1,153 @@
+"""collector_ingest: events per second one collector stores on SQLite.
+
+Four terminals' events (20,000 in all) wait at a local mosquitto in the collector's persistent
+shared-subscription session; the clock runs from the collector's start until the last event is
+committed in the central database (decoding, checking, storing, projecting, acknowledging).
+Target: at least 5,000 events per second.
+"""
+
+from __future__ import annotations
+
+import getpass
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from bench.record import Result
+from provisioning.collector.db import CentralDB
+from provisioning.collector.service import BrokerConfig, Collector
+from terminal.link import protocol as wire
+
+EVENTS = 20_000
+TERMINALS = 4
+TARGET = 5_000.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _mosquitto(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = _free_port()
+    conf = tmp / "mosquitto.conf"
+    conf.write_text(
+        f"user {getpass.getuser()}\nallow_anonymous true\npersistence false\n"
+        f"max_queued_messages 0\nlistener {port} 127.0.0.1\n"
+    )
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    proc = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("mosquitto did not start")
+
+
+def _event(terminal: str, seq: int) -> bytes:
+    payload = {
+        "sale_id": f"{terminal}-{seq}",
+        "staff_id": "c1",
+        "currency": "CNY",
+        "completed_at": "2026-01-05T02:00:00+00:00",
+        "lines": [
+            {
+                "line_no": 1,
+                "sku": "A1",
+                "name": "Tea",
+                "qty_milli": 1000,
+                "unit_price": 350,
+                "gross": 350,
+                "discount": 0,
+                "net": 350,
+                "tax": 40,
+            }
+        ],
+        "tenders": [{"kind": "cash", "amount": 350, "tendered": 500, "change": 150}],
+        "subtotal": 350,
+        "discount_total": 0,
+        "tax_total": 40,
+        "total": 350,
+    }
+    entry = {
+        "seq": seq,
+        "uuid": f"{terminal}-{seq}",
+        "ts": "2026-01-05T02:00:00+00:00",
+        "terminal_id": terminal,
+        "kind": "sale.completed",
+        "staff_id": "c1",
+        "payload": payload,
+        "number": seq,
+        "series": "receipt",
+        "training": False,
+        "prev_hash": "0" * 64,
+        "hash": "1" * 64,
+    }
+    return wire.encode_event(terminal, seq, "sale.completed", wire.canonical_json(entry))
+
+
+def _publish_all(port: int) -> None:
+    pub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-pub", protocol=mqtt.MQTTv5)
+    pub.max_inflight_messages_set(1000)
+    pub.connect("127.0.0.1", port)
+    pub.loop_start()
+    infos = []
+    for t in range(TERMINALS):
+        terminal = f"T{t}"
+        topic = wire.events_topic("S1", terminal)
+        for seq in range(1, EVENTS // TERMINALS + 1):
+            infos.append(pub.publish(topic, _event(terminal, seq), qos=1))
+    for info in infos:
+        info.wait_for_publish(60)
+    pub.disconnect()
+    pub.loop_stop()
+
+
+def run() -> list[Result]:
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        proc, port = _mosquitto(tmp)
+        try:
+            url = str(tmp / "central.sqlite3")
+            cfg = BrokerConfig("127.0.0.1", port, client_id="bench-collector")
+            # A first start creates the session whose shared subscription holds the events.
+            Collector(CentralDB(url), cfg).start().stop()
+            _publish_all(port)
+            t0 = time.monotonic()
+            collector = Collector(CentralDB(url), cfg).start()
+            probe = CentralDB(url)
+            try:
+                while probe.event_count() < EVENTS and time.monotonic() - t0 < 300:
+                    time.sleep(0.02)
+                elapsed = time.monotonic() - t0
+                stored = probe.event_count()
+            finally:
+                probe.close()
+                collector.stop()
+        finally:
+            proc.kill()
+            proc.wait()
+    rate = stored / elapsed
+    return [
+        Result(
+            name="collector_ingest",
+            value=round(rate),
+            unit="events/s",
+            floor=None,
+            ratio=None,
+            target=f">= {TARGET:.0f} events/s",
+            passed=stored == EVENTS and rate >= TARGET,
+            detail=f"{stored} sale events from {TERMINALS} terminals in {elapsed:.2f} s, SQLite",
+        )
+    ]
