@@ -219,30 +219,6 @@ class Collector:
         self._client.loop_stop()
         self.db.close()
 
-    def kill(self) -> None:
-        """Stop without a clean MQTT goodbye and without draining the queue, like a crash:
-        messages received but not yet stored are never PUBACKed."""
-        self._stop.set()
-        if self._writer is not None:
-            self._writer.join(10)
-            self._writer = None
-        sock = self._client.socket()
-        if sock is not None:
-            try:
-                sock.close()
-            except OSError:
-                pass
-        self._client.loop_stop()
-        self.db.close()
-
-    def run_forever(self) -> None:
-        self.start()
-        try:
-            while not self._stop.wait(1.0):
-                pass
-        finally:
-            self.stop()
-
     @property
     def connected(self) -> bool:
         return self._connected.is_set()

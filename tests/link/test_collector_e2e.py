@@ -5,6 +5,9 @@ the terminal's outbox. Collector restarts and training-mode holes are part of th
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,4 +115,55 @@ def test_training_entries_leave_holes_that_are_skipped_not_chased_forever(
         assert till.ledger.outbox().depth() == 0
     finally:
         collector.stop()
+        till.close()
+
+
+def _collector_process(env: StoreEnv, url: str, identity: str) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "provisioning.collector",
+            "--home",
+            str(env.home.root),
+            "--identity",
+            identity,
+            "--db",
+            url,
+            "--gap-grace",
+            "5",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    return proc
+
+
+def test_collector_process_killed_mid_drain_loses_and_doubles_nothing(
+    env: StoreEnv, tmp_path: Path
+) -> None:
+    url = str(tmp_path / "central.sqlite3")
+    CentralDB(url).create().close()
+    probe = CentralDB(url)
+    till = LiveTerminal(env, "t1", tmp_path / "t1")
+    first = _collector_process(env, url, collector_cn(1))
+    second: subprocess.Popen[str] | None = None
+    try:
+        sell(till, 400)
+        assert wait_until(lambda: probe.event_count() > 50, timeout=30), first.stdout
+        first.send_signal(signal.SIGKILL)  # mid-drain, mid-batch perhaps
+        first.wait(10)
+        sell(till, 100, start=400)
+        second = _collector_process(env, url, collector_cn(2))
+        assert wait_until(lambda: till.ledger.outbox().depth() == 0, timeout=60)
+        events = probe.events(STORE, "t1", limit=100_000)
+        assert [(e.seq, e.payload["n"]) for e in events] == journal(till)
+        assert len(events) == 500
+    finally:
+        for p in (first, second):
+            if p is not None and p.poll() is None:
+                p.terminate()
+                p.wait(10)
+        probe.close()
         till.close()
