@@ -21,8 +21,8 @@ def _v1(db: Any) -> None:
     # contiguous pages instead of probing an index row by row.
     db.execute_sql(
         """CREATE TABLE sale (
-            seq INTEGER PRIMARY KEY REFERENCES journal (seq),
             sale_id TEXT NOT NULL UNIQUE,
+            seq INTEGER PRIMARY KEY REFERENCES journal (seq),
             ts TEXT NOT NULL,
             kind TEXT NOT NULL CHECK (kind IN ('sale', 'refund')),
             receipt_no INTEGER NOT NULL,
@@ -55,9 +55,9 @@ def _v1(db: Any) -> None:
     )
     db.execute_sql(
         """CREATE TABLE sale_line (
-            seq INTEGER NOT NULL REFERENCES sale (seq),
-            line_no INTEGER NOT NULL,
             sale_id TEXT NOT NULL,
+            line_no INTEGER NOT NULL,
+            seq INTEGER NOT NULL REFERENCES sale (seq),
             sku TEXT NOT NULL,
             name TEXT NOT NULL,
             name_zh TEXT NOT NULL,
@@ -79,9 +79,9 @@ def _v1(db: Any) -> None:
     )
     db.execute_sql(
         """CREATE TABLE tender (
-            seq INTEGER NOT NULL REFERENCES sale (seq),
-            idx INTEGER NOT NULL,
             sale_id TEXT NOT NULL,
+            idx INTEGER NOT NULL,
+            seq INTEGER NOT NULL REFERENCES sale (seq),
             ts TEXT NOT NULL,
             sale_kind TEXT NOT NULL,
             training INTEGER NOT NULL,
@@ -141,8 +141,8 @@ def _sale(entry: JournalEntry, db: Any, expected_kind: str) -> None:
     db.execute_sql(
         "INSERT INTO sale VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
-            entry.seq,
             rec.sale_id,
+            entry.seq,
             entry.ts,
             rec.kind,
             entry.number,
@@ -171,9 +171,9 @@ def _sale(entry: JournalEntry, db: Any, expected_kind: str) -> None:
         "INSERT INTO sale_line VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             (
-                entry.seq,
-                x.line_no,
                 rec.sale_id,
+                x.line_no,
+                entry.seq,
                 x.sku,
                 x.name,
                 x.name_zh,
@@ -198,9 +198,9 @@ def _sale(entry: JournalEntry, db: Any, expected_kind: str) -> None:
         "INSERT INTO tender VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             (
-                entry.seq,
-                i,
                 rec.sale_id,
+                i,
+                entry.seq,
                 entry.ts,
                 rec.kind,
                 training,
