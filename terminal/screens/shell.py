@@ -250,8 +250,11 @@ class PosApp(App):
         b.clear_widgets()
         rows: list[tuple[str, tuple[float, ...], str, bool]] = []
         if self.clerk is not None and self.clerk.get("training"):
-            rows.append(("banner.training", TRAINING_BG,
-                         _("TRAINING: nothing counts, the drawer stays shut."), False))
+            text = _("TRAINING: nothing counts, the drawer stays shut.")
+            checklist = self.clerk.get("checklist")
+            if checklist:
+                text += "  " + _("Checklist {done}/{total}").format(**checklist)
+            rows.append(("banner.training", TRAINING_BG, text, False))
         problem = self.printer.get("problem")
         if problem:
             text = {
