@@ -33,6 +33,7 @@ CARD_BG = (1, 1, 1, 1)
 TITLE_BG = (0.96, 0.62, 0.10, 1)
 ERROR_INK = (0.78, 0.20, 0.20, 1)
 OK_INK = (0.11, 0.55, 0.32, 1)
+KEYS_BG = (0.90, 0.91, 0.93, 1)
 PIN_MAX = 8
 
 RIGHT_LABELS: dict[str, str] = {
@@ -184,8 +185,8 @@ class SupervisorDialog(AnchorLayout):
         _ = self._
         m = self.app.metrics
         self.clear_widgets()
-        w = min(m.width - 2 * m.pad, m.row(16))
-        h = min(m.height - 2 * m.pad, m.row(9.4))
+        w = min(m.width - 2 * m.pad, max(m.width * 0.9, m.row(10)), m.row(15))
+        h = min(m.height - 2 * m.pad, max(m.height * 0.92, m.row(7)), m.row(10))
         card = Panel(orientation="vertical", bg=CARD_BG, size_hint=(None, None), width=w,
                      height=h, spacing=m.pad, padding=(0, 0, 0, m.pad))
         title = _("Supervisor approval needed") if self.mode == "approval" else _(
@@ -214,7 +215,7 @@ class SupervisorDialog(AnchorLayout):
             left.add_widget(Text(_("Everything sold in training is kept out of the totals, "
                                    "reports and the drawer."), font_size=m.font(-1),
                                  color=MUTED))
-        right = BoxLayout(orientation="vertical", spacing=m.pad)
+        right = Panel(orientation="vertical", spacing=m.pad, bg=KEYS_BG, padding=m.pad)
         if m.portrait:
             right.size_hint_y = 1.3
         else:
@@ -227,7 +228,7 @@ class SupervisorDialog(AnchorLayout):
                               color=OK_INK if self.card else MUTED, bold=bool(self.card),
                               size_hint_y=None, height=m.row(0.55)))
         self.pin_label = Text(mask_pin(self.pin) or _("Supervisor PIN"), aid="approval.pin",
-                              font_size=m.font(1), halign="center", bg=(0.94, 0.95, 0.96, 1),
+                              font_size=m.font(1), halign="center", bg=WHITE,
                               color=MUTED if not self.pin else (0.1, 0.12, 0.15, 1),
                               size_hint_y=None, height=m.row(0.8))
         right.add_widget(self.pin_label)
@@ -269,8 +270,6 @@ class SupervisorDialog(AnchorLayout):
             why = _("Over your limit of {limit}.").format(limit=limit)
         else:
             why = _("Your role needs a supervisor's approval for this.")
-        if self.app.tr.language == "en" and self.decision.reason:
-            why = f"{why} ({self.decision.reason})"
         return why + " " + _("Another person who holds this right approves.")
 
     # --- input --------------------------------------------------------------------------------

@@ -170,28 +170,34 @@ class FiguresScreen(PosScreen):
         m = self.m
         cur = self.app.terminal.currency
         zh = self.app.tr.language.startswith("zh")
-        label_w = m.row(4.6)
-        col_w = m.row(2.3)
+        # Figure names take two fifths of the width, clerks share the rest (scrolling sideways
+        # when a store has more clerks than fit).
+        avail = m.width - 2 * m.pad - m.pad * 2
+        label_w = max(m.row(4.2), avail * 0.4)
+        col_w = max(m.row(2.2), (avail - label_w) / max(1, len(rows)) - 1)
         grid = GridLayout(cols=1 + len(rows), size_hint=(None, None), spacing=1)
         grid.bind(minimum_height=grid.setter("height"), minimum_width=grid.setter("width"))
         h = m.row(0.62)
         grid.add_widget(Text(_("Figure"), bg=HEAD_BG, color=WHITE, font_size=m.font(-1),
-                             bold=True, size_hint=(None, None), width=label_w, height=h))
+                             bold=True, size_hint=(None, None), width=label_w, height=h,
+                             text_size=(label_w - 16, None), padding=(8, 0)))
         for r in rows:
             name = (r.get("name_zh") if zh else "") or r["name"]
             grid.add_widget(Text(name or r["staff_id"], aid=f"figures.clerk.{r['staff_id']}",
                                  bg=HEAD_BG, color=WHITE, font_size=m.font(-1), bold=True,
                                  halign="right", size_hint=(None, None), width=col_w, height=h,
-                                 shorten=True, shorten_from="right"))
+                                 text_size=(col_w - 16, None), shorten=True,
+                                 shorten_from="right"))
         for i, (key, label, kind) in enumerate(FIGURES):
             bg = STRIPES[i % 2]
             grid.add_widget(Text(_(label), bg=bg, font_size=m.font(-1), size_hint=(None, None),
-                                 width=label_w, height=h))
+                                 width=label_w, height=h, text_size=(label_w - 16, None)))
             for r in rows:
                 grid.add_widget(Text(figure_text(r.get(key), kind, cur),
                                      aid=f"figures.{r['staff_id']}.{key}", bg=bg,
                                      font_size=m.font(-1), halign="right",
-                                     size_hint=(None, None), width=col_w, height=h))
+                                     size_hint=(None, None), width=col_w, height=h,
+                                     text_size=(col_w - 16, None)))
         scroll = ScrollView(bar_width=m.pad * 1.5)
         scroll.add_widget(grid)
         return scroll
