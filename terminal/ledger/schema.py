@@ -126,6 +126,21 @@ def plan(areas: Sequence[ProjectionArea]) -> list[tuple[str, Sequence[Migration]
     return [(LEDGER_AREA, LEDGER_MIGRATIONS)] + [(a.name, a.migrations) for a in areas]
 
 
+def _limits(
+    areas: Sequence[ProjectionArea], current: dict[str, int], target: dict[str, int] | None
+) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for name, steps in plan(areas):
+        have = current.get(name, 0)
+        if have > len(steps):
+            raise SchemaError(
+                f"schema area {name!r} is at version {have}, newer than this "
+                f"software knows ({len(steps)}): upgrade the terminal"
+            )
+        out[name] = len(steps) if target is None else min(len(steps), target.get(name, 0))
+    return out
+
+
 def migrate(
     db: Any,
     areas: Sequence[ProjectionArea],
@@ -136,28 +151,37 @@ def migrate(
     journal, all in one IMMEDIATE transaction: a crash or a failing step leaves the file at
     the schema it had. ``target`` caps versions per area (tests build old schemas).
     Returns the versions now in place."""
-    with db.atomic("IMMEDIATE"):
-        before = versions(db)
-        for name, steps in plan(areas):
-            current = before.get(name, 0)
-            if current > len(steps):
-                raise SchemaError(
-                    f"schema area {name!r} is at version {current}, newer than this "
-                    f"software knows ({len(steps)}): upgrade the terminal"
-                )
-            limit = len(steps) if target is None else min(len(steps), target.get(name, 0))
-            for version in range(current, limit):
-                steps[version](db)
-            if limit > current:
-                db.execute_sql(
-                    "INSERT INTO schema_version (area, version) VALUES (?, ?) "
-                    "ON CONFLICT (area) DO UPDATE SET version = excluded.version",
-                    (name, limit),
-                )
-        after = versions(db)
-        new = [a for a in areas if before.get(a.name, 0) == 0 and after.get(a.name, 0) > 0]
-        if new:
-            replay(db, new)
+    current = versions(db)
+    limits = _limits(areas, current, target)
+    if all(limits[name] <= current.get(name, 0) for name in limits):
+        return current
+    # Rebuilding a table (create new, copy, drop old, rename) is only possible with foreign
+    # key enforcement off, which SQLite allows only outside a transaction; the keys are checked
+    # as a whole before the commit instead.
+    db.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        with db.atomic("IMMEDIATE"):
+            before = versions(db)
+            limits = _limits(areas, before, target)
+            for name, steps in plan(areas):
+                have = before.get(name, 0)
+                for version in range(have, limits[name]):
+                    steps[version](db)
+                if limits[name] > have:
+                    db.execute_sql(
+                        "INSERT INTO schema_version (area, version) VALUES (?, ?) "
+                        "ON CONFLICT (area) DO UPDATE SET version = excluded.version",
+                        (name, limits[name]),
+                    )
+            after = versions(db)
+            new = [a for a in areas if before.get(a.name, 0) == 0 and after.get(a.name, 0) > 0]
+            if new:
+                replay(db, new)
+            broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise SchemaError(f"the migration broke foreign keys: {broken[:5]}")
+    finally:
+        db.execute_sql("PRAGMA foreign_keys = ON")
     return after
 
 

@@ -11,11 +11,12 @@ import pytest
 from terminal.core.clock import ManualClock
 from terminal.core.ports import LedgerError
 from terminal.ledger.db import connect, open_ledger
+from terminal.ledger.ledger import SqliteLedger
 from terminal.ledger.projections import ProjectionArea, discover_areas
 from terminal.ledger.schema import LEDGER_MIGRATIONS, SchemaError, migrate, versions
 from terminal.ledger.verify import verify_file
 
-from .builders import post_sale, sale
+from .builders import line, post_sale, sale
 from .v1_fixture import build_v1
 
 
@@ -120,3 +121,30 @@ def test_failing_migration_leaves_the_file_as_it_was(tmp_path: Path) -> None:
     with pytest.raises(LedgerError, match="half way"):
         open_ledger(path, "T01", ManualClock(), areas=[*discover_areas(), broken])
     assert _schema(path) == before
+
+
+def test_sales_reclustering_keeps_every_row(tmp_path: Path) -> None:
+    """sales v1 keyed lines and tenders by sale id; v2 rebuilds the tables on the seq."""
+    path = tmp_path / "l.sqlite3"
+    areas = discover_areas()
+    db = connect(path)
+    migrate(db, areas, target={**_latest(), "sales": 1})
+    old = SqliteLedger(db, "T01", ManualClock(), areas, path=path)
+    first = sale(3, tenders=[("cash", 200), ("card", 400)])
+    post_sale(old, first)
+    post_sale(old, sale(1))
+    post_sale(old, sale([line(2, "A2", 1000, 200)], kind="refund", original_sale_id=first.sale_id))
+    before = old.totals()
+    db.close()
+    led = open_ledger(path, "T01", ManualClock())
+    assert versions(led.db)["sales"] == 2
+    assert led.totals() == before
+    assert led.find_sale(sale_id=first.sale_id).tenders == first.tenders
+    assert led.refunded_milli(first.sale_id) == {2: 1000}
+    plan = led.db.execute_sql(
+        "EXPLAIN QUERY PLAN SELECT sum(total) FROM sale WHERE training = 0 AND seq > 1"
+    ).fetchall()
+    assert "PRIMARY KEY" in plan[0][-1]
+    post_sale(led, sale(2))
+    led.close()
+    assert verify_file(path).ok

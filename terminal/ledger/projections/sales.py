@@ -16,11 +16,114 @@ from terminal.ledger.projections._common import as_int, require, shift_of
 
 
 def _v1(db: Any) -> None:
-    # Report scans run "since the last Z", a seq range: the sale table's rowid is the journal
-    # seq and lines and tenders are clustered on (seq, n), so a Z over a million lines reads
-    # contiguous pages instead of probing an index row by row.
     db.execute_sql(
         """CREATE TABLE sale (
+            sale_id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL UNIQUE REFERENCES journal (seq),
+            ts TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('sale', 'refund')),
+            receipt_no INTEGER NOT NULL,
+            training INTEGER NOT NULL,
+            shift_id TEXT,
+            staff_id TEXT NOT NULL,
+            terminal_id TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            completed_at TEXT NOT NULL,
+            subtotal INTEGER NOT NULL,
+            discount_total INTEGER NOT NULL,
+            tax_total INTEGER NOT NULL,
+            total INTEGER NOT NULL,
+            rounding INTEGER NOT NULL,
+            items_milli INTEGER NOT NULL,
+            line_count INTEGER NOT NULL,
+            tender_count INTEGER NOT NULL,
+            original_sale_id TEXT,
+            approver_id TEXT,
+            reason TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute_sql("CREATE INDEX sale_training_seq ON sale (training, seq)")
+    db.execute_sql("CREATE INDEX sale_receipt ON sale (receipt_no, training)")
+    db.execute_sql("CREATE INDEX sale_shift ON sale (shift_id)")
+    db.execute_sql("CREATE INDEX sale_staff ON sale (staff_id, seq)")
+    db.execute_sql("CREATE INDEX sale_ts ON sale (ts)")
+    db.execute_sql(
+        "CREATE INDEX sale_original ON sale (original_sale_id) WHERE original_sale_id IS NOT NULL"
+    )
+    db.execute_sql(
+        """CREATE TABLE sale_line (
+            sale_id TEXT NOT NULL REFERENCES sale (sale_id),
+            line_no INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            sku TEXT NOT NULL,
+            name TEXT NOT NULL,
+            name_zh TEXT NOT NULL,
+            qty_milli INTEGER NOT NULL,
+            unit TEXT NOT NULL,
+            unit_price INTEGER NOT NULL,
+            gross INTEGER NOT NULL,
+            discount INTEGER NOT NULL,
+            net INTEGER NOT NULL,
+            tax_class TEXT NOT NULL,
+            tax_rate_bp INTEGER NOT NULL,
+            tax_inclusive INTEGER NOT NULL,
+            tax INTEGER NOT NULL,
+            barcode TEXT NOT NULL,
+            price_source TEXT NOT NULL,
+            approver_id TEXT,
+            PRIMARY KEY (sale_id, line_no)
+        ) WITHOUT ROWID"""
+    )
+    db.execute_sql("CREATE INDEX sale_line_seq ON sale_line (seq)")
+    db.execute_sql("CREATE INDEX sale_line_sku ON sale_line (sku)")
+    db.execute_sql(
+        """CREATE TABLE tender (
+            sale_id TEXT NOT NULL REFERENCES sale (sale_id),
+            idx INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            ts TEXT NOT NULL,
+            sale_kind TEXT NOT NULL,
+            training INTEGER NOT NULL,
+            shift_id TEXT,
+            staff_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            amount INTEGER NOT NULL,
+            tendered INTEGER NOT NULL,
+            change INTEGER NOT NULL,
+            reference TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            PRIMARY KEY (sale_id, idx)
+        ) WITHOUT ROWID"""
+    )
+    db.execute_sql("CREATE INDEX tender_training_seq ON tender (training, seq)")
+    db.execute_sql("CREATE INDEX tender_shift ON tender (shift_id)")
+    db.execute_sql(
+        """CREATE TABLE void_event (
+            seq INTEGER PRIMARY KEY REFERENCES journal (seq),
+            ts TEXT NOT NULL,
+            training INTEGER NOT NULL,
+            shift_id TEXT,
+            staff_id TEXT,
+            kind TEXT NOT NULL CHECK (kind IN ('line', 'sale')),
+            sale_id TEXT NOT NULL,
+            line_no INTEGER,
+            sku TEXT,
+            qty_milli INTEGER,
+            amount INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            approver_id TEXT
+        )"""
+    )
+    db.execute_sql("CREATE INDEX void_event_shift ON void_event (shift_id)")
+
+
+def _v2(db: Any) -> None:
+    """Recluster sales on the journal seq. Report scans run "since the last Z", a seq range:
+    with the sale table's rowid being the seq and lines and tenders keyed (seq, n), a Z over a
+    million lines reads contiguous pages instead of probing an index row by row."""
+    db.execute_sql(
+        """CREATE TABLE sale_v2 (
             sale_id TEXT NOT NULL UNIQUE,
             seq INTEGER PRIMARY KEY REFERENCES journal (seq),
             ts TEXT NOT NULL,
@@ -46,15 +149,8 @@ def _v1(db: Any) -> None:
             reason TEXT NOT NULL DEFAULT ''
         )"""
     )
-    db.execute_sql("CREATE INDEX sale_receipt ON sale (receipt_no, training)")
-    db.execute_sql("CREATE INDEX sale_shift ON sale (shift_id)")
-    db.execute_sql("CREATE INDEX sale_staff ON sale (staff_id, seq)")
-    db.execute_sql("CREATE INDEX sale_ts ON sale (ts)")
     db.execute_sql(
-        "CREATE INDEX sale_original ON sale (original_sale_id) WHERE original_sale_id IS NOT NULL"
-    )
-    db.execute_sql(
-        """CREATE TABLE sale_line (
+        """CREATE TABLE sale_line_v2 (
             sale_id TEXT NOT NULL,
             line_no INTEGER NOT NULL,
             seq INTEGER NOT NULL REFERENCES sale (seq),
@@ -78,7 +174,7 @@ def _v1(db: Any) -> None:
         ) WITHOUT ROWID"""
     )
     db.execute_sql(
-        """CREATE TABLE tender (
+        """CREATE TABLE tender_v2 (
             sale_id TEXT NOT NULL,
             idx INTEGER NOT NULL,
             seq INTEGER NOT NULL REFERENCES sale (seq),
@@ -96,26 +192,22 @@ def _v1(db: Any) -> None:
             PRIMARY KEY (seq, idx)
         ) WITHOUT ROWID"""
     )
+    for table in ("sale", "sale_line", "tender"):
+        columns = ", ".join(r[1] for r in db.execute_sql(f"PRAGMA table_info({table})").fetchall())
+        db.execute_sql(f"INSERT INTO {table}_v2 ({columns}) SELECT {columns} FROM {table}")
+    for table in ("tender", "sale_line", "sale"):
+        db.execute_sql(f"DROP TABLE {table}")
+    for table in ("sale", "sale_line", "tender"):
+        db.execute_sql(f"ALTER TABLE {table}_v2 RENAME TO {table}")
+    db.execute_sql("CREATE INDEX sale_receipt ON sale (receipt_no, training)")
+    db.execute_sql("CREATE INDEX sale_shift ON sale (shift_id)")
+    db.execute_sql("CREATE INDEX sale_staff ON sale (staff_id, seq)")
+    db.execute_sql("CREATE INDEX sale_ts ON sale (ts)")
+    db.execute_sql(
+        "CREATE INDEX sale_original ON sale (original_sale_id) WHERE original_sale_id IS NOT NULL"
+    )
     db.execute_sql("CREATE INDEX tender_shift ON tender (shift_id)")
     db.execute_sql("CREATE INDEX tender_staff ON tender (staff_id, seq)")
-    db.execute_sql(
-        """CREATE TABLE void_event (
-            seq INTEGER PRIMARY KEY REFERENCES journal (seq),
-            ts TEXT NOT NULL,
-            training INTEGER NOT NULL,
-            shift_id TEXT,
-            staff_id TEXT,
-            kind TEXT NOT NULL CHECK (kind IN ('line', 'sale')),
-            sale_id TEXT NOT NULL,
-            line_no INTEGER,
-            sku TEXT,
-            qty_milli INTEGER,
-            amount INTEGER NOT NULL,
-            reason TEXT NOT NULL,
-            approver_id TEXT
-        )"""
-    )
-    db.execute_sql("CREATE INDEX void_event_shift ON void_event (shift_id)")
 
 
 def _sale(entry: JournalEntry, db: Any, expected_kind: str) -> None:
@@ -280,5 +372,5 @@ AREA = ProjectionArea(
         "line.voided": _line_voided,
         "sale.voided": _sale_voided,
     },
-    migrations=(_v1,),
+    migrations=(_v1, _v2),
 )
