@@ -158,15 +158,25 @@ def _report(args: argparse.Namespace) -> int:
             if args.number is not None:
                 print("pos-terminal: --number applies to Z reports only", file=sys.stderr)
                 return EXIT_USAGE
-            totals = ledger.totals(since_last_z=True)
+            # Like the terminal's X report: the open shift; with none open (or --day), the
+            # business day so far (everything since the last Z).
+            shift = None if args.day else ledger.current_shift()
+            shift_id = str(shift["shift_id"]) if shift else None
+            if shift_id is not None:
+                totals = ledger.totals(shift_id=shift_id)
+            else:
+                totals = ledger.totals(since_last_z=True)
             data: dict[str, Any] = {
                 "report": "x",
+                "scope": "shift" if shift_id else "day",
+                "shift_id": shift_id,
                 "terminal_id": config.terminal.id,
                 "generated_at": now.isoformat(timespec="seconds"),
                 "totals": totals.to_payload(),
             }
             number = None
             duplicate = False
+            printed_at = now
         else:
             z = ledger.z_report(args.number) if args.number is not None else ledger.last_z()
             if z is None:
@@ -176,8 +186,10 @@ def _report(args: argparse.Namespace) -> int:
             totals = ReportTotals.from_payload(z["totals"])
             data = {"report": "z", "terminal_id": config.terminal.id, **z}
             number = z["number"]
-            # Every Z printed after the day closed is a copy of the original.
+            # Every Z printed after the day closed is a copy of the original, dated as it.
             duplicate = True
+            shift_id = None
+            printed_at = datetime.fromisoformat(str(z["ts"]))
     finally:
         ledger.close()
     if args.json:
@@ -189,9 +201,10 @@ def _report(args: argparse.Namespace) -> int:
         args.kind,
         totals,
         _store_settings(config),
-        printed_at=now,
+        printed_at=printed_at,
         number=number,
         duplicate=duplicate,
+        shift_id=shift_id,
     )
     sys.stdout.write(render_text(doc))
     return EXIT_OK
@@ -244,8 +257,15 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(handler=_ledger_verify)
 
     p = sub.add_parser("report", help="print the X report, or the last (or a given) Z report")
-    p.add_argument("kind", choices=("x", "z"), help="x: since the last Z; z: a closed day")
+    p.add_argument(
+        "kind",
+        choices=("x", "z"),
+        help="x: the open shift (or the day so far); z: a closed day, as a duplicate",
+    )
     p.add_argument("--number", type=int, metavar="N", help="the Z report with this number")
+    p.add_argument(
+        "--day", action="store_true", help="x: the whole day since the last Z, not the shift"
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     data_dir_option(p)
     p.set_defaults(handler=_report)

@@ -63,13 +63,19 @@ def test_ledger_verify_uses_the_configured_data_dir(
     assert "no ledger file here" in capsys.readouterr().err
 
 
-def test_report_x_json_is_since_the_last_z(
+def test_report_x_json_is_the_open_shift_or_the_day(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _day(config.parent / "data")
     assert cli.main(["--config", str(config), "report", "x", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["report"] == "x" and data["terminal_id"] == "T01"
+    assert (data["report"], data["scope"], data["shift_id"]) == ("x", "shift", "s1")
+    assert data["terminal_id"] == "T01"
+    assert data["totals"]["net_sales"] == 400
+    assert data["totals"]["expected_cash"] == 5000 + 300
+    assert cli.main(["--config", str(config), "report", "x", "--day", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["scope"], data["shift_id"]) == ("day", None)
     assert data["totals"]["net_sales"] == 100
     assert data["totals"]["by_tender"] == {"qr": 100}
 
@@ -95,7 +101,7 @@ def test_report_x_text(config: Path, capsys: pytest.CaptureFixture[str]) -> None
     _day(config.parent / "data")
     assert cli.main(["--config", str(config), "report", "x"]) == 0
     text = capsys.readouterr().out
-    assert "X" in text and "1.00" in text
+    assert "X" in text and "4.00" in text
 
 
 def test_report_without_a_ledger(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
