@@ -217,6 +217,8 @@ class PosApp(App):
         h.spacing = m.pad
         store = self.terminal.store_name(self.tr.language)
         who = self.clerk["name"] if self.clerk else _("Not logged in")
+        if self.clerk and self.tr.language.startswith("zh") and self.clerk.get("name_zh"):
+            who = self.clerk["name_zh"]
         h.add_widget(Text(f"{store}  ·  {who}", color=WHITE, font_size=m.font(0), bold=True,
                           shorten=True, shorten_from="right"))
         self.status_label = Text("", color=WHITE, font_size=m.font(-1), halign="right",
