@@ -42,6 +42,11 @@ class TrainingScreen(PosScreen):
 
     def _got(self, checklist: dict[str, Any]) -> None:
         self.checklist = checklist
+        clerk = self.app.clerk
+        if clerk is not None and clerk.get("training"):
+            # The banner shows the same progress.
+            clerk["checklist"] = checklist
+            self.app.render_chrome()
         if self.manager is not None:
             self.rerender()
 
