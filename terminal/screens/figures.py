@@ -49,7 +49,7 @@ PERIODS = (("today", N_("Today")), ("week", N_("This week")), ("month", N_("Last
            ("custom", N_("Period…")))
 
 
-def figure_text(value: Any, kind: str, currency: str) -> str:
+def figure_text(value: Any, kind: str, currency: str, _: Any = str) -> str:
     if value is None:
         return "—"
     if kind == "money":
@@ -59,7 +59,7 @@ def figure_text(value: Any, kind: str, currency: str) -> str:
     if kind == "rate":
         return f"{value:.1f}"
     if kind == "seconds":
-        return f"{value:.0f} s"
+        return _("{n} s").format(n=f"{value:.0f}")
     if kind == "rating":
         return f"{value:.2f}"
     return str(value)
@@ -193,7 +193,7 @@ class FiguresScreen(PosScreen):
             grid.add_widget(Text(_(label), bg=bg, font_size=m.font(-1), size_hint=(None, None),
                                  width=label_w, height=h, text_size=(label_w - 16, None)))
             for r in rows:
-                grid.add_widget(Text(figure_text(r.get(key), kind, cur),
+                grid.add_widget(Text(figure_text(r.get(key), kind, cur, _),
                                      aid=f"figures.{r['staff_id']}.{key}", bg=bg,
                                      font_size=m.font(-1), halign="right",
                                      size_hint=(None, None), width=col_w, height=h,

@@ -66,7 +66,9 @@ class TrainingScreen(PosScreen):
         else:
             state = _("{name} is selling for real. A supervisor can switch you into training "
                       "to practise.")
-        left.add_widget(Text(state.format(name=clerk.get("name", "")), aid="training.state",
+        zh = self.app.tr.language.startswith("zh")
+        name = (clerk.get("name_zh") if zh else "") or clerk.get("name", "")
+        left.add_widget(Text(state.format(name=name), aid="training.state",
                              font_size=m.font(0), color=MUTED, size_hint_y=None,
                              height=m.row(1.4)))
         if training and clerk.get("trainee"):
