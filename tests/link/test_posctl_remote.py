@@ -17,6 +17,7 @@ from provisioning.posctl import main as posctl
 from terminal.config import load_config
 from terminal.core.clock import SystemClock
 from terminal.core.pins import ScryptParams
+from terminal.core.rights import Right, Verdict
 from terminal.ledger.db import open_ledger
 from terminal.ledger.staff_store import open_staff
 from terminal.link import protocol as wire
@@ -244,3 +245,56 @@ def test_settings_are_applied(env: StoreEnv, tills: dict[str, LiveTerminal]) -> 
     assert tills["t2"].settings_seen[-1]["cash_rounding_step"] == 10
     assert tills["t2"].settings_seen[-1]["store_name"] == "Corner Shop"
     assert tills["t1"].settings_seen == []
+
+
+def test_card_revoke_and_role_define(
+    env: StoreEnv, tills: dict[str, LiveTerminal], capsys: Any, tmp_path: Path
+) -> None:
+    from terminal.core.auth import LoginFailed
+
+    assert run(env, "staff", "add", "s4", "--name", "Sun", "--role", "cashier", "-t", "t1") == 0
+    pin = re.search(r"Initial PIN for .*: (\d+)", capsys.readouterr().out).group(1)
+    assert (
+        run(
+            env,
+            "card",
+            "issue",
+            "s4",
+            "--kind",
+            "code128",
+            "-t",
+            "t1",
+            "--out",
+            str(tmp_path / "b.png"),
+        )
+        == 0
+    )
+    code = re.search(r"Card code for .*: (\S+)", capsys.readouterr().out).group(1)
+    auth = tills["t1"].staff.auth
+    assert auth.verify(pin, card=code)[0].staff_id == "s4"
+    assert run(env, "card", "revoke", "s4", "-t", "t1") == 0
+    with pytest.raises(LoginFailed):
+        auth.verify(pin, card=code)
+
+    assert (
+        run(
+            env,
+            "role",
+            "define",
+            "night_cashier",
+            "--base",
+            "cashier",
+            "--grant",
+            "drawer.no_sale=allow",
+            "-t",
+            "t1",
+        )
+        == 0
+    )
+    assert run(env, "role", "set", "s4", "night_cashier", "-t", "t1") == 0
+    directory = tills["t1"].staff.directory
+    assert directory.member("s4").role == "night_cashier"
+    role = directory.stored_role("night_cashier")
+    assert role is not None and role.grants[Right.NO_SALE].verdict is Verdict.ALLOW
+    assert run(env, "role", "define", "x", "--grant", "no.such=allow", "-t", "t1") == 1
+    assert "RIGHT=allow|approval|deny" in capsys.readouterr().err

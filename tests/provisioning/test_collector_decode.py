@@ -1,0 +1,122 @@
+"""What the collector does with whatever arrives on an event topic: a valid event becomes one
+row to store, anything else is counted as rejected. Fuzzed bytes and fuzzed JSON never raise."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from provisioning.collector.db import CentralDB, Event
+from provisioning.collector.service import BrokerConfig, Collector
+from terminal.link import protocol as wire
+
+TOPIC = wire.events_topic("shop1", "t1")
+
+
+def make_collector() -> Collector:
+    # Never started: only its decoding is exercised; the database is never opened.
+    return Collector(CentralDB("sqlite:///:memory:"), BrokerConfig("127.0.0.1", 1))
+
+
+@pytest.fixture(scope="module")
+def shared() -> Collector:
+    return make_collector()
+
+
+def good_entry(seq: int = 1) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "uuid": "u",
+        "ts": "2026-01-05T02:00:00+00:00",
+        "terminal_id": "t1",
+        "kind": "test.event",
+        "staff_id": None,
+        "payload": {"n": seq},
+        "number": None,
+        "series": None,
+        "training": False,
+        "prev_hash": "0" * 64,
+        "hash": "1" * 64,
+    }
+
+
+def test_a_valid_event_decodes() -> None:
+    c = make_collector()
+    body = wire.canonical_json(good_entry(7))
+    event, status = c._decode(TOPIC, wire.encode_event("t1", 7, "test.event", body))
+    assert status is None and isinstance(event, Event)
+    assert (event.store_id, event.terminal_id, event.seq, event.payload) == (
+        "shop1",
+        "t1",
+        7,
+        {"n": 7},
+    )
+    assert c.stats.rejected == 0
+
+
+def test_mismatches_are_rejected() -> None:
+    c = make_collector()
+    cases = [
+        (TOPIC, wire.encode_event("t2", 1, "x", wire.canonical_json(good_entry()))),
+        (TOPIC, wire.encode_event("t1", 2, "x", wire.canonical_json(good_entry(1)))),
+        (
+            TOPIC,
+            wire.encode_event(
+                "t1", 1, "x", wire.canonical_json({**good_entry(), "terminal_id": "t9"})
+            ),
+        ),
+        (TOPIC, wire.encode_event("t1", 1, "x", b"[1, 2]")),
+        (
+            TOPIC,
+            wire.encode_event("t1", 1, "x", wire.canonical_json({**good_entry(), "payload": [1]})),
+        ),
+        (wire.command_topic("shop1", "t1"), b"{}"),
+        ("elsewhere/t1/events", b"{}"),
+    ]
+    for topic, payload in cases:
+        assert c._decode(topic, payload) == (None, None), payload
+    assert c.stats.rejected == len(cases)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(data=st.binary(max_size=300))
+def test_random_bytes_never_raise(shared: Collector, data: bytes) -> None:
+    event, status = shared._decode(TOPIC, data)
+    assert event is None and status is None
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda kids: (
+        st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    obj=st.fixed_dictionaries(
+        {},
+        optional={
+            "v": st.sampled_from([1, 2, "1", None]),
+            "terminal": st.sampled_from(["t1", "t2", "", 5]),
+            "seq": st.one_of(st.integers(-2, 5), st.text(max_size=3)),
+            "kind": st.one_of(st.text(max_size=5), st.integers()),
+            "entry": st.one_of(
+                _json,
+                st.fixed_dictionaries({}, optional={k: _json for k in good_entry()}),
+            ),
+        },
+    )
+)
+def test_fuzzed_event_shapes_never_raise(shared: Collector, obj: dict[str, Any]) -> None:
+    event, status = shared._decode(TOPIC, json.dumps(obj).encode())
+    assert status is None
+    if event is not None:
+        # Whatever got through is consistent with its topic and envelope.
+        assert event.terminal_id == "t1" and event.seq == obj["seq"] >= 1
