@@ -210,24 +210,32 @@ def _check_projections(conn: sqlite3.Connection, report: VerifyReport) -> None:
     tables = [
         name
         for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN "
-            "('journal', 'schema_version', 'counters') AND name NOT LIKE 'sqlite_%'"
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
         ).fetchall()
     ]
-    for table in sorted(tables):
-        columns = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")').fetchall()}
-        if "seq" not in columns:
-            continue
-        row = conn.execute(
-            f'SELECT min(t.seq), count(*) FROM "{table}" t '
-            "LEFT JOIN journal j ON j.seq = t.seq WHERE j.seq IS NULL"
-        ).fetchone()
-        if row[1]:
+    # Every foreign key, checked whatever the connection's enforcement was when the rows were
+    # written (the sqlite3 shell enforces none): a row pointing at a missing journal entry
+    # betrays a deleted entry, even the journal's last one.
+    for table in tables:
+        for fk in conn.execute(f'PRAGMA foreign_key_list("{table}")').fetchall():
+            parent, child_col, parent_col = fk[2], fk[3], fk[4]
+            if parent_col is None:
+                continue
+            row = conn.execute(
+                f'SELECT min(t."{child_col}"), count(*) FROM "{table}" t '
+                f'LEFT JOIN "{parent}" p ON p."{parent_col}" = t."{child_col}" '
+                f'WHERE t."{child_col}" IS NOT NULL AND p."{parent_col}" IS NULL'
+            ).fetchone()
+            if not row[1]:
+                continue
+            seq_like = parent == "journal" or child_col.endswith("seq")
+            what = "journal entries" if parent == "journal" else f"{parent} rows"
             _add(
                 report,
-                row[0],
-                f"{row[1]} row(s) of {table} refer to journal entries that are missing "
-                "(journal entries were deleted)",
+                row[0] if seq_like else None,
+                f"{row[1]} row(s) of {table} refer to {what} that are missing"
+                + (" (journal entries were deleted)" if parent == "journal" else ""),
             )
     if not _table_exists(conn, "sale"):
         return

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import peewee
 import pytest
 
 from terminal.core.clock import ManualClock
@@ -70,4 +71,27 @@ def test_area_added_later_is_built_from_history(tmp_path: Path) -> None:
     led.close()
     led = open_ledger(path, "T01", ManualClock(), areas=[*discover_areas(), NOTES])
     assert led.db.execute_sql("SELECT text FROM note").fetchall() == [("before the area existed",)]
+    led.close()
+
+
+def test_area_models_are_bound_to_the_ledger(tmp_path: Path) -> None:
+    class Memo(peewee.Model):
+        seq = peewee.IntegerField(primary_key=True)
+        text = peewee.TextField()
+
+        class Meta:
+            table_name = "memo"
+
+    def v1(db: Any) -> None:
+        db.execute_sql("CREATE TABLE memo (seq INTEGER PRIMARY KEY, text TEXT NOT NULL)")
+
+    def project(entry: JournalEntry, db: Any) -> None:
+        Memo.create(seq=entry.seq, text=entry.payload["text"])
+
+    area = ProjectionArea(
+        name="memos", projectors={"memo.added": project}, migrations=(v1,), models=(Memo,)
+    )
+    led = open_ledger(tmp_path / "l.sqlite3", "T01", ManualClock(), areas=[*discover_areas(), area])
+    led.post("memo.added", {"text": "via a model"}, staff_id=None)
+    assert [m.text for m in Memo.select()] == ["via a model"]
     led.close()
