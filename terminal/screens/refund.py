@@ -102,7 +102,7 @@ class RefundScreen(PosScreen):
         cur = self.app.terminal.currency
         head = _("Receipt No. {number}").format(number=f.get("receipt_no"))
         head += "  ·  " + money(int(f.get("total", 0)), cur)
-        head += "  ·  " + str(f.get("completed_at", ""))[:16].replace("T", " ")
+        head += "  ·  " + str(f.get("completed_local", ""))[:16].replace("T", " ")
         box.add_widget(Text(head, aid="refund.receipt", font_size=m.font(0), bold=True,
                             size_hint_y=None, height=m.row(0.7)))
         grid = GridLayout(cols=1, size_hint_y=None, spacing=1)
@@ -130,7 +130,7 @@ class RefundScreen(PosScreen):
             row.add_widget(Text(qty_text(chosen, ln["unit"]) if chosen else "0",
                                 aid=f"refund.line.{n}.qty", font_size=m.font(1), bold=True,
                                 halign="center", size_hint_x=None, width=m.row(1.3)))
-            row.add_widget(PosButton("+", aid=f"refund.line.{n}.plus", kind="key",
+            row.add_widget(PosButton("+", aid=f"refund.line.{n}.plus", kind="muted",
                                      disabled=chosen >= left,
                                      on_tap=lambda n=n: self.step(n, 1), **small))
             row.add_widget(PosButton(_("All"), aid=f"refund.line.{n}.all", kind="accent",

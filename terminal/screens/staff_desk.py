@@ -225,6 +225,8 @@ class StaffDesk:
         return {
             "sale_id": r.sale_id, "receipt_no": r.receipt_no, "total": r.total,
             "completed_at": r.completed_at, "age_days": found.age_days,
+            "completed_local": self.t.settings.local(
+                datetime.fromisoformat(r.completed_at)).isoformat(),
             "tenders": [{"kind": t.kind, "amount": t.amount} for t in r.tenders],
             "lines": [{"line_no": x.line.line_no, "sku": x.line.sku, "name": x.line.name,
                        "name_zh": x.line.name_zh, "unit": x.line.unit,
