@@ -45,12 +45,12 @@ class DoneScreen(PosScreen):
         self.add_widget(body)
 
     def new_sale(self) -> None:
+        # Straight to the empty sale screen; the core clears the finished sale behind it, so a
+        # quick second tap (Menu, Log out) is not undone when that answer arrives.
         self.app.last_result = None
-        self.app.call(self.app.terminal.new_sale, on_done=self._fresh)
-
-    def _fresh(self, snapshot: dict[str, Any] | None) -> None:
-        self.app.sale = snapshot
+        self.app.sale = None
         self.app.show("sale")
+        self.app.call(self.app.terminal.new_sale, on_done=self.app.set_sale)
 
     def on_scan(self, code: str) -> bool:
         # Scanning the next customer's first item starts the next sale straight away.

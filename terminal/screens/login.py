@@ -49,7 +49,7 @@ class LoginScreen(PosScreen):
         side.add_widget(Text(_("Welcome"), font_size=m.font(3), bold=True,
                              size_hint_y=None, height=m.row(1.3)))
         side.add_widget(Text(self._prompt(), aid="login.prompt", font_size=m.font(1),
-                             color=MUTED, valign="top"))
+                             color=MUTED, size_hint_y=None, height=m.row(1.4)))
         # Staff tiles (photo, name) of a PIN-only store; a card greeting replaces them.
         self.tiles = BoxLayout(orientation="horizontal", spacing=m.pad)
         side.add_widget(self.tiles)

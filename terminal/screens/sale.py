@@ -389,8 +389,15 @@ class SaleScreen(PosScreen):
         self.query_label.color = INK if self.query else MUTED
         if self._search_ev is not None:
             self._search_ev.cancel()
+        else:
+            self.app.busy += 1  # a search is due: not idle yet
         # Wait for a pause in typing before asking the catalog, so each key stays instant.
-        self._search_ev = Clock.schedule_once(lambda _dt: self._search(), 0.2)
+        self._search_ev = Clock.schedule_once(lambda _dt: self._search_due(), 0.2)
+
+    def _search_due(self) -> None:
+        self._search_ev = None
+        self.app.busy -= 1
+        self._search()
 
     def _search(self) -> None:
         query = self.query.strip()

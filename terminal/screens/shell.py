@@ -222,14 +222,15 @@ class PosApp(App):
         h.add_widget(Text(f"{store}  ·  {who}", color=WHITE, font_size=m.font(0), bold=True,
                           shorten=True, shorten_from="right"))
         self.status_label = Text("", color=WHITE, font_size=m.font(-1), halign="right",
-                                 size_hint_x=0.6)
+                                 size_hint_x=0.45 if m.portrait else 0.6)
+        button_w = m.row(1.5 if m.portrait else 1.9)
         h.add_widget(self.status_label)
         if self.clerk is not None:
             h.add_widget(PosButton(_("Menu"), aid="header.menu", kind="header",
-                                   font_size=m.font(0), size_hint_x=None, width=m.row(1.9),
+                                   font_size=m.font(0), size_hint_x=None, width=button_w,
                                    on_tap=lambda: self.show("menu")))
             h.add_widget(PosButton(_("Log out"), aid="header.logout", kind="header",
-                                   font_size=m.font(0), size_hint_x=None, width=m.row(1.9),
+                                   font_size=m.font(0), size_hint_x=None, width=button_w,
                                    on_tap=self.logout))
         self.render_status()
         self._render_banners()

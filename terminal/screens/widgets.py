@@ -96,7 +96,8 @@ class PosButton(Button):
         self.background_down = ""
         self.background_disabled_normal = ""
         self._apply_kind()
-        self.bind(kind=lambda *_: self._apply_kind(), state=lambda *_: self._apply_kind())
+        self.bind(kind=lambda *_: self._apply_kind(), state=lambda *_: self._apply_kind(),
+                  disabled=lambda *_: self._apply_kind())
         self.bind(size=self._wrap)
         if on_tap is not None:
             self.bind(on_release=lambda *_: on_tap())
@@ -106,7 +107,9 @@ class PosButton(Button):
 
     def _apply_kind(self) -> None:
         bg, fg = KINDS.get(self.kind, KINDS["key"])
-        if self.state == "down":
+        if self.disabled:
+            bg, fg = (0.88, 0.89, 0.91, 1), (0.6, 0.62, 0.66, 1)
+        elif self.state == "down":
             bg = (*(c * 0.8 for c in bg[:3]), 1)
         self.background_color = bg
         self.color = fg

@@ -126,3 +126,14 @@ def test_default_path_falls_back_to_runtime_dir(tmp_path: Path, monkeypatch) -> 
     monkeypatch.delenv("XDG_RUNTIME_DIR")
     with pytest.raises(CommandError):
         default_socket_path(deep)
+
+
+def test_command_line_sends_one_command(server, capsys) -> None:
+    from terminal.automation.__main__ import main
+
+    srv, calls = server
+    assert main(["--socket", str(srv.path), "scan", "6901285000010"]) == 0
+    assert calls[-1] == {"cmd": "scan", "code": "6901285000010"}
+    assert main(["--socket", str(srv.path), "refuse"]) == 1
+    assert "not on this screen" in capsys.readouterr().out
+    assert main(["--socket", str(srv.path) + ".missing", "state"]) == 2

@@ -102,6 +102,7 @@ def test_screenshots_of_each_main_screen(launch_app, screenshot_dir: Path, langu
     c.tap("tender.quick.1")
     shot("done", "done")
     c.tap("done.new")
+    c.wait_screen("sale")
 
     c.tap("header.menu")
     shot("menu", "menu")
