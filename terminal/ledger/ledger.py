@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import peewee
 
@@ -25,6 +25,10 @@ from terminal.ledger.journal import (
     payload_dict,
 )
 from terminal.ledger.projections import ProjectionArea, projector_table
+
+if TYPE_CHECKING:
+    from terminal.ledger.catalog import SqliteCatalog
+    from terminal.ledger.outbox import Outbox
 
 TRAINING_SERIES_PREFIX = "training."
 """Training entries draw from their own series ("training.receipt"), so practice never leaves a
@@ -260,14 +264,14 @@ class SqliteLedger:
 
     # --- other views -------------------------------------------------------------------
 
-    def catalog(self) -> Any:
-        """The ``SqliteCatalog`` in the same file (``ports.Catalog`` and ``CatalogWriter``)."""
+    def catalog(self) -> SqliteCatalog:
+        """The catalog in the same file (``ports.Catalog`` and ``ports.CatalogWriter``)."""
         from terminal.ledger.catalog import SqliteCatalog
 
         return SqliteCatalog(self.db)
 
-    def outbox(self) -> Any:
-        """The ``Outbox`` the link drains."""
+    def outbox(self) -> Outbox:
+        """The outbox the link drains."""
         from terminal.ledger.outbox import Outbox
 
         return Outbox(self.db)
