@@ -99,14 +99,14 @@ class AutomationBridge:
         text = r.get("text")
         if not isinstance(text, str):
             raise CommandError('type needs a "text"')
-        self.on_main(lambda: self.app.screen.on_type(text))
+        self.on_main(lambda: self.app.on_type(text))
         return {}
 
     def _cmd_key(self, r: dict[str, Any]) -> dict[str, Any]:
         key = r.get("key")
         if not isinstance(key, str) or not (key in KEYS or len(key) == 1):
             raise CommandError(f"key is one of {sorted(KEYS)} or a single character")
-        handled = self.on_main(lambda: self.app.screen.on_key(key))
+        handled = self.on_main(lambda: self.app.on_key(key))
         return {"handled": bool(handled)}
 
     def _cmd_screenshot(self, r: dict[str, Any]) -> dict[str, Any]:

@@ -44,6 +44,10 @@ SCREENS: dict[str, str] = {
     "drawer": "terminal.screens.staff_admin:DrawerScreen",
 }
 
+NAMED_KEYS: dict[int, str] = {13: "enter", 271: "enter", 8: "backspace", 27: "escape",
+                               9: "tab"}
+"""SDL key codes of the keys screens react to by name (271 is the keypad's Enter)."""
+
 WARNING_BG = (0.96, 0.62, 0.10, 1)
 ERROR_BG = (0.78, 0.20, 0.20, 1)
 TRAINING_BG = (0.45, 0.25, 0.65, 1)
@@ -94,7 +98,8 @@ class PosApp(App):
         root.chrome.add_widget(self.sm)
         self.render_chrome()
         self.tr.on_change(lambda _lang: self.rerender_all())
-        Window.bind(size=self._on_resize)
+        Window.bind(size=self._on_resize, on_key_down=self._key_down,
+                    on_textinput=self._text_input)
         self.show("login")
         return root
 
@@ -318,6 +323,33 @@ class PosApp(App):
             _ = self.tr.gettext
             self.show_error(_("Scan ignored on this screen: {code}").format(code=code),
                             code="scan.ignored")
+
+    def on_key(self, key: str) -> bool:
+        """A named key ("enter", "backspace", "escape", "tab") or one character, from a
+        keyboard or the control channel: to an open dialog first, else the screen."""
+        self.last_input = time.monotonic()
+        dialog = getattr(self, "dialog", None)
+        if dialog is not None and hasattr(dialog, "on_key"):
+            return bool(dialog.on_key(key))
+        return bool(self.screen.on_key(key))
+
+    def on_type(self, text: str) -> None:
+        self.last_input = time.monotonic()
+        dialog = getattr(self, "dialog", None)
+        if dialog is not None and hasattr(dialog, "on_key"):
+            for ch in text:
+                dialog.on_key(ch)
+            return
+        self.screen.on_type(text)
+
+    def _key_down(self, _win: Any, key: int, _scancode: int, _text: str | None,
+                  _modifiers: list[str]) -> bool:
+        # Printable characters arrive through on_textinput; only the named keys are here.
+        name = NAMED_KEYS.get(key)
+        return self.on_key(name) if name is not None else False
+
+    def _text_input(self, _win: Any, text: str) -> None:
+        self.on_type(text)
 
     def find(self, aid: str) -> Any | None:
         """The visible widget carrying automation id ``aid``."""
