@@ -147,8 +147,9 @@ class LinkConfig:
     def check(self) -> None:
         if not 1 <= self.port <= 65535:
             raise LinkConfigError("port", "must be 1-65535")
-        if self.window < 1:
-            raise LinkConfigError("window", "must be at least 1")
+        if not 1 <= self.window <= 50_000:
+            # MQTT message ids are 16 bits: paho cannot track more messages than that.
+            raise LinkConfigError("window", "must be 1-50000")
         if not 1 <= self.events_per_message <= p.MAX_BATCH_EVENTS:
             raise LinkConfigError("events_per_message", f"must be 1-{p.MAX_BATCH_EVENTS}")
         if self.max_inflight < 1:
