@@ -23,6 +23,7 @@ import logging
 import random
 import ssl
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -232,6 +233,8 @@ class Relay:
         self.config = config
         self._ledger = ledger
         self._outbox = outbox
+        # ``clock`` stamps messages; network timers (ack timeout, status interval) run on real
+        # monotonic time, so a test or demo clock that stands still cannot stall delivery.
         self._clock = clock
         self._intake = intake
         self.intake = intake
@@ -428,7 +431,7 @@ class Relay:
         if self._intake is not None:
             topics += [(t, 1) for t in self._cmd_topics]
         self._sub_mid = client.subscribe(topics)[1]
-        now = self._clock.monotonic()
+        now = time.monotonic()
         # Whatever was in flight may have died with the old connection: start every timer
         # again, and let the timeout re-send what the collector never acknowledges.
         for f in self._flights.values():
@@ -532,7 +535,7 @@ class Relay:
     def _pump(self) -> None:
         client = self._client
         assert client is not None
-        now = self._clock.monotonic()
+        now = time.monotonic()
         if self._rewind is not None:
             self._cursor = min(self._cursor, self._rewind - 1)
             for s in [s for s in self._flights if s >= self._rewind]:
@@ -648,8 +651,8 @@ class Relay:
                     qos=1,
                     retain=True,
                 )
-                deadline = self._clock.monotonic() + 2.0
-                while not info.is_published() and self._clock.monotonic() < deadline:
+                deadline = time.monotonic() + 2.0
+                while not info.is_published() and time.monotonic() < deadline:
                     if client.loop(timeout=0.05) != MQTTErrorCode.MQTT_ERR_SUCCESS:
                         break
                 client.disconnect()
