@@ -122,10 +122,10 @@ def run() -> list[Result]:
             url = str(tmp / "central.sqlite3")
             cfg = BrokerConfig("127.0.0.1", port, client_id="bench-collector")
             # A first start creates the session whose shared subscription holds the events.
-            Collector(CentralDB(url), cfg).start().stop()
+            Collector(CentralDB(url), cfg, session_expiry=3600).start().stop()
             _publish_all(port)
             t0 = time.monotonic()
-            collector = Collector(CentralDB(url), cfg).start()
+            collector = Collector(CentralDB(url), cfg, session_expiry=3600).start()
             probe = CentralDB(url)
             try:
                 while probe.event_count() < EVENTS and time.monotonic() - t0 < 300:

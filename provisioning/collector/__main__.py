@@ -48,6 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=120.0,
         help="seconds after a resend request before an unfillable hole is skipped",
     )
+    p.add_argument(
+        "--session-expiry",
+        type=int,
+        default=0,
+        help="seconds the broker keeps this collector's session (and queues its share of the "
+        "events) after it disconnects; keep 0 when several collectors share the load "
+        "(default: %(default)s)",
+    )
     p.add_argument("-v", "--verbose", action="store_true")
     return p
 
@@ -89,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         broker_config(args),
         gap_grace=args.gap_grace,
         gap_skip_after=args.gap_skip_after,
+        session_expiry=args.session_expiry,
     )
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -111,6 +111,7 @@ class Collector:
         gap_grace: float = 2.0,
         gap_skip_after: float = 120.0,
         tick: float = 0.5,
+        session_expiry: int = 0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db = db
@@ -121,6 +122,7 @@ class Collector:
         self.gap_grace = gap_grace
         self.gap_skip_after = gap_skip_after
         self.tick = tick
+        self.session_expiry = session_expiry
         self._mono = monotonic
         self.stats = CollectorStats()
         self._queue: queue.Queue[_Incoming] = queue.Queue()
@@ -191,14 +193,18 @@ class Collector:
         self._writer = threading.Thread(target=self._run, name="collector-writer", daemon=True)
         self._writer.start()
         props = Properties(PacketTypes.CONNECT)
-        # Keep the session (and with it the shared subscription's queue) for a day, so events
-        # published while this collector restarts wait for it at the broker.
-        props.SessionExpiryInterval = 86400
+        # A session that outlives its collector stays a member of the shared subscription and
+        # keeps taking its share of the events into a queue nobody reads. By default the session
+        # ends with the connection, so the other collectors get everything at once; what was in
+        # flight to a dead collector comes again from the terminals, which re-send unacknowledged
+        # events. A lone collector may keep its session to have the broker queue events while it
+        # restarts.
+        props.SessionExpiryInterval = self.session_expiry
         self._client.connect_async(
             self.broker.host,
             self.broker.port,
             keepalive=self.broker.keepalive,
-            clean_start=False,
+            clean_start=self.session_expiry == 0,
             properties=props,
         )
         self._client.loop_start()

@@ -434,14 +434,31 @@ def test_two_collectors_share_the_stream_and_store_each_event_once(
         assert [e.seq for e in a.db.events(STORE, t, limit=10_000)] == list(range(1, n + 1))
 
 
-def test_collector_restart_loses_nothing(env: StoreEnv, collectors: Collectors) -> None:
-    c = collectors.start()
+def test_a_lone_collector_keeping_its_session_loses_nothing_while_restarting(
+    env: StoreEnv, collectors: Collectors
+) -> None:
+    c = collectors.start(session_expiry=3600)
     t1 = Terminal(env, "t1")
     t1.send(*range(1, 21))
     t1.wait_ack(lambda a: a.upto == 20)
     collectors.stop_all()
-    # Published while no collector runs: the shared subscription's session keeps them.
+    # Published while no collector runs: the broker queues them in the kept session.
     t1.send(*range(21, 41))
-    c = collectors.start()
+    c = collectors.start(session_expiry=3600)
     t1.wait_ack(lambda a: a.upto == 40)
     assert c.db.event_count() == 40
+
+
+def test_a_stopped_collector_leaves_the_shared_subscription(
+    env: StoreEnv, collectors: Collectors
+) -> None:
+    a = collectors.start(1)
+    b = collectors.start(2)
+    t1 = Terminal(env, "t1")
+    t1.send(1)
+    t1.wait_ack(lambda ack: ack.upto == 1)
+    a.stop()
+    # Nothing is parked in a queue for the stopped collector: the other one gets every event.
+    t1.send(*range(2, 31))
+    t1.wait_ack(lambda ack: ack.upto == 30)
+    assert b.db.event_count() == 30
