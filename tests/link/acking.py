@@ -28,6 +28,9 @@ class Store:
     """First arrivals, in arrival order."""
     copies: int = 0
     """Messages received for an already stored (terminal, seq): at-least-once delivery."""
+    mismatches: int = 0
+    """Copies whose content differs from the stored event: must stay 0 (a re-send is the same
+    event, never a new one under an old number)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
     _upto: dict[str, int] = field(default_factory=dict)
     _beyond: dict[str, set[int]] = field(default_factory=dict)
@@ -37,6 +40,8 @@ class Store:
         key = (terminal, seq)
         if key in self.events:
             self.copies += 1
+            if self.events[key] != entry:
+                self.mismatches += 1
             return False
         self.events[key] = entry
         self.arrivals.append(key)
