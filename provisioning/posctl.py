@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from provisioning import broker as brokercfg
 from provisioning import terminals as terms
+from provisioning.catalog_csv import CatalogFileError
 from provisioning.home import Home, HomeError, default_home, utc_now
 from provisioning.remote import Remote, RemoteError, reply_error_text
 from terminal.core.records import TaxClass
@@ -521,6 +522,8 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
 
     home = _home(args)
     store = home.store()
+    if not 1 <= args.chunk <= wire.MAX_CHUNK_ITEMS:
+        raise UsageError(f"--chunk must be 1-{wire.MAX_CHUNK_ITEMS} items")
     catalog = read_catalog(args.csv, store.get("currency", "CNY"))
     settings = home.settings()
     taxes = dict(settings.get("tax_classes", {}))
@@ -542,26 +545,11 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
     failures: list[str] = []
     with Remote(home, host=host, port=port) as remote:
         for t in targets:
-            bar = Progress(len(chunks), f"{t}")
-            with remote.listening(t):
-                for n, chunk in enumerate(chunks):
-                    sent, q = remote.send(t, "catalog.snapshot", chunk)
-                    try:
-                        reply = remote.wait_reply(sent, q, args.timeout)
-                    except RemoteError as exc:
-                        failures.append(f"{t}: chunk {n + 1}/{len(chunks)}: {exc}")
-                        break
-                    if reply.status != "done":
-                        failures.append(
-                            f"{t}: chunk {n + 1}/{len(chunks)}: {reply_error_text(reply)}"
-                        )
-                        break
-                    bar.update(
-                        n + 1, f"chunks ({min((n + 1) * args.chunk, len(catalog.items))} items)"
-                    )
-            bar.close()
-            if not failures or not failures[-1].startswith(f"{t}:"):
+            failure = _send_chunks(remote, t, chunks, len(catalog.items), args)
+            if failure is None:
                 _out(f"{t}: catalog version {version}: done")
+            else:
+                failures.append(f"{t}: {failure}")
     settings["catalog_version"] = version
     settings["tax_classes"] = taxes
     home.save_settings(settings)
@@ -571,6 +559,33 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
             + "\nRun the import again: chunks already applied are applied again harmlessly."
         )
     return 0
+
+
+def _send_chunks(
+    remote: Remote,
+    terminal: str,
+    chunks: list[wire.CatalogSnapshot],
+    items: int,
+    args: argparse.Namespace,
+) -> str | None:
+    """Send the chunks one after the other, each after the previous one's reply; returns what
+    went wrong, or None."""
+    bar = Progress(len(chunks), terminal)
+    try:
+        with remote.listening(terminal):
+            for n, chunk in enumerate(chunks):
+                where = f"chunk {n + 1}/{len(chunks)}"
+                sent, q = remote.send(terminal, "catalog.snapshot", chunk)
+                try:
+                    reply = remote.wait_reply(sent, q, args.timeout)
+                except RemoteError as exc:
+                    return f"{where}: {exc}"
+                if reply.status != "done":
+                    return f"{where}: {reply_error_text(reply)}"
+                bar.update(n + 1, f"chunks ({min((n + 1) * args.chunk, items)} items)")
+    finally:
+        bar.close()
+    return None
 
 
 def _tax_class(spec: str) -> tuple[str, dict[str, Any]]:
@@ -1056,16 +1071,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
-    except (HomeError, UsageError, RemoteError) as exc:
+    except (HomeError, UsageError, RemoteError, CatalogFileError, ValueError) as exc:
+        # ValueError: a value the owner gave that the protocol or a record refuses.
         _err(f"posctl: {exc}")
         return 1
-    except Exception as exc:
-        from provisioning.catalog_csv import CatalogFileError
-
-        if isinstance(exc, CatalogFileError | ValueError):
-            _err(f"posctl: {exc}")
-            return 1
-        raise
 
 
 if __name__ == "__main__":
