@@ -24,7 +24,9 @@ from terminal.ledger.verify import verify_file
 WORKER = Path(__file__).with_name("crash_worker.py")
 
 
-def _check(data_dir: Path, acknowledged: int) -> int:
+def _check(data_dir: Path, acknowledged: int, before: int) -> int:
+    """``acknowledged``: the highest receipt a worker reported committed; ``before``: sales in
+    the ledger before the last run."""
     path = ledger_path(data_dir)
     if not path.exists():
         return 0
@@ -67,15 +69,16 @@ def _check(data_dir: Path, acknowledged: int) -> int:
         assert paid == [], "a sale's tenders do not add up to its total"
     finally:
         db.close()
-    # Every sale the terminal reported as committed is there; at most one more (committed,
-    # killed before it could say so).
-    assert acknowledged <= len(receipts) <= acknowledged + 1
+    # Every sale the terminal reported as committed is there; a run adds at most one more
+    # (committed, killed before it could say so).
+    assert acknowledged <= len(receipts) <= max(acknowledged, before) + 1
     return len(receipts)
 
 
 def _sell_with_kills(mode: str, data_dir: Path, target: int, max_kills: int, seed: int) -> int:
     rng = random.Random(seed)
     acknowledged = 0
+    count = 0
     kills = 0
     while True:
         proc = subprocess.Popen(
@@ -115,11 +118,19 @@ def _sell_with_kills(mode: str, data_dir: Path, target: int, max_kills: int, see
             if text.startswith("committed "):
                 acknowledged = max(acknowledged, int(text.split()[1]))
         try:
-            count = _check(data_dir, acknowledged)
+            count = _check(data_dir, acknowledged, count)
         except AssertionError as exc:
             raise AssertionError(f"{mode}, seed {seed}, after {kills} kills: {exc}") from exc
         if not killed and "done" in out.splitlines():
             assert count == target
+            done = subprocess.run(
+                [sys.executable, "-m", "terminal.cli", "ledger", "verify", "--data-dir",
+                 str(data_dir)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
             return kills
         assert kills <= max_kills
 

@@ -201,3 +201,22 @@ def test_shift_rules_are_enforced_by_the_projection(ledger: SqliteLedger) -> Non
     assert ledger.current_shift()["shift_id"] == "s1"
     assert ledger.current_shift(training=True) is None
     assert [e.seq for e in ledger.entries()] == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload", "words"),
+    [
+        ("line.voided", {"sale_id": "x", "amount": 5}, "missing line_no"),
+        ("line.voided", {"sale_id": "x", "line_no": 1, "amount": "5"}, "must be an integer"),
+        ("sale.voided", {"total": 5}, "missing sale_id"),
+        ("shift.opened", {"shift_id": "s"}, "missing opening_float"),
+        ("report.z", {"from_seq": 1, "to_seq": 2}, "missing totals"),
+        ("sale.completed", {"sale_id": "x"}, "sale.completed was not recorded"),
+    ],
+)
+def test_malformed_payloads_are_refused_whole(
+    ledger: SqliteLedger, kind: str, payload: dict, words: str
+) -> None:
+    with pytest.raises(LedgerError, match=words):
+        ledger.post(kind, payload, staff_id="u1", series="z" if kind == "report.z" else None)
+    assert ledger.last_entry() is None and ledger.outbox().depth() == 0
