@@ -43,13 +43,6 @@ def _toml_str(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def link_keys() -> set[str]:
-    """The [link] keys this terminal version understands (an unknown key is a config error)."""
-    from terminal.config import section
-
-    return {k.name for k in section("link").keys}
-
-
 def config_text(
     home: Home,
     terminal_id: str,
@@ -72,7 +65,6 @@ def config_text(
         "owner_keys": f"[{_toml_str(owner)}]",
         "store": _toml_str(store["store_id"]),
     }
-    known = link_keys()
     lines = [
         f"# Written by `posctl terminal enroll {terminal_id}` on {utc_now()}.",
         "# Every other key keeps its default; see docs/configuration.md.",
@@ -86,9 +78,7 @@ def config_text(
         "",
         "[link]",
     ]
-    lines += [f"{k} = {v}" for k, v in link.items() if k in known]
-    if "store" not in known:
-        lines.append(f"# store id used in MQTT topics: {store['store_id']}")
+    lines += [f"{k} = {v}" for k, v in link.items()]
     return "\n".join(lines) + "\n"
 
 
