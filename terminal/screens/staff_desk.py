@@ -126,7 +126,7 @@ class StaffDesk:
     def _opened(self, session: Any) -> dict[str, Any]:
         clerk = self.t._opened(session)
         parked = session.parked_sale
-        if parked and self.t.session is not None and self.t.session.state().value not in (
+        if parked and self.t.session is not None and self.t.session.state.value not in (
                 "open", "tendering"):
             try:
                 self.t.session.recall(str(parked))

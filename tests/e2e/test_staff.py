@@ -26,8 +26,11 @@ def pin_of(role: str) -> str:
     return next(s["pin"] for s in sample_staff() if s["role"] == role)
 
 
-def seed_cards(data_dir: Path, terminal_id: str = "TEST1") -> None:
-    """The sample staff with their cards, in the ledger file the app is about to open."""
+def seed_cards(data_dir: Path, terminal_id: str = "TEST1", *,
+               extra: list[dict[str, Any]] | None = None, must_change_pin: bool = False
+               ) -> None:
+    """The sample staff with their cards, in the ledger file the app is about to open, and
+    ``extra`` staff (their issued PIN to be changed at first login if ``must_change_pin``)."""
     from terminal.core.clock import SystemClock
     from terminal.core.staff_wiring import seed_staff
     from terminal.ledger.db import ledger_path, open_ledger
@@ -40,6 +43,7 @@ def seed_cards(data_dir: Path, terminal_id: str = "TEST1") -> None:
         staff = open_staff(ledger, clock, data_dir / "card.key")
         records = [{**r, "card": CARDS[r["staff_id"]]} for r in sample_staff()]
         seed_staff(staff, records, must_change_pin=False)
+        seed_staff(staff, extra or [], must_change_pin=must_change_pin)
     finally:
         ledger.close()
 
