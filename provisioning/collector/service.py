@@ -84,9 +84,10 @@ class _Gap:
 @dataclass(frozen=True, slots=True)
 class _Incoming:
     """One message, already decoded on the network thread (so decoding overlaps with the
-    writer's commits): an event, a status, or nothing when it was rejected."""
+    writer's commits): its events (one, or a batch), a status, or nothing when it was
+    rejected."""
 
-    event: Event | None
+    events: list[Event]
     status: tuple[tuple[str, str], wire.Status] | None
     mid: int
     qos: int
@@ -182,8 +183,8 @@ class Collector:
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         self.stats.received += 1
-        event, status = self._decode(msg.topic, msg.payload)
-        self._queue.put(_Incoming(event, status, msg.mid, msg.qos))
+        events, status = self._decode(msg.topic, msg.payload)
+        self._queue.put(_Incoming(events, status, msg.mid, msg.qos))
 
     # --- lifecycle ------------------------------------------------------------------------------
     def start(self, wait: float = 10.0) -> Collector:
@@ -257,8 +258,7 @@ class Collector:
         deadline = self._mono() + self.batch_wait
         item: _Incoming | None = first
         while item is not None:
-            if item.event is not None:
-                batch.events.append(item.event)
+            batch.events.extend(item.events)
             if item.status is not None:
                 statuses.append(item.status)
             if item.qos > 0:
@@ -278,34 +278,37 @@ class Collector:
 
     def _decode(
         self, topic: str, payload: bytes
-    ) -> tuple[Event | None, tuple[tuple[str, str], wire.Status] | None]:
+    ) -> tuple[list[Event], tuple[tuple[str, str], wire.Status] | None]:
         try:
             info = wire.parse_topic(topic)
             if info.kind == "events":
-                ev = wire.decode_event(payload)
-                if ev.terminal != info.terminal:
-                    # The ACL ties the topic to the publisher; a body naming another terminal is
-                    # forged or broken either way.
-                    raise wire.ValidationError("terminal", "does not match the topic")
-                entry = ev.entry
-                if not isinstance(entry, dict):
-                    raise wire.ValidationError("entry", "must be an object")
-                if entry.get("seq") != ev.seq:
-                    raise wire.ValidationError("entry.seq", "does not match the event's seq")
-                if entry.get("terminal_id", ev.terminal) != ev.terminal:
-                    raise wire.ValidationError("entry.terminal_id", "does not match the topic")
-                return Event.from_mapping(info.store, ev.terminal, {**entry, "kind": ev.kind}), None
+                return [self._event(info, ev) for ev in wire.decode_events(payload)], None
             if info.kind == "status":
                 if not payload:  # a cleared retained status
-                    return None, None
-                return None, ((info.store, str(info.terminal)), wire.decode_status(payload))
+                    return [], None
+                return [], ((info.store, str(info.terminal)), wire.decode_status(payload))
             raise wire.ValidationError("topic", f"not a collector topic: {topic}")
         except (wire.ValidationError, ValueError) as exc:
             # PUBACKed all the same: a malformed message will not get better by redelivery, and
-            # holding it would block the session.
+            # holding it would block the session. One bad event refuses its whole message.
             self.stats.rejected += 1
             log.warning("collector: rejected message on %s: %s", topic, exc)
-            return None, None
+            return [], None
+
+    @staticmethod
+    def _event(info: wire.TopicInfo, ev: wire.Event) -> Event:
+        if ev.terminal != info.terminal:
+            # The ACL ties the topic to the publisher; a body naming another terminal is forged
+            # or broken either way.
+            raise wire.ValidationError("terminal", "does not match the topic")
+        entry = ev.entry
+        if not isinstance(entry, dict):
+            raise wire.ValidationError("entry", "must be an object")
+        if entry.get("seq") != ev.seq:
+            raise wire.ValidationError("entry.seq", "does not match the event's seq")
+        if entry.get("terminal_id", ev.terminal) != ev.terminal:
+            raise wire.ValidationError("entry.terminal_id", "does not match the topic")
+        return Event.from_mapping(info.store, ev.terminal, {**entry, "kind": ev.kind})
 
     def _store(self, batch: _Batch) -> None:
         try:

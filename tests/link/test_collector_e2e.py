@@ -94,6 +94,20 @@ def test_sales_made_while_the_broker_is_down_arrive_once_in_order(
             live.close()
 
 
+def test_batched_events_are_stored_once_in_order(env: StoreEnv, tmp_path: Path) -> None:
+    url = str(tmp_path / "central.sqlite3")
+    collector = start_collector(env, url)
+    till = LiveTerminal(env, "t1", tmp_path / "t1", events_per_message=50)
+    try:
+        sell(till, 777)
+        assert wait_until(lambda: till.ledger.outbox().depth() == 0, timeout=60)
+        assert stored(collector, "t1") == journal(till)
+        assert collector.stats.received < 777  # they did travel in batches
+    finally:
+        collector.stop()
+        till.close()
+
+
 def test_training_entries_leave_holes_that_are_skipped_not_chased_forever(
     env: StoreEnv, tmp_path: Path
 ) -> None:

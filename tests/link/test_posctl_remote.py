@@ -31,7 +31,7 @@ pytestmark = pytest.mark.link
 
 
 class LiveTerminal:
-    def __init__(self, env: StoreEnv, terminal_id: str, data: Path) -> None:
+    def __init__(self, env: StoreEnv, terminal_id: str, data: Path, **link_overrides: Any) -> None:
         bundle = Path(env.home.terminals()[terminal_id]["bundle"])
         conf = tomllib.loads((bundle / "pos-terminal.toml").read_text(encoding="utf-8"))
         assert conf["terminal"]["id"] == terminal_id
@@ -68,6 +68,7 @@ class LiveTerminal:
             "backoff_max": 0.5,
             "ack_timeout": 2.0,
             "status_interval": 0.5,
+            **link_overrides,
         }
         assert link["host"] == env.broker.host and link["store"] == STORE
         self.relay = Relay(

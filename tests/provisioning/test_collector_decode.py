@@ -47,7 +47,7 @@ def good_entry(seq: int = 1) -> dict[str, Any]:
 def test_a_valid_event_decodes() -> None:
     c = make_collector()
     body = wire.canonical_json(good_entry(7))
-    event, status = c._decode(TOPIC, wire.encode_event("t1", 7, "test.event", body))
+    (event,), status = c._decode(TOPIC, wire.encode_event("t1", 7, "test.event", body))
     assert status is None and isinstance(event, Event)
     assert (event.store_id, event.terminal_id, event.seq, event.payload) == (
         "shop1",
@@ -56,6 +56,19 @@ def test_a_valid_event_decodes() -> None:
         {"n": 7},
     )
     assert c.stats.rejected == 0
+
+
+def test_a_batch_decodes_to_its_events_and_one_bad_event_refuses_it() -> None:
+    c = make_collector()
+    parts = [
+        wire.encode_event("t1", s, "test.event", wire.canonical_json(good_entry(s)))
+        for s in (1, 2, 3)
+    ]
+    events, _ = c._decode(TOPIC, b"[" + b",".join(parts) + b"]")
+    assert [e.seq for e in events] == [1, 2, 3]
+    bad = wire.encode_event("t1", 4, "test.event", wire.canonical_json(good_entry(5)))
+    assert c._decode(TOPIC, b"[" + b",".join([*parts, bad]) + b"]") == ([], None)
+    assert c.stats.rejected == 1
 
 
 def test_mismatches_are_rejected() -> None:
@@ -78,15 +91,15 @@ def test_mismatches_are_rejected() -> None:
         ("elsewhere/t1/events", b"{}"),
     ]
     for topic, payload in cases:
-        assert c._decode(topic, payload) == (None, None), payload
+        assert c._decode(topic, payload) == ([], None), payload
     assert c.stats.rejected == len(cases)
 
 
 @settings(max_examples=3000, deadline=None)
 @given(data=st.binary(max_size=300))
 def test_random_bytes_never_raise(shared: Collector, data: bytes) -> None:
-    event, status = shared._decode(TOPIC, data)
-    assert event is None and status is None
+    events, status = shared._decode(TOPIC, data)
+    assert events == [] and status is None
 
 
 _json = st.recursive(
@@ -115,8 +128,8 @@ _json = st.recursive(
     )
 )
 def test_fuzzed_event_shapes_never_raise(shared: Collector, obj: dict[str, Any]) -> None:
-    event, status = shared._decode(TOPIC, json.dumps(obj).encode())
+    events, status = shared._decode(TOPIC, json.dumps(obj).encode())
     assert status is None
-    if event is not None:
+    for event in events:
         # Whatever got through is consistent with its topic and envelope.
         assert event.terminal_id == "t1" and event.seq == obj["seq"] >= 1
