@@ -236,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--data-dir", metavar="D", help="data directory (default: [terminal] data_dir)"
         )
+        # Accepted after the subcommand too; SUPPRESS keeps a value given before it.
+        p.add_argument(
+            "--config", metavar="PATH", default=argparse.SUPPRESS, help="configuration file"
+        )
 
     p = sub.add_parser("run", help="start the terminal (touchscreen app)")
     data_dir_option(p)

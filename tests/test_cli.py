@@ -58,6 +58,8 @@ def test_ledger_verify_uses_the_configured_data_dir(
     _day(config.parent / "data")
     assert cli.main(["--config", str(config), "ledger", "verify"]) == 0
     assert "ledger OK" in capsys.readouterr().out
+    assert cli.main(["ledger", "verify", "--config", str(config)]) == 0
+    assert "ledger OK" in capsys.readouterr().out
     other = config.parent / "elsewhere"
     assert cli.main(["--config", str(config), "ledger", "verify", "--data-dir", str(other)]) == 1
     assert "no ledger file here" in capsys.readouterr().err
