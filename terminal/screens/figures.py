@@ -249,3 +249,39 @@ class FiguresScreen(PosScreen):
     def automation_state(self) -> dict[str, Any]:
         return {"figures": self.data, "period": self.period, "everyone": self.everyone,
                 "export_path": self.export_path, "typed": self.typed}
+
+
+RATING_BG = (1.0, 0.96, 0.86, 1)
+
+
+def rating_row(app: Any, result: dict[str, Any]) -> BoxLayout:
+    """The customer's optional one-tap 1-5 rating of the sale just paid (credited to its clerk
+    in the figures); after a tap it thanks them instead."""
+    _ = app.tr.gettext
+    m = app.metrics
+    row = BoxLayout(orientation="horizontal", spacing=m.pad, size_hint_y=None,
+                    height=m.row(1.0))
+    rated = result.get("rated")
+    if rated:
+        row.add_widget(Text(_("Thank you for rating us {n} of 5.").format(n=rated),
+                            aid="done.rated", font_size=m.font(0), halign="center",
+                            color=MUTED))
+        return row
+    row.add_widget(Text(_("Customer: how was it?"), font_size=m.font(0), halign="right",
+                        color=MUTED))
+
+    def rate(n: int) -> None:
+        def done(_r: Any) -> None:
+            result["rated"] = n
+            if app.screen.name == "done":
+                app.screen.rerender()
+
+        app.call(desk_of(app).rate_sale, str(result.get("sale_id", "")),
+                 str(result.get("clerk_id", "")), n, bool(result.get("training")),
+                 on_done=done)
+
+    for n in range(1, 6):
+        row.add_widget(PosButton("★" * n if m.width >= 1000 else str(n), aid=f"done.rate.{n}",
+                                 kind="quick", font_size=m.font(0), size_hint_x=0.45,
+                                 on_tap=lambda n=n: rate(n)))
+    return row

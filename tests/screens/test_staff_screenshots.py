@@ -86,6 +86,12 @@ def test_screenshots_of_the_staff_screens(launch_app, screenshot_dir: Path, tmp_
     c.tap_keys(str(sell_total // 100))
     c.tap("tender.cash")
     c.wait_screen("done")
+    # The customer rates the sale with one tap.
+    shot("done_rating", "done")
+    c.tap("done.rate.5")
+    c.wait_idle()
+    assert c.state()["result"]["rated"] == 5
+    assert "done.rated" in c.call("ids")["ids"]
     c.tap("done.new")
 
     # The cashier's own figures for today.
@@ -97,6 +103,7 @@ def test_screenshots_of_the_staff_screens(launch_app, screenshot_dir: Path, tmp_
     rows = st["figures"]["rows"]
     assert [r["staff_id"] for r in rows] == ["1002"] and rows[0]["sales_count"] == 2
     assert rows[0]["price_overrides"] == 1
+    assert rows[0]["ratings_count"] == 1 and rows[0]["rating_average"] == 5
     shot("figures", "figures")
     c.tap("figures.export")
     c.wait_idle()
