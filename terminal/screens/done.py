@@ -39,6 +39,10 @@ class DoneScreen(PosScreen):
         card.add_widget(Text("\n".join(info), aid="done.info", font_size=m.font(1),
                              halign="center"))
         body.add_widget(card)
+        if result.get("sale_id"):
+            from terminal.screens.figures import rating_row
+
+            body.add_widget(rating_row(self.app, result))
         body.add_widget(PosButton(_("New sale"), aid="done.new", kind="primary",
                                   font_size=m.font(2), size_hint_y=None, height=m.row(1.4),
                                   on_tap=self.new_sale))
