@@ -31,6 +31,20 @@ class UsageError(Exception):
     """The command line asks for something that cannot be done; the message says why."""
 
 
+class SendFailed(RemoteError):
+    """Some terminal refused the command or did not answer; others may have applied it."""
+
+    def __init__(self, message: str, replies: dict[str, wire.Reply], unanswered: list[str]):
+        super().__init__(message)
+        self.replies = replies
+        self.unanswered = unanswered
+
+    @property
+    def maybe_applied(self) -> bool:
+        """Applied somewhere, or queued for a terminal that may apply it later."""
+        return bool(self.unanswered) or any(r.status == "done" for r in self.replies.values())
+
+
 # --- output helpers ------------------------------------------------------------------------------
 
 
@@ -135,23 +149,32 @@ def _send_all(
     body: Any,
     *,
     what: str,
+    on_sent: Callable[[], None] | None = None,
 ) -> dict[str, wire.Reply]:
     """Send one command to every chosen terminal; print one line per terminal. Raises
-    RemoteError when any terminal refused or did not answer."""
+    RemoteError when any terminal refused or did not answer.
+
+    ``on_sent`` runs once the broker has every command, before the replies are awaited: a
+    secret (PIN, card code) must be shown then, because a terminal that is offline now applies
+    the command when it reconnects."""
     targets = _targets(home, args)
     host, port = _broker_override(args)
     replies: dict[str, wire.Reply] = {}
     failures: list[str] = []
+    unanswered: list[str] = []
     with Remote(home, host=host, port=port) as remote:
         pending = []
         for t in targets:
             with remote.listening(t):
                 pending.append((t, *remote.send(t, type, body)))
+        if on_sent is not None:
+            on_sent()
         for t, sent, q in pending:
             try:
                 reply = remote.wait_reply(sent, q, args.timeout)
             except RemoteError as exc:
                 failures.append(f"{t}: {exc}")
+                unanswered.append(t)
                 _out(f"{t}: {what}: no reply")
                 continue
             replies[t] = reply
@@ -161,7 +184,7 @@ def _send_all(
                 failures.append(f"{t}: {reply_error_text(reply)}")
                 _out(f"{t}: {what}: refused")
     if failures:
-        raise RemoteError("\n".join(failures))
+        raise SendFailed("\n".join(failures), replies, unanswered)
     return replies
 
 
@@ -324,19 +347,30 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
         pin=pin,
         must_change_pin=True,
     )
-    _send_all(home, args, "staff.add", body, what=f"add {member.staff_id}")
-    _save_staff(
-        home,
-        member.staff_id,
-        name=member.name,
-        role=member.role,
-        gender=member.gender,
-        contact=member.contact,
-        trainee=member.trainee,
-        status="active",
-    )
-    _out(f"Initial PIN for {member.name} ({member.staff_id}): {pin}")
-    _out("It is shown only now; the clerk chooses a new PIN at the first login.")
+
+    def show_pin() -> None:
+        _out(f"Initial PIN for {member.name} ({member.staff_id}): {pin}")
+        _out("It is shown only now; the clerk chooses a new PIN at the first login.")
+
+    def save() -> None:
+        _save_staff(
+            home,
+            member.staff_id,
+            name=member.name,
+            role=member.role,
+            gender=member.gender,
+            contact=member.contact,
+            trainee=member.trainee,
+            status="active",
+        )
+
+    try:
+        _send_all(home, args, "staff.add", body, what=f"add {member.staff_id}", on_sent=show_pin)
+    except SendFailed as exc:
+        if exc.maybe_applied:
+            save()
+        raise
+    save()
     return 0
 
 
@@ -407,15 +441,19 @@ def cmd_reset_pin(args: argparse.Namespace) -> int:
     home.require()
     rec = _known_staff(home, args.id)
     pin = _new_pin()
+
+    def show_pin() -> None:
+        _out(f"New initial PIN for {rec.get('name', args.id)} ({args.id}): {pin}")
+        _out("It is shown only now; the clerk chooses a new PIN at the next login.")
+
     _send_all(
         home,
         args,
         "pin.reset",
         wire.PinReset(staff_id=args.id, pin=pin, must_change=True),
         what=f"reset PIN of {args.id}",
+        on_sent=show_pin,
     )
-    _out(f"New initial PIN for {rec.get('name', args.id)} ({args.id}): {pin}")
-    _out("It is shown only now; the clerk chooses a new PIN at the next login.")
     return 0
 
 
@@ -474,28 +512,40 @@ def cmd_card_issue(args: argparse.Namespace) -> int:
     rec = _known_staff(home, args.id)
     code = args.prefix + new_card_code()
     out = args.out or (home.root / "badges" / f"{args.id}-{datetime.now(UTC):%Y%m%d%H%M%S}.png")
-    replies = _send_all(
-        home, args, "card.assign", wire.CardAssign(staff_id=args.id, code=code), what="assign card"
-    )
-    tags = sorted(
-        {
+
+    def show_badge() -> None:
+        render_badge(
+            Path(out),
+            code=code,
+            staff_name=rec.get("name", args.id),
+            staff_id=args.id,
+            store_name=store["name"],
+            kind=args.kind,
+        )
+        _out(f"Card code for {rec.get('name', args.id)}: {code}")
+        _out(f"Badge: {out}  (print it; the code is shown only now and posctl keeps no copy)")
+
+    def save(replies: dict[str, wire.Reply]) -> None:
+        tags = {
             str(r.result["card"])
             for r in replies.values()
-            if isinstance(r.result, dict) and r.result.get("card")
+            if r.status == "done" and isinstance(r.result, dict) and r.result.get("card")
         }
-    )
-    render_badge(
-        Path(out),
-        code=code,
-        staff_name=rec.get("name", args.id),
-        staff_id=args.id,
-        store_name=store["name"],
-        kind=args.kind,
-    )
-    cards = sorted({*(rec.get("cards") or []), *tags})
-    _save_staff(home, args.id, cards=cards)
-    _out(f"Card code for {rec.get('name', args.id)}: {code}")
-    _out(f"Badge: {out}  (print it; the code is shown only now and posctl keeps no copy)")
+        _save_staff(home, args.id, cards=sorted({*(rec.get("cards") or []), *tags}))
+
+    try:
+        replies = _send_all(
+            home,
+            args,
+            "card.assign",
+            wire.CardAssign(staff_id=args.id, code=code),
+            what="assign card",
+            on_sent=show_badge,
+        )
+    except SendFailed as exc:
+        save(exc.replies)
+        raise
+    save(replies)
     return 0
 
 

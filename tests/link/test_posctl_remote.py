@@ -25,7 +25,7 @@ from terminal.link.handlers import catalog_handlers, settings_handlers, staff_ha
 from terminal.link.intake import Intake
 from terminal.link.relay import LinkConfig, Relay
 
-from .test_broker_generated import STORE, StoreEnv, make_store
+from .test_broker_generated import STORE, StoreEnv, make_store, wait_until
 
 pytestmark = pytest.mark.link
 
@@ -188,8 +188,12 @@ def test_unknown_terminal_and_missing_staff_say_what_to_do(env: StoreEnv, capsys
     assert "posctl terminal enroll t9" in capsys.readouterr().err
 
 
-def test_offline_terminal_gets_a_clear_timeout(env: StoreEnv, capsys: Any) -> None:
-    # No terminal is running: posctl waits, then says what happened and what happens next.
+def test_a_command_for_an_offline_terminal_is_applied_when_it_returns(
+    env: StoreEnv, tmp_path: Path, capsys: Any
+) -> None:
+    till = LiveTerminal(env, "t1", tmp_path / "t1")
+    till.close()  # it has been online once, so the broker keeps its session
+    # posctl waits, says what happened and what happens next, and shows the PIN all the same.
     assert (
         run(
             env,
@@ -207,8 +211,19 @@ def test_offline_terminal_gets_a_clear_timeout(env: StoreEnv, capsys: Any) -> No
         )
         == 1
     )
-    err = capsys.readouterr().err
-    assert "no reply within 1 s" in err and "waits at the broker" in err
+    captured = capsys.readouterr()
+    assert "no reply within 1 s" in captured.err and "waits at the broker" in captured.err
+    pin = re.search(r"Initial PIN for .*: (\d+)", captured.out).group(1)
+    assert run(env, "staff", "list") == 0
+    assert "s3" in capsys.readouterr().out
+    till = LiveTerminal(env, "t1", tmp_path / "t1")
+    try:
+        assert wait_until(lambda: till.staff.directory.member("s3") is not None)
+        assert run(env, "card", "issue", "s3", "-t", "t1", "--out", str(tmp_path / "b.png")) == 0
+        code = re.search(r"Card code for .*: (\S+)", capsys.readouterr().out).group(1)
+        assert till.staff.auth.verify(pin, card=code)[0].name == "Zhao"
+    finally:
+        till.close()
 
 
 def test_catalog_import_reaches_every_terminal(
