@@ -117,7 +117,9 @@ def _ensure_version_table(db: Any) -> None:
 
 
 def versions(db: Any) -> dict[str, int]:
-    _ensure_version_table(db)
+    # Reads only: a file must never be left holding a bare schema_version table.
+    if not _has_table(db, "schema_version"):
+        return {}
     return dict(db.execute_sql("SELECT area, version FROM schema_version").fetchall())
 
 
@@ -161,6 +163,7 @@ def migrate(
     db.execute_sql("PRAGMA foreign_keys = OFF")
     try:
         with db.atomic("IMMEDIATE"):
+            _ensure_version_table(db)
             before = versions(db)
             limits = _limits(areas, before, target)
             for name, steps in plan(areas):
