@@ -221,7 +221,8 @@ class Remote:
             raise RemoteError(
                 f"no reply within {timeout:.0f} s. The terminal may be off or offline: the "
                 f"command waits at the broker until {sent.expires_at:%Y-%m-%d %H:%M} UTC and is "
-                "applied when it connects (`posctl watch` shows terminal status)."
+                "applied when it connects (if it has ever connected to this broker; "
+                "`posctl watch` shows terminal status)."
             ) from None
         finally:
             with self._lock:
