@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -135,9 +137,8 @@ def test_posts_from_two_threads_are_serialised(ledger: SqliteLedger) -> None:
     assert verify_file(ledger.path).ok
 
 
-def test_posts_from_two_processes_worth_of_connections(ledger_file: Path) -> None:
-    """Two ledger objects on one file (as the terminal and a maintenance command would be)
-    still share one sequence."""
+def test_two_ledger_objects_on_one_file_share_one_sequence(ledger_file: Path) -> None:
+    """The terminal and a maintenance command each hold a ledger on the same file."""
     a = open_ledger(ledger_file, "T01", ManualClock())
     b = open_ledger(ledger_file, "T01", ManualClock())
     seqs = []
@@ -146,6 +147,33 @@ def test_posts_from_two_processes_worth_of_connections(ledger_file: Path) -> Non
     assert seqs == list(range(1, 11))
     a.close()
     b.close()
+    assert verify_file(ledger_file).ok
+
+
+_POSTER = """
+import sys
+from terminal.ledger.db import open_ledger
+led = open_ledger(sys.argv[1], "T01")
+for i in range(60):
+    led.post("note.test", {"who": sys.argv[2], "i": i}, staff_id=sys.argv[2],
+             series="receipt")
+led.close()
+"""
+
+
+def test_posts_from_two_processes_at_once(ledger_file: Path) -> None:
+    open_ledger(ledger_file, "T01", ManualClock()).close()
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _POSTER, str(ledger_file), who])
+        for who in ("p1", "p2")
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    led = open_ledger(ledger_file, "T01", ManualClock())
+    entries = led.entries(limit=1000)
+    led.close()
+    assert [e.seq for e in entries] == list(range(1, 121))
+    assert [e.number for e in entries] == list(range(1, 121))
+    assert {e.staff_id for e in entries} == {"p1", "p2"}
     assert verify_file(ledger_file).ok
 
 
