@@ -136,3 +136,49 @@ def test_sale_split_cash_and_mobile_qr(launch_app) -> None:
     assert cli.returncode == 0, cli.stderr
     assert json.loads(cli.stdout)["totals"]["net_sales"] == total
     assert app.cli("ledger", "verify", "--data-dir", str(app.data_dir)).returncode == 0
+
+
+def test_card_and_mobile_qr_outcomes(launch_app) -> None:
+    """A part paid by card, then a declined and a timed-out QR payment that leave the balance
+    as it was, then an approved one that completes the sale."""
+    app = launch_app(language="zh_CN", size=(800, 480))
+    c = app.c
+    c.tap_keys(_pin("manager"))
+    c.tap("login.ok")
+    c.wait_screen("shift_open")
+    c.tap("shift_open.ok")  # an empty float is allowed
+    c.wait_screen("sale")
+    milk = _item("Pure milk 250ml")
+    for _ in range(3):
+        c.tap("quick.4")  # the milk quick key
+    st = c.wait_screen("sale")
+    assert [(ln["sku"], ln["qty_milli"]) for ln in st["cart"]] == [(milk.sku, 3000)]
+    total = 3 * milk.price
+
+    c.tap("sale.pay")
+    c.wait_screen("tender")
+    c.tap("tender.method.card")
+    c.tap_keys("1")
+    c.tap("tender.card")
+    st = c.wait_screen("tender")
+    assert st["balance"] == total - 100
+    assert st["sale"]["tenders"][0]["kind"] == "card"
+
+    c.tap("tender.method.qr")
+    c.scan("134567890123450000")  # the simulated provider declines codes ending 0000
+    st = c.wait_screen("tender")
+    assert st["qr_status"] == "declined" and st["balance"] == total - 100
+    assert st["last_error"]["code"] == "payment.declined"
+    c.scan("134567890123459999")  # ... and times out on 9999
+    st = c.wait_screen("tender")
+    assert st["qr_status"] == "timeout" and st["balance"] == total - 100
+    c.scan("134567890123456789")
+    st = c.wait_screen("done")
+    assert [t["kind"] for t in st["last_result"]["tenders"]] == ["card", "qr"]
+    assert st["last_error"] is None
+    # No cash was taken, so the drawer stayed shut.
+    assert st["drawer"]["opened"] == 0
+    with sqlite3.connect(app.data_dir / "ledger.sqlite3") as db:
+        declined = db.execute(
+            "SELECT count(*) FROM journal WHERE kind = 'payment.declined'").fetchone()[0]
+    assert declined == 2
