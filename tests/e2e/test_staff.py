@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from terminal.automation.client import AutomationError
 from terminal.core.barcodes import with_check_digit
 from terminal.sample import sample_catalog, sample_staff
 
@@ -82,8 +83,8 @@ def open_shift_if_asked(c: Any) -> None:
     c.wait_screen("sale")
 
 
-def sell_weighed(c: Any, price_fen: int) -> int:
-    """One scale-labelled line at ``price_fen``, paid in cash; returns the receipt number."""
+def sell_weighed(c: Any, price_fen: int) -> dict[str, Any]:
+    """One scale-labelled line at ``price_fen``, paid in cash; returns the completed sale."""
     items, _t, _q = sample_catalog()
     pork = next(i for i in items if i.name == "Pork belly")
     c.scan(with_check_digit(f"22{pork.barcodes[0]}{price_fen:05d}"))
@@ -94,7 +95,7 @@ def sell_weighed(c: Any, price_fen: int) -> int:
     c.tap_keys(str(price_fen // 100))
     c.tap("tender.cash")
     st = c.wait_screen("done")
-    return int(st["last_result"]["receipt_no"])
+    return dict(st["last_result"])
 
 
 def test_refund_above_the_cashier_cap_is_approved_by_a_supervisor_card_and_pin(
@@ -108,7 +109,8 @@ def test_refund_above_the_cashier_cap_is_approved_by_a_supervisor_card_and_pin(
     st = card_login(c, "1002", pin_of("cashier"))
     assert st["clerk"]["staff_id"] == "1002" and st["clerk"]["role"] == "cashier"
     open_shift_if_asked(c)
-    receipt = sell_weighed(c, 25000)  # ¥250.00: above the cashier's ¥200 refund cap
+    sale = sell_weighed(c, 25000)  # ¥250.00: above the cashier's ¥200 refund cap
+    receipt = int(sale["receipt_no"])
     c.tap("done.new")
     c.wait_screen("sale")
 
@@ -116,8 +118,8 @@ def test_refund_above_the_cashier_cap_is_approved_by_a_supervisor_card_and_pin(
     c.wait_screen("menu")
     c.tap("menu.refund")
     c.wait_screen("refund")
-    c.tap_keys(str(receipt))
-    c.tap("refund.find")
+    # The receipt's QR code, as printed on it, finds the sale.
+    c.scan(f"POS1:TEST1:{sale['sale_id']}")
     st = c.wait_screen("refund")
     found = st["refund"]["found"]
     assert found["receipt_no"] == receipt and found["total"] == 25000
@@ -162,6 +164,17 @@ def test_refund_above_the_cashier_cap_is_approved_by_a_supervisor_card_and_pin(
     assert result["total"] == 25000 and result["approver_id"] == "1001"
     assert result["tenders"] == [{"kind": "cash", "amount": 25000}]
     assert st["clerk"]["staff_id"] == "1002"  # the cashier is still the one logged in
+
+    # Typing the receipt number finds it again, with nothing left to refund.
+    c.tap_keys(str(receipt))
+    c.tap("refund.find")
+    st = c.wait_screen("refund")
+    assert st["refund"]["found"]["lines"][0]["remaining_milli"] == 0
+    assert st["last_error"]["code"] == "refund.nothing_left"
+    ids = c.call("ids")["ids"]
+    assert f"refund.line.{line}.plus" in ids
+    with pytest.raises(AutomationError, match="disabled"):
+        c.tap(f"refund.line.{line}.plus")
     app.stop()
 
     entries = journal(data)

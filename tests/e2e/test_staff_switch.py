@@ -55,6 +55,17 @@ def test_clerk_switch_parks_the_open_sale_for_its_clerk(launch_app, tmp_path: Pa
     c.wait_screen("sale")
     assert c.state()["cart"] == []
 
+    # The manager sees everyone's figures; the cashier's parked sale is not a sale yet.
+    c.tap("header.menu")
+    c.wait_screen("menu")
+    c.tap("menu.figures")
+    st = c.wait_screen("figures")
+    assert [r["staff_id"] for r in st["figures"]["rows"]] == ["1001"]
+    c.tap("figures.everyone")
+    st = c.wait_screen("figures")
+    assert st["everyone"] and [r["staff_id"] for r in st["figures"]["rows"]] == ["1001", "1002"]
+    assert all(r["sales_count"] == 0 for r in st["figures"]["rows"])
+
     # The cashier comes back and finds their sale where they left it.
     c.tap("header.logout")
     st = tile_login(c, "1002", pin_of("cashier"))
@@ -130,6 +141,14 @@ def test_no_sale_needs_a_supervisor_and_a_denied_right_is_refused(launch_app,
     c = app.c
     tile_login(c, "1002", pin_of("cashier"))
     open_shift_if_asked(c)
+
+    # A cashier sees only their own figures.
+    c.tap("header.menu")
+    c.wait_screen("menu")
+    c.tap("menu.figures")
+    st = c.wait_screen("figures")
+    assert [r["staff_id"] for r in st["figures"]["rows"]] == ["1002"]
+    assert "figures.everyone" not in c.call("ids")["ids"]
 
     c.tap("header.menu")
     c.wait_screen("menu")
