@@ -621,12 +621,17 @@ def start_app(terminal: Terminal) -> None:
                 log.warning("automation is enabled but hardware is real: control channel stays "
                             "closed ([hardware] simulated = false)")
             else:
-                from terminal.automation.server import ControlServer
+                from terminal.automation.server import CommandError, ControlServer
                 from terminal.screens.automation import AutomationBridge
 
                 bridge = AutomationBridge(app, scan=terminal.inject_scan)
                 server = ControlServer(automation_socket(config), bridge.handle)
-                server.start()
+                try:
+                    server.start()
+                except (CommandError, OSError) as e:
+                    # The terminal itself works without its control channel.
+                    log.error("automation channel not opened: %s", e)
+                    server = None
         # systemd stops the kiosk with SIGTERM: close the window properly so the worker
         # finishes its queue and the ledger is closed.
         signal.signal(signal.SIGTERM, lambda *_a: dispatch(app.stop))

@@ -59,7 +59,9 @@ class ControlServer:
         if self.path.exists() or self.path.is_symlink():
             if not stat.S_ISSOCK(self.path.lstat().st_mode):
                 raise CommandError(f"{self.path} exists and is not a socket")
-            self.path.unlink()
+            if _answers(self.path):
+                raise CommandError(f"another terminal is already listening on {self.path}")
+            self.path.unlink()  # left behind by a terminal that was killed
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         # The umask makes the socket 0600 from its first moment, so no other user can race to
         # connect between bind() and chmod().
@@ -144,6 +146,18 @@ class ControlServer:
         if "id" in request:
             reply["id"] = request["id"]
         return reply
+
+
+def _answers(path: Path) -> bool:
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    probe.settimeout(1.0)
+    try:
+        probe.connect(str(path))
+    except OSError:
+        return False
+    finally:
+        probe.close()
+    return True
 
 
 def _encode(obj: dict[str, Any]) -> bytes:

@@ -118,6 +118,14 @@ def test_stale_socket_is_replaced_but_a_regular_file_is_not(tmp_path: Path) -> N
     assert regular.read_text() == "precious"
 
 
+def test_a_live_socket_is_not_taken_over(server) -> None:
+    srv, _ = server
+    with pytest.raises(CommandError, match="already listening"):
+        ControlServer(srv.path, lambda r: {}).start()
+    with AutomationClient(srv.path) as c:
+        assert c.call("still_here")["ok"]
+
+
 def test_default_path_falls_back_to_runtime_dir(tmp_path: Path, monkeypatch) -> None:
     assert default_socket_path(tmp_path) == tmp_path / "automation.sock"
     deep = tmp_path / ("d" * 120)
