@@ -42,6 +42,7 @@ SCREENS: dict[str, str] = {
     "figures": "terminal.screens.figures:FiguresScreen",
     "training": "terminal.screens.staff_admin:TrainingScreen",
     "drawer": "terminal.screens.staff_admin:DrawerScreen",
+    "staff": "terminal.screens.staff_admin:StaffScreen",
 }
 
 NAMED_KEYS: dict[int, str] = {13: "enter", 271: "enter", 8: "backspace", 27: "escape",
