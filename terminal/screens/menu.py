@@ -34,6 +34,7 @@ class MenuScreen(PosScreen):
              shift_open),
             ("menu.figures", _("My figures"), "key", lambda: self.app.show("figures"), True),
             ("menu.training", _("Training"), "key", lambda: self.app.show("training"), True),
+            ("menu.staff", _("Staff"), "key", lambda: self.app.show("staff"), True),
             # Another clerk logs in on top; this clerk's open sale is parked for them.
             ("menu.switch", _("Switch clerk"), "key", lambda: self.app.show("login"), True),
         ]
