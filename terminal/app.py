@@ -330,8 +330,12 @@ class Terminal:
                                code="scan.not_item")
         return _plain(self.session.snapshot())
 
-    def add_sku(self, sku: str) -> dict[str, Any]:
-        return _plain(self._s().add_sku(sku))
+    def add_sku(self, sku: str, qty_milli: int | None = None, price: int | None = None,
+                approval: Any = None) -> dict[str, Any]:
+        """Quick keys and search results; weighed items need ``qty_milli``, open-price items
+        ``price``."""
+        return _plain(self._s().add_sku(sku, qty_milli=qty_milli, price=price,
+                                        approval=approval))
 
     # ``approval`` (a ``rights.Approval``) is passed when a supervisor approved the retry of a
     # call that raised ``ApprovalRequired`` (see screens/approval.py).

@@ -33,6 +33,9 @@ class SaleScreen(PosScreen):
         self.results: list[dict[str, Any]] = []
         self.quick: list[dict[str, Any]] | None = None
         self.selected: int | None = None
+        self.pending: dict[str, Any] | None = None
+        """An item picked from a quick key or the search that needs a weight or a price."""
+        self._mode_before = "keys"
         self._search_ev: Any = None
 
     # --- layout ---------------------------------------------------------------------------
@@ -86,6 +89,7 @@ class SaleScreen(PosScreen):
 
     def set_mode(self, mode: str) -> None:
         if mode != self.mode:
+            self.pending = None
             self.mode = mode
             self.rerender()
 
@@ -124,10 +128,19 @@ class SaleScreen(PosScreen):
         if self.mode == "keys" and self.manager is not None:
             self.render_panel()
 
+    def _entry_hint(self) -> str:
+        _ = self._
+        if self.pending is not None:
+            name = item_name(self.pending, self.app.tr.language)
+            if self.pending.get("open_price"):
+                return _("{name}: type the price").format(name=name)
+            return _("{name}: type the weight in kg").format(name=name)
+        return _("Type a quantity, price or code")
+
     def _render_keypad(self) -> None:
         _ = self._
         m = self.m
-        self.entry_label = Text(self.entry or _("Type a quantity, price or code"),
+        self.entry_label = Text(self.entry or self._entry_hint(),
                                 aid="sale.entry", font_size=m.font(1 if self.entry else -1),
                                 halign="right", color=INK if self.entry else MUTED,
                                 bg=WHITE, size_hint_y=None, height=m.row(0.9))
@@ -139,12 +152,19 @@ class SaleScreen(PosScreen):
         ops = BoxLayout(orientation="vertical", spacing=m.pad, size_hint_x=0.5)
         ops.add_widget(PosButton(".", aid="keypad.dot", font_size=m.font(1),
                                  on_tap=lambda: self.key(".")))
-        ops.add_widget(PosButton(_("Qty ×"), aid="sale.qty", kind="accent", font_size=m.font(0),
-                                 on_tap=self.set_qty))
-        ops.add_widget(PosButton(_("Price"), aid="sale.price", kind="accent",
-                                 font_size=m.font(0), on_tap=self.set_price))
-        ops.add_widget(PosButton(_("Code"), aid="sale.code", kind="accent", font_size=m.font(0),
-                                 on_tap=self.enter_code))
+        if self.pending is not None:
+            ops.add_widget(PosButton(_("Cancel"), aid="sale.cancel_item", kind="muted",
+                                     font_size=m.font(0), on_tap=self.cancel_pending))
+            ops.add_widget(PosButton(_("Add"), aid="sale.add", kind="primary",
+                                     font_size=m.font(1), size_hint_y=2,
+                                     on_tap=self.add_pending))
+        else:
+            ops.add_widget(PosButton(_("Qty ×"), aid="sale.qty", kind="accent",
+                                     font_size=m.font(0), on_tap=self.set_qty))
+            ops.add_widget(PosButton(_("Price"), aid="sale.price", kind="accent",
+                                     font_size=m.font(0), on_tap=self.set_price))
+            ops.add_widget(PosButton(_("Code"), aid="sale.code", kind="accent",
+                                     font_size=m.font(0), on_tap=self.enter_code))
         row.add_widget(ops)
         self.panel.add_widget(row)
 
@@ -302,12 +322,65 @@ class SaleScreen(PosScreen):
             self.query_label.color = MUTED
         self._apply(snapshot)
 
+    def _known_item(self, sku: str) -> dict[str, Any] | None:
+        for item in [*(self.quick or ()), *self.results]:
+            if item["sku"] == sku:
+                return item
+        return None
+
     def add_sku(self, sku: str) -> None:
+        item = self._known_item(sku)
+        if item is not None and (item.get("unit") == "kg" or item.get("open_price")):
+            # Sold by weight or at a price the clerk types: ask on the keypad first.
+            self.pending = item
+            self.entry = ""
+            if self.mode != "keypad":
+                self._mode_before = self.mode
+            self.mode = "keypad"
+            self.rerender()
+            return
         self.app.call(self.app.terminal.add_sku, sku, on_done=self._added)
+
+    def cancel_pending(self) -> None:
+        self.pending = None
+        self.entry = ""
+        self.mode = self._mode_before
+        self.rerender()
+
+    def add_pending(self) -> None:
+        item, text = self.pending, self.entry
+        if item is None:
+            return
+        if not text:
+            self.app.show_error(self._entry_hint(), code="input.missing")
+            return
+        kw: dict[str, int] = {}
+        if item.get("open_price"):
+            try:
+                kw["price"] = parse_money(text, self.app.terminal.currency)
+            except ValueError as e:
+                self.app.show_error(e)
+                return
+        else:
+            whole, _dot, frac = text.partition(".")
+            if len(frac) > 3:
+                self.app.show_error(self._("Quantity not valid: {text}").format(text=text),
+                                    code="input.invalid")
+                return
+            kw["qty_milli"] = int(whole or 0) * QTY_ONE + int((frac + "000")[:3])
+        self.app.call(self.app.terminal.add_sku, item["sku"], on_done=self._added_pending,
+                      **kw)
+
+    def _added_pending(self, snapshot: dict[str, Any]) -> None:
+        self.pending = None
+        self.entry = ""
+        self.mode = self._mode_before
+        self._added(snapshot)
+        self.rerender()
 
     def key(self, key: str) -> None:
         self.entry = apply_key(self.entry, key, max_len=14)
-        self.entry_label.text = self.entry or self._("Type a quantity, price or code")
+        self.entry_label.text = self.entry or self._entry_hint()
         self.entry_label.color = INK if self.entry else MUTED
         self.entry_label.font_size = self.m.font(1 if self.entry else -1)
 
@@ -428,7 +501,7 @@ class SaleScreen(PosScreen):
             if key == "backspace":
                 self.key("back")
             elif key == "enter":
-                self.enter_code()
+                self.add_pending() if self.pending is not None else self.enter_code()
             elif len(key) == 1 and (key.isdigit() or key == "."):
                 self.key(key)
             else:
@@ -448,4 +521,5 @@ class SaleScreen(PosScreen):
 
     def automation_state(self) -> dict[str, Any]:
         return {"mode": self.mode, "entry": self.entry, "query": self.query,
+                "pending_item": self.pending["sku"] if self.pending else None,
                 "results": [r["sku"] for r in self.results], "selected_line": self.selected}

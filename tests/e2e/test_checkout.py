@@ -10,6 +10,7 @@ import sqlite3
 import pytest
 
 from terminal.core.barcodes import with_check_digit
+from terminal.core.money import mul_qty
 from terminal.drivers.printer.decode import decode
 from terminal.sample import sample_catalog, sample_staff
 
@@ -153,7 +154,18 @@ def test_card_and_mobile_qr_outcomes(launch_app) -> None:
         c.tap("quick.4")  # the milk quick key
     st = c.wait_screen("sale")
     assert [(ln["sku"], ln["qty_milli"]) for ln in st["cart"]] == [(milk.sku, 3000)]
-    total = 3 * milk.price
+    # A weighed item from its quick key: the keypad asks for the weight first.
+    bananas = _item("Bananas")
+    c.tap("quick.6")
+    st = c.wait_screen("sale")
+    assert st["mode"] == "keypad" and st["pending_item"] == bananas.sku
+    c.tap_keys("1.25")
+    c.tap("sale.add")
+    st = c.wait_screen("sale")
+    assert st["pending_item"] is None and st["mode"] == "keys"
+    assert (st["cart"][1]["sku"], st["cart"][1]["qty_milli"]) == (bananas.sku, 1250)
+    total = 3 * milk.price + mul_qty(bananas.price, 1250)
+    assert st["totals"]["total"] == total
 
     c.tap("sale.pay")
     c.wait_screen("tender")
