@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from terminal.core.errors import IllegalStep, InvalidInput
-from terminal.core.rights import Approval, Right
+from terminal.core.rights import Approval, PermissionDenied, Right, Verdict
 from terminal.core.scan import ReadKind, classify
 
 
@@ -357,3 +357,58 @@ class StaffDesk:
             raise InvalidInput("cash moves in or out", code="drawer.direction")
         self.t.refresh_shift()
         return {"done": f"cash_{direction}", "amount": amount, "reason": reason}
+
+    # --- staff management on the terminal (the staff service checks the manager's rights) ---
+
+    def _by(self) -> str:
+        if self.auth.current is None:
+            raise IllegalStep("log in first", code="login.required")
+        return str(self.auth.current.staff_id)
+
+    def staff_list(self) -> list[dict[str, Any]]:
+        """Everyone's records, for those who manage staff or supervise training."""
+        by = self._by()
+        perm = self.staff.permissions
+        decision = perm.check(by, Right.STAFF_MANAGE)
+        if decision.verdict is not Verdict.ALLOW and perm.check(
+                by, Right.TRAINING_SUPERVISE).verdict is not Verdict.ALLOW:
+            raise PermissionDenied(decision)
+        out = []
+        for m in self.staff.directory.members():
+            out.append({
+                "staff_id": m.staff_id, "name": m.name, "name_zh": m.name_zh, "role": m.role,
+                "status": m.status.value, "trainee": m.trainee,
+                "cards": len(self.staff.directory.cards_of(m.staff_id)),
+                "training": [r.to_payload() for r in m.training],
+            })
+        return out
+
+    def staff_add(self, name: str, staff_id: str, role: str) -> dict[str, Any]:
+        """Add a clerk with a generated initial PIN, returned once to hand over."""
+        by = self._by()
+        self.staff.staff.add({"staff_id": staff_id, "name": name, "role": role}, by=by)
+        pin = self.staff.staff.reset_pin(staff_id, by=by)
+        return {"staff_id": staff_id, "pin": pin}
+
+    def staff_reset_pin(self, staff_id: str) -> dict[str, Any]:
+        return {"staff_id": staff_id, "pin": self.staff.staff.reset_pin(staff_id, by=self._by())}
+
+    def staff_status(self, staff_id: str, status: str) -> dict[str, Any]:
+        member = self.staff.staff.set_status(staff_id, status, by=self._by())
+        return {"staff_id": staff_id, "status": member.status.value}
+
+    def staff_assign_card(self, staff_id: str, code: str) -> dict[str, Any]:
+        kind = self.classify(code)
+        if kind != ReadKind.STAFF_CARD.value:
+            raise InvalidInput(f"{kind} read: scan a staff card", code="login.not_staff_card")
+        return {"staff_id": staff_id,
+                "tag": self.staff.staff.assign_card(staff_id, code, by=self._by())}
+
+    def staff_record_training(self, staff_id: str, content: str, result: str
+                              ) -> dict[str, Any]:
+        record = self.staff.staff.record_training(staff_id, content, result, by=self._by())
+        return {"staff_id": staff_id, "record": record.to_payload()}
+
+    def staff_graduate(self, staff_id: str) -> dict[str, Any]:
+        member = self.staff.staff.graduate(staff_id, by=self._by())
+        return {"staff_id": staff_id, "trainee": member.trainee}
