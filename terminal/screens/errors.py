@@ -24,6 +24,7 @@ def describe(exc: BaseException, _: Callable[[str], str]) -> tuple[str, str]:
     if isinstance(exc, PosError):
         known = {
             "scan.unknown": _("Unknown barcode: {detail}"),
+            "catalog.not_found": _("Unknown item: {detail}"),
             "barcode.invalid": _("Barcode not valid: {detail}"),
             "payment.failed": _("Payment not completed: {detail}"),
             "ledger.write_failed": _("Could not save: {detail}. Nothing was lost; try again."),
@@ -38,7 +39,34 @@ def describe(exc: BaseException, _: Callable[[str], str]) -> tuple[str, str]:
             "sale.illegal_step": _("Not possible now: {detail}"),
             "money.invalid": _("Amount not valid: {detail}"),
         }
+        # The errors a clerk meets every day, said whole in the screen's language.
+        plain = {
+            "shift.not_open": _("Open a shift before selling."),
+            "shift.open": _("Close the shift before the Z report."),
+            "sale.empty": _("The cart is empty."),
+            "sale.idle": _("No sale is open."),
+            "sale.balance_due": _("A balance is still due."),
+            "sale.payment_taken": _("Payment has been taken: finish the sale first."),
+            "payment.declined": _("Payment declined. Try again or take another payment."),
+            "payment.timeout": _("No answer from the payment provider. Try again or take "
+                                 "another payment."),
+            "barcode.check_digit": _("The barcode was misread: scan it again."),
+            "item.needs_weight": _("Sold by weight: pick it from the quick keys or the search "
+                                   "and type the weight."),
+            "item.open_price": _("Pick it from the quick keys or the search and type the "
+                                 "price."),
+            "tender.amount": _("Type the amount handed over."),
+            "tender.over": _("A card or QR payment cannot be more than the balance."),
+            "tender.not_payment_code": _("That is not a WeChat Pay or Alipay payment code."),
+            "line.embedded": _("A scale label's price cannot be changed."),
+            "qty.range": _("That quantity is out of range."),
+            "price.range": _("That price is out of range."),
+        }
+        if exc.code in plain:
+            return exc.code, plain[exc.code]
         template = known.get(exc.code)
+        if template is None and exc.code.startswith("barcode."):
+            template = known["barcode.invalid"]
         if template is None:
             return exc.code, exc.message
         return exc.code, template.format(detail=exc.message)

@@ -40,3 +40,24 @@ def test_report_rows_carry_each_tender_and_expected_cash() -> None:
     assert rows["tender.cash"] == (1000, True)
     assert rows["tender.qr"] == (2000, True)
     assert rows["expected_cash"] == (1500, True)
+
+
+def test_errors_are_described_in_the_screen_language() -> None:
+    from terminal.core.errors import BarcodeError, PaymentFailed, PosError
+    from terminal.core.rights import Decision, PermissionDenied, Right, Verdict
+    from terminal.screens.errors import describe
+    from terminal.screens.i18n import Translator
+
+    zh = Translator("zh_CN").gettext
+    en = Translator("en").gettext
+    denied = PermissionDenied(Decision(Verdict.DENY, Right.REPORT_Z, "cashiers may not"))
+    assert describe(denied, en) == ("permission.denied", "Not allowed: cashiers may not")
+    assert describe(denied, zh)[1].startswith("无此权限")
+    declined = PaymentFailed("payment declined: insufficient funds", code="payment.declined")
+    assert describe(declined, zh) == ("payment.declined", "支付被拒。请重试或改用其他支付方式。")
+    misread = BarcodeError("EAN-13 690...: check digit", code="barcode.length")
+    code, text = describe(misread, en)
+    assert code == "barcode.length" and text.startswith("Barcode not valid: ")
+    assert describe(PosError("odd", code="x.unknown"), en) == ("x.unknown", "odd")
+    assert describe(RuntimeError("boom"), en) == (
+        "internal", "Something went wrong: RuntimeError: boom")
