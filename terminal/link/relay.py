@@ -186,6 +186,8 @@ class OutboxLike(Protocol):
 class _Flight:
     body: bytes
     sent_at: float
+    copy: mqtt.MQTTMessageInfo | None = None
+    """The last MQTT message carrying this event; paho holds it until the broker's PUBACK."""
 
 
 @dataclass(slots=True)
@@ -561,7 +563,11 @@ class Relay:
         for seq, f in self._flights.items():
             if f.sent_at > deadline:
                 break  # flights are kept in send order, so the rest are newer
-            overdue.append(seq)
+            # A copy the broker has not taken yet is still in paho's queue (and is re-sent by
+            # paho after a reconnect): adding another would only lengthen that queue, and on a
+            # slow link every timeout would add a window's worth of copies.
+            if f.copy is None or f.copy.is_published():
+                overdue.append(seq)
         if not overdue:
             return
         if not self._send(client, overdue):
@@ -605,6 +611,8 @@ class Relay:
             if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
                 self._note_error(f"publish of seq {group[0]} failed: {mqtt.error_string(info.rc)}")
                 return False
+            for seq in group:
+                self._flights[seq].copy = info
         return True
 
     # --- status ------------------------------------------------------------------------------
