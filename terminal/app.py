@@ -367,6 +367,15 @@ class Terminal:
     def new_sale(self) -> dict[str, Any]:
         return _plain(self._s().new_sale())
 
+    def void_sale(self, reason: str = "", approval: Any = None) -> dict[str, Any]:
+        return _plain(self._s().void_sale(reason=reason, approval=approval))
+
+    def suspend(self, approval: Any = None) -> dict[str, Any]:
+        return _plain(self._s().suspend(approval=approval))
+
+    def recall(self, sale_id: str) -> dict[str, Any]:
+        return _plain(self._s().recall(sale_id))
+
     def search(self, text: str) -> list[dict[str, Any]]:
         return [_item_view(i) for i in self.catalog.search(text, limit=30)]
 

@@ -29,6 +29,7 @@ class MenuScreen(PosScreen):
             ("menu.x", _("X report"), "key", lambda: self.app.show("report", kind="x"), True),
             ("menu.z", _("Z report (end of day)"), "key",
              lambda: self.app.show("report", kind="z"), True),
+            ("menu.held", _("Held sales"), "key", lambda: self.app.show("recall"), shift_open),
             ("menu.refund", _("Refund"), "danger", lambda: self.app.show("refund"), True),
             ("menu.drawer", _("Cash drawer"), "key", lambda: self.app.show("drawer"),
              shift_open),

@@ -38,6 +38,7 @@ SCREENS: dict[str, str] = {
     "shift_open": "terminal.screens.shift:ShiftOpenScreen",
     "shift_close": "terminal.screens.shift:ShiftCloseScreen",
     "report": "terminal.screens.report:ReportScreen",
+    "recall": "terminal.screens.recall:RecallScreen",
     "refund": "terminal.screens.refund:RefundScreen",
     "figures": "terminal.screens.figures:FiguresScreen",
     "training": "terminal.screens.staff_admin:TrainingScreen",

@@ -194,3 +194,53 @@ def test_card_and_mobile_qr_outcomes(launch_app) -> None:
         declined = db.execute(
             "SELECT count(*) FROM journal WHERE kind = 'payment.declined'").fetchone()[0]
     assert declined == 2
+
+
+def test_hold_recall_and_void_a_sale(launch_app) -> None:
+    app = launch_app(language="en", size=(1024, 600))
+    c = app.c
+    c.tap_keys(_pin("manager"))
+    c.tap("login.ok")
+    c.wait_screen("shift_open")
+    c.tap("shift_open.ok")
+    c.wait_screen("sale")
+    cola, milk = _item("Cola 330ml can"), _item("Pure milk 250ml")
+
+    c.scan(cola.barcodes[0])
+    c.wait_idle()
+    c.tap("header.menu")
+    c.tap("menu.held")
+    c.wait_screen("recall")
+    c.tap("recall.suspend")
+    st = c.wait_screen("sale")
+    assert st["cart"] == [] and len(st["sale"]["suspended"]) == 1
+
+    c.scan(milk.barcodes[0])
+    c.wait_idle()
+    c.tap("header.menu")
+    c.tap("menu.held")
+    c.wait_screen("recall")
+    c.tap("recall.void")
+    st = c.wait_screen("recall")
+    assert st["confirm_void"] is True  # the first tap only asks
+    c.tap("recall.void")
+    st = c.wait_screen("sale")
+    assert st["cart"] == []
+
+    c.tap("header.menu")
+    c.tap("menu.held")
+    c.wait_screen("recall")
+    c.tap("recall.held.0")
+    st = c.wait_screen("sale")
+    assert [ln["sku"] for ln in st["cart"]] == [cola.sku]
+    c.tap("sale.pay")
+    c.wait_screen("tender")
+    c.tap("tender.quick.0")
+    st = c.wait_screen("done")
+    assert st["last_result"]["total"] == cola.price
+
+    with sqlite3.connect(app.data_dir / "ledger.sqlite3") as db:
+        kinds = [k for (k,) in db.execute("SELECT kind FROM journal ORDER BY seq")]
+    for kind in ("sale.suspended", "sale.voided", "sale.recalled", "sale.completed"):
+        assert kind in kinds
+    assert app.cli("ledger", "verify", "--data-dir", str(app.data_dir)).returncode == 0
