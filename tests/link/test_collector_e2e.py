@@ -5,6 +5,7 @@ the terminal's outbox. Collector restarts and training-mode holes are part of th
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -181,3 +182,90 @@ def test_collector_process_killed_mid_drain_loses_and_doubles_nothing(
                 p.wait(10)
         probe.close()
         till.close()
+
+
+def test_enrolled_terminal_is_provisioned_sells_offline_and_the_owner_reports(
+    env: StoreEnv, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The acceptance run: enrol, provision staff and catalog with posctl, sell while the broker
+    is down, reconnect; the collector holds every event once and in order, and posctl report
+    adds the sales up."""
+    from provisioning.posctl import main as posctl
+    from terminal.core.records import SaleLine, SaleRecord, TenderRecord
+
+    home = ["--home", str(env.home.root)]
+    only_t1 = ["-t", "t1"]
+    url = str(tmp_path / "central.sqlite3")
+    collector = start_collector(env, url)
+    till = LiveTerminal(env, "t1", tmp_path / "t1")
+    try:
+        assert (
+            posctl([*home, "staff", "add", "c1", "--name", "Wang", "--role", "cashier", *only_t1])
+            == 0
+        )
+        csv = tmp_path / "catalog.csv"
+        csv.write_text(
+            "sku,name,name_zh,price,barcodes\nTEA,Tea,茶,3.50,6901234567892\n", encoding="utf-8"
+        )
+        assert (
+            posctl([*home, "catalog", "import", str(csv), "--tax", "standard=1300", *only_t1]) == 0
+        )
+        tea = till.catalog.by_barcode("6901234567892")
+        assert tea is not None and till.staff.directory.member("c1") is not None
+
+        env.broker.kill()
+        for n in range(1, 31):
+            qty = n % 3 + 1
+            gross = tea.price * qty
+            sale = SaleRecord(
+                sale_id=f"sale-{n}",
+                terminal_id="t1",
+                shift_id=None,
+                staff_id="c1",
+                currency="CNY",
+                started_at="2026-01-05T02:00:00+00:00",
+                completed_at="2026-01-05T02:01:00+00:00",
+                lines=(
+                    SaleLine(
+                        1,
+                        tea.sku,
+                        tea.name,
+                        tea.name_zh,
+                        qty * 1000,
+                        "each",
+                        tea.price,
+                        gross,
+                        0,
+                        gross,
+                        "standard",
+                        1300,
+                        True,
+                        gross * 1300 // 11300,
+                    ),
+                ),
+                tenders=(TenderRecord("cash", gross, gross, 0),),
+                subtotal=gross,
+                discount_total=0,
+                tax_total=gross * 1300 // 11300,
+                total=gross,
+            )
+            till.ledger.post("sale.completed", sale.to_payload(), staff_id="c1", series="receipt")
+        env.broker.start()
+
+        assert wait_until(lambda: till.ledger.outbox().depth() == 0, timeout=60)
+        journal_all = [
+            (e.seq, e.kind) for e in till.ledger.entries(limit=100_000) if not e.training
+        ]
+        central = [(e.seq, e.kind) for e in collector.db.events(STORE, "t1", limit=100_000)]
+        assert central == journal_all  # every event, once, in order: staff, catalog, sales
+        assert {"staff.saved", "catalog.applied", "sale.completed"} <= {k for _, k in central}
+    finally:
+        collector.stop()
+        till.close()
+
+    capsys.readouterr()
+    assert posctl([*home, "report", "--db", url, "--by", "clerk", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    expected = sum(350 * (n % 3 + 1) for n in range(1, 31))
+    assert (row["staff_id"], row["sales_count"], row["net_sales"]) == ("c1", 30, expected)
+    assert row["by_tender"] == {"cash": expected}
