@@ -656,6 +656,7 @@ def start_app(terminal: Terminal) -> None:
         if terminal.scanner is not None:
             terminal.scanner.stop()
         terminal.close()
+        log.info("terminal stopped")
 
 
 def run_command(args: argparse.Namespace) -> int:

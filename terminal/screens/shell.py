@@ -389,6 +389,3 @@ class PosApp(App):
         dialog = getattr(self, "dialog", None)
         out["dialog"] = dialog.automation_state() if dialog is not None else None
         return out
-
-    def on_stop(self) -> None:
-        log.info("app stopping")
