@@ -244,3 +244,8 @@ def test_hold_recall_and_void_a_sale(launch_app) -> None:
     for kind in ("sale.suspended", "sale.voided", "sale.recalled", "sale.completed"):
         assert kind in kinds
     assert app.cli("ledger", "verify", "--data-dir", str(app.data_dir)).returncode == 0
+
+    # systemd's SIGTERM: the terminal closes cleanly and takes its control socket with it.
+    assert app.stop() == 0, app.log[-2000:]
+    assert not app.socket_path.exists()
+    assert "terminal stopped" in app.log
