@@ -151,9 +151,9 @@ class Intake:
                         if exc.field == "type" and "unknown command type" in exc.message
                         else p.RejectCode.MALFORMED
                     )
-                return self._reject(
-                    None, p.peek_id(payload), code, exc.message, exc.field, len(payload), topic
-                )
+                # An oversized message is not parsed even to find its id.
+                cid = None if code is p.RejectCode.TOO_LARGE else p.peek_id(payload)
+                return self._reject(None, cid, code, exc.message, exc.field, len(payload), topic)
             try:
                 cmd.verify(self._trusted)
                 self._check_target(cmd)
