@@ -403,7 +403,8 @@ class StaffScreen(PosScreen):
             box.add_widget(Text(_("Scan the new staff card now."), aid="staff.card_wait",
                                 font_size=m.font(0), color=MUTED, size_hint_y=None,
                                 height=m.row(0.6)))
-        grid = GridLayout(cols=2, spacing=m.pad)
+        grid = GridLayout(cols=2, spacing=m.pad, size_hint_y=None,
+                          height=m.row(0.9) * 2 + m.pad)
         active = person["status"] == "active"
         grid.add_widget(PosButton(_("Reset PIN"), aid="staff.reset_pin", kind="accent",
                                   font_size=m.font(-1), disabled=not active,
@@ -449,9 +450,13 @@ class StaffScreen(PosScreen):
         if records:
             last = records[-1]
             box.add_widget(Text(f"{last.get('date', '')}  {last.get('content', '')}: "
-                                f"{last.get('result', '')}", font_size=m.font(-1),
-                                color=MUTED, size_hint_y=None, height=m.row(0.5),
-                                shorten=True, shorten_from="right"))
+                                f"{last.get('result', '')}", aid="staff.last_training",
+                                font_size=m.font(-1), color=MUTED, size_hint_y=None,
+                                height=m.row(0.5), shorten=True, shorten_from="right"))
+        box.add_widget(BoxLayout())
+        box.add_widget(PosButton(_("Back to sale"), aid="staff.back", kind="muted",
+                                 font_size=m.font(0), size_hint_y=None, height=m.row(0.9),
+                                 on_tap=lambda: self.app.show("sale")))
 
     def _render_form(self, box: BoxLayout) -> None:
         _ = self._

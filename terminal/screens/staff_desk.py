@@ -32,6 +32,8 @@ class StaffDesk:
         self._refund_clerk: tuple[str, bool] | None = None
         self.found: Any = None
         """The ``RefundableSale`` the refund screen shows."""
+        self._sessions: dict[bool, Any] = {}
+        """The sale session of the mode not in use (training or real), kept for its sales."""
 
     # --- small reads ------------------------------------------------------------------------
 
@@ -123,7 +125,17 @@ class StaffDesk:
         session.suspend()
         return str(snap.sale_id)
 
+    def _mode_session(self, training: bool) -> None:
+        """Real and training selling each keep their own sale session, so a sale (open or
+        parked) of one mode never blocks a clerk of the other from logging in."""
+        current = self.t.session
+        if current is None or current.training == training:
+            return
+        self._sessions[current.training] = current
+        self.t.session = self._sessions.pop(training, None)
+
     def _opened(self, session: Any) -> dict[str, Any]:
+        self._mode_session(session.training)
         clerk = self.t._opened(session)
         parked = session.parked_sale
         if parked and self.t.session is not None and self.t.session.state.value not in (
@@ -187,8 +199,9 @@ class StaffDesk:
         return self._reopened(s)
 
     def _reopened(self, session: Any) -> dict[str, Any]:
-        # The sale and shift services follow the clerk's new mode (checkout refuses to change
-        # mode in the middle of a sale).
+        # The sale and shift services follow the clerk's new mode; a sale open in the old mode
+        # waits in that mode's session.
+        self._mode_session(session.training)
         clerk = self.t._opened(session)
         clerk.update(self._clerk_extra(session))
         return clerk

@@ -150,5 +150,19 @@ def test_screenshots_of_the_staff_screens(launch_app, screenshot_dir: Path, tmp_
     assert c.state()["sale"]["training"] is True
     shot("training_banner", "sale")
 
+    # The manager's staff screen, with the cashier picked.
+    c.tap("header.logout")
+    c.wait_screen("login")
+    c.tap("login.tile.1001")
+    c.tap_keys(pin_of("manager"))
+    c.tap("login.ok")
+    c.wait_screen("sale")
+    c.tap("header.menu")
+    c.wait_screen("menu")
+    c.tap("menu.staff")
+    c.wait_screen("staff")
+    c.tap("staff.member.1002")
+    shot("staff", "staff")
+
     for path in shots:
         _check(path, SIZE)
