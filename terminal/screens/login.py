@@ -46,10 +46,13 @@ class LoginScreen(PosScreen):
         body = BoxLayout(orientation="vertical" if m.portrait else "horizontal",
                          padding=m.pad * 2, spacing=m.pad * 3)
         side = BoxLayout(orientation="vertical", spacing=m.pad * 2)
-        side.add_widget(Text(_("Welcome"), font_size=m.font(3), bold=True,
-                             size_hint_y=None, height=m.row(1.3)))
+        if not m.portrait:
+            # Portrait screens are narrow and tall: the keypad needs the height more.
+            side.add_widget(Text(_("Welcome"), font_size=m.font(3), bold=True,
+                                 size_hint_y=None, height=m.row(1.3)))
         side.add_widget(Text(self._prompt(), aid="login.prompt", font_size=m.font(1),
-                             color=MUTED, size_hint_y=None, height=m.row(1.4)))
+                             color=MUTED, size_hint_y=None,
+                             height=m.row(0.9 if m.portrait else 1.4)))
         # Staff tiles (photo, name) of a PIN-only store; a card greeting replaces them.
         self.tiles = BoxLayout(orientation="horizontal", spacing=m.pad)
         side.add_widget(self.tiles)
@@ -65,7 +68,7 @@ class LoginScreen(PosScreen):
 
         pad = Panel(orientation="vertical", spacing=m.pad)
         if m.portrait:
-            side.size_hint_y = 0.35
+            side.size_hint_y = 0.5
         else:
             pad.size_hint_x = 0.9
         self.pin_label = Text("", aid="login.pin", font_size=m.font(2), halign="center",

@@ -61,6 +61,10 @@ def test_screenshots_of_each_main_screen(launch_app, screenshot_dir: Path, langu
         shots.append((path, size))
 
     shot("login", "login")
+    for size in SIZES:
+        c.call("resize", width=size[0], height=size[1])
+        shot(f"login-{size[0]}x{size[1]}", "login", size)
+    c.call("resize", width=BASE[0], height=BASE[1])
     c.tap_keys(_pin("manager"))
     c.tap("login.ok")
     c.wait_screen("shift_open")
