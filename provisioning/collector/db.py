@@ -9,6 +9,7 @@ collectors (or a collector and a report) in one process never share a binding.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -22,6 +23,8 @@ from zoneinfo import ZoneInfo
 
 import peewee as pw
 from playhouse.db_url import connect as db_connect
+
+from terminal.link import protocol as wire
 
 SCHEMA_VERSION = 1
 
@@ -41,6 +44,30 @@ ALERT_KINDS = frozenset(
 )
 """Event kinds the owner wants to see in ``posctl watch`` as they happen; any ``alert.*`` kind
 (raised by the terminal's alert rules) counts too, and so does a shift closed over or short."""
+
+
+def entry_hash(ev: Event) -> str | None:
+    """The journal's hash of an entry: sha256 over ``prev_hash`` followed by the canonical JSON
+    of every other field (``docs/ledger.md``). None when the entry holds a value canonical
+    JSON cannot spell (a float), so it cannot be checked here."""
+    fields = {
+        "seq": ev.seq,
+        "uuid": ev.uuid,
+        "ts": ev.ts,
+        "terminal_id": ev.terminal_id,
+        "kind": ev.kind,
+        "staff_id": ev.staff_id,
+        "payload": ev.payload,
+        "number": ev.number,
+        "series": ev.series,
+        "training": ev.training,
+        "prev_hash": ev.prev_hash,
+    }
+    try:
+        body = wire.canonical_json(fields)
+    except wire.ValidationError:
+        return None
+    return hashlib.sha256(ev.prev_hash.encode("utf-8") + body).hexdigest()
 
 
 def is_alert(kind: str, payload: Mapping[str, Any]) -> bool:
@@ -217,7 +244,7 @@ def _models(db: pw.Database) -> SimpleNamespace:
 
         class Meta:
             table_name = "alerts"
-            indexes = ((("store_id", "terminal_id", "seq"), True),)
+            indexes = ((("store_id", "terminal_id", "seq", "kind"), True),)
 
     class MetaRow(Base):
         key = pw.CharField(max_length=64, primary_key=True)
@@ -339,6 +366,7 @@ class CentralDB:
                 if new:
                     self._insert_events(new, now)
                     self._project(new)
+                    self._check_chain(key, new, now)
                 result.inserted += len(new)
                 result.duplicates += len(evs) - len(new)
                 contiguous = self._advance(*key, int(state.contiguous))
@@ -486,6 +514,37 @@ class CentralDB:
                 detail=json.dumps({"from_seq": contiguous + 1, "to_seq": int(nxt) - 1}),
             ).on_conflict_ignore().execute()
         return moved
+
+    def _check_chain(self, key: tuple[str, str], new: list[Event], now: str) -> None:
+        """Tamper evidence: each entry's hash must match its content, and must be the
+        ``prev_hash`` of the entry after it. A mismatch is stored anyway (refusing it would only
+        make the terminal send it forever) and raised as an alert for the owner."""
+        p = self.db.param
+        rows = self.db.execute_sql(
+            f"SELECT seq, hash, prev_hash FROM events WHERE store_id = {p} AND terminal_id = {p} "
+            f"AND seq BETWEEN {p} AND {p}",
+            (key[0], key[1], new[0].seq - 1, new[-1].seq + 1),
+        ).fetchall()
+        stored = {int(seq): (h, prev) for seq, h, prev in rows}
+        alerts: list[tuple] = []
+        for ev in new:
+            computed = entry_hash(ev)
+            if computed is not None and computed != ev.hash:
+                detail = {"seq": ev.seq, "hash": ev.hash, "computed": computed}
+                alerts.append((*key, ev.seq, now, "collector.hash_mismatch", None, detail))
+            before = stored.get(ev.seq - 1)
+            if before is not None and before[0] != ev.prev_hash:
+                detail = {"seq": ev.seq, "prev_hash": ev.prev_hash, "stored": before[0]}
+                alerts.append((*key, ev.seq, now, "collector.chain_broken", None, detail))
+            after = stored.get(ev.seq + 1)
+            if after is not None and after[1] != ev.hash:
+                detail = {"seq": ev.seq + 1, "prev_hash": after[1], "stored": ev.hash}
+                alerts.append((*key, ev.seq + 1, now, "collector.chain_broken", None, detail))
+        self._insert_many(
+            "alerts",
+            self._ALERT_COLUMNS,
+            [(*a[:6], json.dumps(a[6], sort_keys=True)) for a in alerts],
+        )
 
     def _project(self, evs: list[Event]) -> None:
         sales: list[tuple] = []

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from provisioning.collector.db import CentralDB, Event
+from provisioning.collector.db import CentralDB, Event, entry_hash
 from provisioning.collector.service import BrokerConfig, Collector
 from provisioning.home import collector_cn
 from terminal.link import protocol as wire
@@ -104,8 +104,21 @@ def collectors(env: StoreEnv, db_url: str) -> Iterator[Collectors]:
         cs.stop_all()
 
 
-def entry(terminal: str, seq: int, kind: str = "test.event", payload: Any = None) -> dict:
-    return {
+GENESIS = "0" * 64
+
+
+def entry(
+    terminal: str,
+    seq: int,
+    kind: str = "test.event",
+    payload: Any = None,
+    prev_hash: str | None = None,
+) -> dict:
+    """A journal entry hashed as the ledger hashes it. Without ``prev_hash`` it chains onto the
+    default entry at ``seq - 1``, so default entries form a valid chain in any arrival order."""
+    if prev_hash is None:
+        prev_hash = GENESIS if seq == 1 else _default_hash(terminal, seq - 1)
+    e = {
         "seq": seq,
         "uuid": str(uuid.UUID(int=seq)),
         "ts": f"2026-01-05T02:{seq // 60 % 60:02d}:{seq % 60:02d}+00:00",
@@ -116,9 +129,34 @@ def entry(terminal: str, seq: int, kind: str = "test.event", payload: Any = None
         "number": None,
         "series": None,
         "training": False,
-        "prev_hash": "0" * 64,
-        "hash": f"{seq:064x}",
+        "prev_hash": prev_hash,
+        "hash": "",
     }
+    ev = Event.from_mapping(STORE, terminal, e)
+    e["hash"] = entry_hash(ev)
+    return e
+
+
+_HASHES: dict[tuple[str, int], str] = {}
+
+
+def _default_hash(terminal: str, seq: int) -> str:
+    start = seq
+    while start > 1 and (terminal, start - 1) not in _HASHES:
+        start -= 1
+    for n in range(start, seq + 1):
+        if (terminal, n) not in _HASHES:
+            prev = GENESIS if n == 1 else _HASHES[(terminal, n - 1)]
+            _HASHES[(terminal, n)] = entry(terminal, n, prev_hash=prev)["hash"]
+    return _HASHES[(terminal, seq)]
+
+
+def integrity_alerts(db: CentralDB) -> list[dict]:
+    return [
+        a
+        for a in db.recent_alerts(1000)
+        if a["kind"] in ("collector.hash_mismatch", "collector.chain_broken")
+    ]
 
 
 def event_bytes(terminal: str, seq: int, kind: str = "test.event", payload: Any = None) -> bytes:
@@ -280,7 +318,14 @@ def test_sales_feed_the_report_tables(db_url: str) -> None:
                 "reason": "",
             }
             k = "refund.completed" if kind == "refund" else "sale.completed"
-            return Event.from_mapping(STORE, "t1", entry("t1", seq, k, p))
+            return chained(seq, k, p)
+
+        chain = [GENESIS]
+
+        def chained(seq: int, kind: str, payload: dict) -> Event:
+            e = entry("t1", seq, kind, payload, prev_hash=chain[-1])
+            chain.append(e["hash"])
+            return Event.from_mapping(STORE, "t1", e)
 
         db.store(
             [
@@ -290,9 +335,7 @@ def test_sales_feed_the_report_tables(db_url: str) -> None:
                 sale(4, "c2", 500, kind="refund"),
                 sale(5, "c2", 9999, training=True),
                 sale(6, "c1", 300, when="2026-01-05T16:30:00+00:00"),  # 00:30 next day in Shanghai
-                Event.from_mapping(
-                    STORE, "t1", entry("t1", 7, "drawer.left_open", {"seconds": 90})
-                ),
+                chained(7, "drawer.left_open", {"seconds": 90}),
             ]
         )
         by_clerk = {r["staff_id"]: r for r in db.report(by="clerk")}
@@ -304,7 +347,28 @@ def test_sales_feed_the_report_tables(db_url: str) -> None:
         assert by_day == {"2026-01-05": 3500, "2026-01-06": 300}
         (store_total,) = db.report(by="store", day="2026-01-05")
         assert store_total["store_id"] == STORE and store_total["sales_count"] == 3
-        assert [a["kind"] for a in db.recent_alerts()] == ["drawer.left_open"]
+        assert [a["kind"] for a in db.recent_alerts()] == ["drawer.left_open"]  # chain intact
+    finally:
+        db.close()
+
+
+def test_tampered_or_unchained_entries_raise_alerts_but_are_stored(db_url: str) -> None:
+    db = CentralDB(db_url).create()
+    try:
+        good = [Event.from_mapping(STORE, "t1", entry("t1", s)) for s in (1, 2, 3, 5)]
+        db.store(good)
+        assert integrity_alerts(db) == []
+        # seq 4 arrives last with its payload changed after hashing: caught by its own hash.
+        forged = entry("t1", 4)
+        forged["payload"] = {"n": 4, "total": 1}
+        db.store([Event.from_mapping(STORE, "t1", forged)])
+        (alert,) = integrity_alerts(db)
+        assert (alert["kind"], alert["seq"]) == ("collector.hash_mismatch", 4)
+        # seq 6 hashed correctly but chained onto something that is not the stored seq 5.
+        db.store([Event.from_mapping(STORE, "t1", entry("t1", 6, prev_hash="f" * 64))])
+        kinds = sorted((a["kind"], a["seq"]) for a in integrity_alerts(db))
+        assert kinds == [("collector.chain_broken", 6), ("collector.hash_mismatch", 4)]
+        assert db.event_count() == 6
     finally:
         db.close()
 

@@ -89,6 +89,7 @@ def test_sales_made_while_the_broker_is_down_arrive_once_in_order(
         assert [s for s, _ in stored(collector, "t1")] == sorted(s for s, _ in journal(tills["t1"]))
         state = collector.db.state(STORE, "t1")
         assert state["contiguous"] == tills["t1"].ledger.last_entry().seq
+        assert collector.db.recent_alerts(1000) == []  # hash chain whole, nothing tampered
     finally:
         collector.stop()
         for live in tills.values():
@@ -258,6 +259,10 @@ def test_enrolled_terminal_is_provisioned_sells_offline_and_the_owner_reports(
         ]
         central = [(e.seq, e.kind) for e in collector.db.events(STORE, "t1", limit=100_000)]
         assert central == journal_all  # every event, once, in order: staff, catalog, sales
+        # The collector re-computes the ledger's hash chain and finds it whole.
+        assert [
+            a for a in collector.db.recent_alerts(1000) if a["kind"].startswith("collector.")
+        ] == []
         assert {"staff.saved", "catalog.applied", "sale.completed"} <= {k for _, k in central}
     finally:
         collector.stop()
