@@ -294,7 +294,9 @@ class PosApp(App):
 
     def _after_login(self, snapshot: dict[str, Any] | None) -> None:
         self.sale = snapshot
-        if self.terminal.shift_state() is None:
+        # Training sales belong to no shift, so a clerk in training sells straight away.
+        training = bool(self.clerk and self.clerk.get("training"))
+        if self.terminal.shift_state() is None and not training:
             self.show("shift_open")
         else:
             self.show("sale")
