@@ -10,6 +10,7 @@ sees and taps its widgets); scans go to it while it is open.
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -89,6 +90,15 @@ def limit_text(right: str, limit: int | None, currency: str) -> str:
     return money(limit, currency)
 
 
+def _takes_approval(fn: Callable[..., Any]) -> bool:
+    """Whether the call can be retried with ``approval=`` (otherwise the refusal is shown)."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "approval" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
 def offer_approval(
     app: PosApp,
     exc: BaseException,
@@ -100,7 +110,7 @@ def offer_approval(
 ) -> bool:
     """When ``exc`` asks for approval, open the dialog and return True; the approved retry is
     ``fn(*args, approval=..., **kwargs)`` with the same callbacks. Anything else: False."""
-    if not isinstance(exc, ApprovalRequired) or app.clerk is None:
+    if not isinstance(exc, ApprovalRequired) or app.clerk is None or not _takes_approval(fn):
         return False
     rest = {k: v for k, v in kwargs.items() if k != "approval"}
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from terminal.automation.client import AutomationError
 from terminal.sample import sample_catalog
 from tests.e2e.test_staff import CARDS, journal, open_shift_if_asked, pin_of, seed_cards
 
@@ -65,6 +66,15 @@ def test_clerk_switch_parks_the_open_sale_for_its_clerk(launch_app, tmp_path: Pa
     st = c.wait_screen("figures")
     assert st["everyone"] and [r["staff_id"] for r in st["figures"]["rows"]] == ["1001", "1002"]
     assert all(r["sales_count"] == 0 for r in st["figures"]["rows"])
+    # A typed period: two dates, year-month-day.
+    c.tap("figures.period.custom")
+    c.wait_idle()
+    assert c.state()["figures"] is None
+    c.type("20200101")
+    c.type("20991231")
+    st = c.wait_screen("figures")
+    assert (st["figures"]["from"], st["figures"]["to"]) == ("2020-01-01", "2099-12-31")
+    assert len(st["figures"]["rows"]) == 2
 
     # The cashier comes back and finds their sale where they left it.
     c.tap("header.logout")
@@ -212,3 +222,39 @@ def test_no_sale_needs_a_supervisor_and_a_denied_right_is_refused(launch_app,
     assert [(g["right"], g["actor"], g["approver"]) for g in granted] == [
         ("drawer.no_sale", "1002", "1001")]
     assert not [e for e in entries if e.kind == "shift.cash_out"]
+
+
+def test_a_trainee_logs_in_to_training_with_the_checklist_in_the_banner(launch_app,
+                                                                       tmp_path: Path) -> None:
+    data = tmp_path / "store"
+    seed_cards(data, extra=[{"staff_id": "3001", "name": "Sun Li", "name_zh": "孙丽",
+                             "role": "cashier", "trainee": True, "pin": "6150"}])
+    app = launch_app(language="zh_CN", data_dir=data)
+    c = app.c
+    st = tile_login(c, "3001", "6150")
+    assert st["clerk"]["training"] is True and st["clerk"]["trainee"] is True, st["last_error"]
+    assert st["clerk"]["checklist"]["done"] == 0 and st["clerk"]["checklist"]["total"] == 6
+    st = c.wait_screen("sale")  # training needs no shift
+    assert "banner.training" in c.call("ids")["ids"]
+    c.scan(_cola().barcodes[0])
+    c.wait_idle()
+    c.tap("sale.pay")
+    c.wait_screen("tender")
+    c.tap_keys("5")
+    c.tap("tender.cash")
+    st = c.wait_screen("done")
+    assert st["last_result"]["training"] is True and st["drawer"]["opened"] == 0
+    c.tap("done.new")
+    c.tap("header.menu")
+    c.wait_screen("menu")
+    c.tap("menu.training")
+    st = c.wait_screen("training")
+    assert st["checklist"]["counts"]["sale"] == 1
+    assert st["clerk"]["checklist"]["done"] == 1  # the banner follows
+    # A trainee cannot leave training on their own.
+    assert "training.leave" in c.call("ids")["ids"]
+    with pytest.raises(AutomationError, match="disabled"):
+        c.tap("training.leave")
+    app.stop()
+    sales = [e for e in journal(data) if e.kind == "sale.completed"]
+    assert len(sales) == 1 and sales[0].training is True
