@@ -346,6 +346,10 @@ class Terminal:
     def set_price(self, line_no: int, price: int, approval: Any = None) -> dict[str, Any]:
         return _plain(self._s().override_price(line_no, price, approval=approval))
 
+    def discount_line(self, line_no: int, percent_bp: int, approval: Any = None
+                      ) -> dict[str, Any]:
+        return _plain(self._s().discount_line(line_no, percent_bp=percent_bp, approval=approval))
+
     def void_line(self, line_no: int, approval: Any = None) -> dict[str, Any]:
         return _plain(self._s().void_line(line_no, approval=approval))
 

@@ -163,6 +163,8 @@ class SaleScreen(PosScreen):
                                      font_size=m.font(0), on_tap=self.set_qty))
             ops.add_widget(PosButton(_("Price"), aid="sale.price", kind="accent",
                                      font_size=m.font(0), on_tap=self.set_price))
+            ops.add_widget(PosButton(_("Disc. %"), aid="sale.discount", kind="accent",
+                                     font_size=m.font(0), on_tap=self.discount))
             ops.add_widget(PosButton(_("Code"), aid="sale.code", kind="accent",
                                      font_size=m.font(0), on_tap=self.enter_code))
         row.add_widget(ops)
@@ -423,6 +425,22 @@ class SaleScreen(PosScreen):
             self.app.show_error(e)
             return
         self.app.call(self.app.terminal.set_price, line["line_no"], price, on_done=self._apply)
+
+    def discount(self) -> None:
+        """The typed number is a percentage off the selected line: 10 or 12.5."""
+        line = self._selected_line()
+        text = self._take_entry()
+        if line is None or not text:
+            self.app.show_error(self._("Pick a line and type the discount in percent first."),
+                                code="input.missing")
+            return
+        whole, _dot, frac = text.partition(".")
+        bp = int(whole or 0) * 100 + int((frac + "00")[:2])
+        if len(frac) > 2 or not 0 < bp <= 10_000:
+            self.app.show_error(self._("Discount not valid: {text}").format(text=text),
+                                code="input.invalid")
+            return
+        self.app.call(self.app.terminal.discount_line, line["line_no"], bp, on_done=self._apply)
 
     def enter_code(self) -> None:
         text = self._take_entry()

@@ -233,11 +233,18 @@ def test_hold_recall_and_void_a_sale(launch_app) -> None:
     c.tap("recall.held.0")
     st = c.wait_screen("sale")
     assert [ln["sku"] for ln in st["cart"]] == [cola.sku]
+    # Half off the recalled line: typed on the keypad, applied to the selected line.
+    c.tap("sale.mode.keypad")
+    c.tap_keys("50")
+    c.tap("sale.discount")
+    st = c.wait_screen("sale")
+    assert st["cart"][0]["discount"] == cola.price // 2
+    assert st["totals"]["total"] == cola.price - cola.price // 2
     c.tap("sale.pay")
     c.wait_screen("tender")
     c.tap("tender.quick.0")
     st = c.wait_screen("done")
-    assert st["last_result"]["total"] == cola.price
+    assert st["last_result"]["total"] == cola.price - cola.price // 2
 
     with sqlite3.connect(app.data_dir / "ledger.sqlite3") as db:
         kinds = [k for (k,) in db.execute("SELECT kind FROM journal ORDER BY seq")]
