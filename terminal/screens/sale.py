@@ -137,11 +137,15 @@ class SaleScreen(PosScreen):
             return _("{name}: type the weight in kg").format(name=name)
         return _("Type a quantity, price or code")
 
+    def _entry_font(self) -> float:
+        # A pending item's question is what the clerk must read next: not in small print.
+        return self.m.font(1 if self.entry else 0 if self.pending is not None else -1)
+
     def _render_keypad(self) -> None:
         _ = self._
         m = self.m
         self.entry_label = Text(self.entry or self._entry_hint(),
-                                aid="sale.entry", font_size=m.font(1 if self.entry else -1),
+                                aid="sale.entry", font_size=self._entry_font(),
                                 halign="right", color=INK if self.entry else MUTED,
                                 bg=WHITE, size_hint_y=None, height=m.row(0.9))
         self.panel.add_widget(self.entry_label)
@@ -384,7 +388,7 @@ class SaleScreen(PosScreen):
         self.entry = apply_key(self.entry, key, max_len=14)
         self.entry_label.text = self.entry or self._entry_hint()
         self.entry_label.color = INK if self.entry else MUTED
-        self.entry_label.font_size = self.m.font(1 if self.entry else -1)
+        self.entry_label.font_size = self._entry_font()
 
     def _take_entry(self) -> str:
         text, self.entry = self.entry, ""
