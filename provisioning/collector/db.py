@@ -24,8 +24,6 @@ from zoneinfo import ZoneInfo
 import peewee as pw
 from playhouse.db_url import connect as db_connect
 
-from terminal.link import protocol as wire
-
 SCHEMA_VERSION = 1
 
 SALE_KINDS = {"sale.completed": "sale", "refund.completed": "refund"}
@@ -46,28 +44,36 @@ ALERT_KINDS = frozenset(
 (raised by the terminal's alert rules) counts too, and so does a shift closed over or short."""
 
 
-def entry_hash(ev: Event) -> str | None:
+def canonical(value: Any) -> str:
+    """The ledger's canonical JSON: sorted keys, no whitespace, UTF-8 kept, no NaN."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def entry_hash(ev: Event) -> str:
     """The journal's hash of an entry: sha256 over ``prev_hash`` followed by the canonical JSON
-    of every other field (``docs/ledger.md``). None when the entry holds a value canonical
-    JSON cannot spell (a float), so it cannot be checked here."""
-    fields = {
-        "seq": ev.seq,
-        "uuid": ev.uuid,
-        "ts": ev.ts,
-        "terminal_id": ev.terminal_id,
-        "kind": ev.kind,
-        "staff_id": ev.staff_id,
-        "payload": ev.payload,
-        "number": ev.number,
-        "series": ev.series,
-        "training": ev.training,
-        "prev_hash": ev.prev_hash,
-    }
-    try:
-        body = wire.canonical_json(fields)
-    except wire.ValidationError:
-        return None
-    return hashlib.sha256(ev.prev_hash.encode("utf-8") + body).hexdigest()
+    of every other field (``docs/ledger.md``). Built piece by piece so the payload, the only
+    large part, is serialised once for both the hash and the stored copy."""
+    body = (
+        '{"kind":' + canonical(ev.kind)
+        + ',"number":' + canonical(ev.number)
+        + ',"payload":' + payload_json(ev)
+        + ',"prev_hash":' + canonical(ev.prev_hash)
+        + ',"seq":' + canonical(ev.seq)
+        + ',"series":' + canonical(ev.series)
+        + ',"staff_id":' + canonical(ev.staff_id)
+        + ',"terminal_id":' + canonical(ev.terminal_id)
+        + ',"training":' + canonical(ev.training)
+        + ',"ts":' + canonical(ev.ts)
+        + ',"uuid":' + canonical(ev.uuid)
+        + "}"
+    )  # fmt: skip
+    return hashlib.sha256((ev.prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def payload_json(ev: Event) -> str:
+    return ev.payload_json or canonical(ev.payload)
 
 
 def is_alert(kind: str, payload: Mapping[str, Any]) -> bool:
@@ -93,6 +99,8 @@ class Event:
     training: bool = False
     prev_hash: str = ""
     hash: str = ""
+    payload_json: str = field(default="", compare=False, repr=False)
+    """The payload's canonical JSON, when already made."""
 
     @classmethod
     def from_mapping(cls, store_id: str, terminal_id: str, d: Mapping[str, Any]) -> Event:
@@ -122,6 +130,7 @@ class Event:
             training=bool(d.get("training", False)),
             prev_hash=str(d.get("prev_hash") or ""),
             hash=str(d.get("hash") or ""),
+            payload_json=canonical(payload),
         )
 
 
@@ -444,7 +453,7 @@ class CentralDB:
                     ev.ts,
                     ev.kind,
                     ev.staff_id,
-                    json.dumps(ev.payload, sort_keys=True, ensure_ascii=False),
+                    payload_json(ev),
                     ev.number,
                     ev.series,
                     ev.training,
@@ -529,7 +538,7 @@ class CentralDB:
         alerts: list[tuple] = []
         for ev in new:
             computed = entry_hash(ev)
-            if computed is not None and computed != ev.hash:
+            if computed != ev.hash:
                 detail = {"seq": ev.seq, "hash": ev.hash, "computed": computed}
                 alerts.append((*key, ev.seq, now, "collector.hash_mismatch", None, detail))
             before = stored.get(ev.seq - 1)
