@@ -487,9 +487,9 @@ class Relay:
         done = [s for s in self._flights if s <= ack.upto]
         extra = set(ack.seqs)
         done += [s for s in extra if s in self._flights and s > ack.upto]
-        # Seqs not in flight (acks for a previous run's sends) are acknowledged too; the
-        # outbox ignores ones it no longer holds.
-        removable = set(done) | extra
+        # Listed seqs not in flight (an earlier copy's ack) are acknowledged too, but never one
+        # this run has not sent yet: an ack cannot make the terminal forget an unsent event.
+        removable = set(done) | {s for s in extra if s <= self._cursor}
         if removable:
             self._outbox.acknowledge(sorted(removable))
         for s in done:

@@ -152,21 +152,30 @@ def test_ack_for_another_terminal_or_garbage_changes_nothing(broker: Broker, led
     from .mqtt_client import publish
 
     fill(ledger, 20)
-    relay = make_relay(broker, ledger, ack_timeout=60)
+    # The window is full once 20 are out, so later rows stay unsent until acks make room.
+    relay = make_relay(broker, ledger, ack_timeout=60, window=20)
     relay.start()
     try:
         wait_until(lambda: relay.stats.published == 20, 10, "published")
         topic = p.ack_topic("S1", "T1")
+        fill(ledger, 5)
+        relay.wake()
         publish(broker, topic, p.encode_ack(p.Ack(terminal="T2", upto=20)))
         publish(broker, topic, b"\x00garbage")
         publish(broker, topic, json.dumps({"terminal": "T1", "upto": -1}).encode())
+        # Acks naming events this run has not sent (21-25 wait for room) are ignored.
+        publish(broker, topic, p.encode_ack(p.Ack(terminal="T1", upto=0, seqs=[23, 24])))
         wait_until(lambda: relay.stats.ack_errors >= 3, 10, "acks seen")
-        assert ledger.outbox().depth() == 20
+        publish(broker, topic, p.encode_ack(p.Ack(terminal="T1", upto=1)))
+        wait_until(lambda: ledger.outbox().depth() == 24, 10, "first ack")
+        assert [r.seq for r in ledger.outbox().pending(100)] == list(range(2, 26))
         publish(broker, topic, p.encode_ack(p.Ack(terminal="T1", upto=5, seqs=[7, 9])))
-        wait_until(lambda: ledger.outbox().depth() == 13, 10, "partial ack")
+        wait_until(lambda: ledger.outbox().depth() == 18, 10, "partial ack")
         # Acknowledging the same again is idempotent.
         publish(broker, topic, p.encode_ack(p.Ack(terminal="T1", upto=5, seqs=[7, 9])))
         publish(broker, topic, p.encode_ack(p.Ack(terminal="T1", upto=3)))
-        assert [r.seq for r in ledger.outbox().pending(100)] == [6, 8, *range(10, 21)]
+        publish(broker, topic, p.encode_ack(p.Ack(terminal="T1", upto=6)))
+        wait_until(lambda: ledger.outbox().depth() == 17, 10, "last ack")
+        assert [r.seq for r in ledger.outbox().pending(100)] == [8, *range(10, 26)]
     finally:
         relay.stop()
