@@ -71,6 +71,7 @@ class CollectorStats:
     acks_sent: int = 0
     resend_requests: int = 0
     gaps_skipped: int = 0
+    store_failures: int = 0
     last_error: str = ""
 
 
@@ -314,11 +315,14 @@ class Collector:
         try:
             result = self.db.store(batch.events) if batch.events else None
         except Exception as exc:
-            # Nothing is PUBACKed: the broker redelivers after the reconnect this forces.
+            # Nothing is PUBACKed. The unacknowledged messages would hold the broker's in-flight
+            # slots for good, so the connection starts over; what they carried comes again
+            # (from the kept session, or from the terminals, which re-send unacknowledged
+            # events).
             self.stats.last_error = f"store failed: {exc}"
-            log.exception("collector: store failed; dropping the connection for redelivery")
-            self._client.disconnect()
-            self._client.reconnect()
+            self.stats.store_failures += 1
+            log.exception("collector: store failed; reconnecting so the events come again")
+            self._restart_connection()
             return
         for mid, qos in batch.acks:
             self._client.ack(mid, qos)
@@ -336,6 +340,26 @@ class Collector:
                 key[0],
                 wire.Ack(terminal=key[1], upto=upto, seqs=sorted(beyond.get(key, ()))),
             )
+
+    def _restart_connection(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+        # Drop what was queued on the old connection: its PUBACKs would go nowhere.
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        delay = 0.5
+        while not self._stop.is_set():
+            try:
+                self._client.reconnect()
+                break
+            except OSError as exc:
+                self.stats.last_error = f"reconnect failed: {exc}"
+                self._stop.wait(delay)
+                delay = min(delay * 2, 30.0)
+        self._client.loop_start()
 
     def _send_ack(self, store: str, ack: wire.Ack) -> None:
         self._client.publish(wire.ack_topic(store, ack.terminal), wire.encode_ack(ack), qos=1)

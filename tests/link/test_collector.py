@@ -498,6 +498,31 @@ def test_two_collectors_share_the_stream_and_store_each_event_once(
         assert [e.seq for e in a.db.events(STORE, t, limit=10_000)] == list(range(1, n + 1))
 
 
+def test_a_failed_store_is_retried_after_a_reconnect(
+    env: StoreEnv, collectors: Collectors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c = collectors.start()
+    real_store = c.db.store
+    failures = [RuntimeError("database is down")]
+
+    def flaky_store(events: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return real_store(events)
+
+    monkeypatch.setattr(c.db, "store", flaky_store)
+    t1 = Terminal(env, "t1")
+    t1.send(1, 2, 3)
+    assert wait_until(lambda: c.stats.store_failures == 1)
+    assert wait_until(lambda: c.connected)
+    # Nothing was acknowledged, so the terminal sends again (as a relay does after its ack
+    # timeout) and this time it is stored.
+    assert not [a for a in t1.acks() if a.upto >= 1]
+    t1.send(1, 2, 3)
+    t1.wait_ack(lambda a: a.upto == 3)
+    assert c.db.event_count() == 3
+
+
 def test_a_lone_collector_keeping_its_session_loses_nothing_while_restarting(
     env: StoreEnv, collectors: Collectors
 ) -> None:
