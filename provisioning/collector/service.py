@@ -234,20 +234,24 @@ class Collector:
     # --- the writer thread -------------------------------------------------------------------
     def _run(self) -> None:
         last_tick = self._mono()
-        while not self._stop.is_set():
-            batch, statuses = self._collect()
-            if batch.events or batch.acks:
-                self._store(batch)
-            for terminal, status in statuses:
-                self._status(terminal, status)
-            now = self._mono()
-            if now - last_tick >= self.tick:
-                last_tick = now
-                try:
-                    self._check_gaps(now)
-                except Exception as exc:  # a database hiccup must not end the writer thread
-                    self.stats.last_error = f"gap check failed: {exc}"
-                    log.exception("collector: gap check failed")
+        try:
+            while not self._stop.is_set():
+                batch, statuses = self._collect()
+                if batch.events or batch.acks:
+                    self._store(batch)
+                for terminal, status in statuses:
+                    self._status(terminal, status)
+                now = self._mono()
+                if now - last_tick >= self.tick:
+                    last_tick = now
+                    try:
+                        self._check_gaps(now)
+                    except Exception as exc:  # a database hiccup must not end the writer
+                        self.stats.last_error = f"gap check failed: {exc}"
+                        log.exception("collector: gap check failed")
+        finally:
+            # peewee connections are per thread: this one is closed by the thread that used it.
+            self.db.close()
 
     def _collect(self) -> tuple[_Batch, list[tuple[tuple[str, str], wire.Status]]]:
         batch = _Batch()
