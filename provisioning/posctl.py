@@ -165,8 +165,8 @@ def _send_all(
     with Remote(home, host=host, port=port) as remote:
         pending = []
         for t in targets:
-            with remote.listening(t):
-                pending.append((t, *remote.send(t, type, body)))
+            remote.listen(t)
+            pending.append((t, *remote.send(t, type, body)))
         if on_sent is not None:
             on_sent()
         for t, sent, q in pending:
@@ -622,17 +622,17 @@ def _send_chunks(
     went wrong, or None."""
     bar = Progress(len(chunks), terminal)
     try:
-        with remote.listening(terminal):
-            for n, chunk in enumerate(chunks):
-                where = f"chunk {n + 1}/{len(chunks)}"
-                sent, q = remote.send(terminal, "catalog.snapshot", chunk)
-                try:
-                    reply = remote.wait_reply(sent, q, args.timeout)
-                except RemoteError as exc:
-                    return f"{where}: {exc}"
-                if reply.status != "done":
-                    return f"{where}: {reply_error_text(reply)}"
-                bar.update(n + 1, f"chunks ({min((n + 1) * args.chunk, items)} items)")
+        remote.listen(terminal)
+        for n, chunk in enumerate(chunks):
+            where = f"chunk {n + 1}/{len(chunks)}"
+            sent, q = remote.send(terminal, "catalog.snapshot", chunk)
+            try:
+                reply = remote.wait_reply(sent, q, args.timeout)
+            except RemoteError as exc:
+                return f"{where}: {exc}"
+            if reply.status != "done":
+                return f"{where}: {reply_error_text(reply)}"
+            bar.update(n + 1, f"chunks ({min((n + 1) * args.chunk, items)} items)")
     finally:
         bar.close()
     return None

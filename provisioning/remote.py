@@ -13,8 +13,7 @@ import queue
 import ssl
 import threading
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -70,6 +69,7 @@ class Remote:
         self._subacks: dict[int, bool] = {}
         self._suback_cv = threading.Condition()
         self._client: mqtt.Client | None = None
+        self._listening: set[str] = set()
 
     # --- connection -------------------------------------------------------------------------
     def _tls(self) -> ssl.SSLContext:
@@ -162,10 +162,12 @@ class Remote:
     def reply_base(self, terminal: str) -> str:
         return f"{wire.reply_topic(self.store_id, terminal)}/{self._session}"
 
-    @contextmanager
-    def listening(self, terminal: str) -> Iterator[None]:
-        self._subscribe(self.reply_base(terminal))
-        yield
+    def listen(self, terminal: str) -> None:
+        """Subscribe to this run's replies from ``terminal`` (once per connection); call it
+        before sending, so no reply can arrive before the subscription."""
+        if terminal not in self._listening:
+            self._subscribe(self.reply_base(terminal))
+            self._listening.add(terminal)
 
     def send(
         self,
@@ -230,9 +232,9 @@ class Remote:
         return reply
 
     def command(self, terminal: str, type: str, body: Any, *, timeout: float = 30.0) -> wire.Reply:
-        with self.listening(terminal):
-            sent, q = self.send(terminal, type, body)
-            return self.wait_reply(sent, q, timeout)
+        self.listen(terminal)
+        sent, q = self.send(terminal, type, body)
+        return self.wait_reply(sent, q, timeout)
 
 
 def reply_error_text(reply: wire.Reply) -> str:
