@@ -161,6 +161,8 @@ class Terminal:
         """The clerk's ``ShiftService``."""
         self._shift: dict[str, Any] | None = None
         self._drawer_opens = 0
+        self._scanners: dict[str, tuple[str, str]] = {}
+        self._scanner_lock = threading.Lock()
         if services is not None:
             self._attach(services)
 
@@ -231,6 +233,25 @@ class Terminal:
             problem = st.detail or "fault"
         return {"health": st.health.value, "online": st.online, "paper_out": st.paper_out,
                 "problem": problem, "pending_jobs": st.pending_jobs, "detail": st.detail}
+
+    def scanner_changed(self, source: str, state: str, detail: str) -> None:
+        """Called on a scanner's own thread when it connects, disconnects or is busy."""
+        with self._scanner_lock:
+            self._scanners[source] = (state, detail)
+
+    def scanner_state(self) -> dict[str, Any]:
+        """Cheap: the scanners that are not reading, by source, with why."""
+        with self._scanner_lock:
+            down = {s: d or st for s, (st, d) in self._scanners.items() if st != "connected"}
+        return {"problem": "disconnected" if down else "", "down": down}
+
+    def scanner_fault(self, action: str) -> None:
+        """Simulator only: "unplug", "replug" or "garbage" (a misread)."""
+        fn = {"unplug": "unplug", "replug": "replug", "garbage": "inject_garbage"}[action]
+        method = getattr(self.scanner, fn, None)
+        if not self.simulated or method is None:
+            raise RuntimeError("scanner faults can only be injected into the simulated scanner")
+        method()
 
     def drawer_state(self) -> dict[str, Any]:
         is_open = self.drawer.is_open() if self.drawer is not None else None
@@ -483,7 +504,10 @@ class Services:
     closers: list[Callable[[], None]] = field(default_factory=list)
 
 
-def build_services(config: Any, *, seed_sample: bool = False) -> Services:
+def build_services(
+    config: Any, *, seed_sample: bool = False,
+    on_scanner_status: Callable[[str, str, str], None] | None = None,
+) -> Services:
     """Ledger and catalog, staff and rights, devices (simulated when ``[hardware]
     simulated``). With ``seed_sample`` an empty catalog is filled with the sample store and its
     staff first. On error everything opened so far is closed again."""
@@ -500,7 +524,7 @@ def build_services(config: Any, *, seed_sample: bool = False) -> Services:
         staff = _build_staff(config, ledger, clock)
         if seed_sample:
             _seed_sample(catalog, staff)
-        devices = _build_devices(config, data_dir, clock)
+        devices = _build_devices(config, data_dir, clock, on_scanner_status)
         closers.append(devices.close)
     except BaseException:
         for fn in reversed(closers):
@@ -517,11 +541,16 @@ def build_terminal(config: Any, *, seed_sample: bool = False, deferred: bool = F
                    ) -> Terminal:
     """Configuration in, a wired terminal out. ``deferred`` leaves the services to
     ``Terminal.load`` (the app runs it on its worker), so the window opens at once."""
-    settings = store_settings(config)
-    if deferred:
-        return Terminal(config, settings,
-                        loader=lambda: build_services(config, seed_sample=seed_sample))
-    return Terminal(config, settings, services=build_services(config, seed_sample=seed_sample))
+    terminal = Terminal(config, store_settings(config))
+
+    def load() -> Services:
+        return build_services(config, seed_sample=seed_sample,
+                              on_scanner_status=terminal.scanner_changed)
+
+    terminal._loader = load
+    if not deferred:
+        terminal.load()
+    return terminal
 
 
 CARD_KEY_FILE = "card.key"
@@ -557,10 +586,11 @@ def _seed_sample(catalog: Any, staff: Any) -> None:
         log.info("demo store seeded: %d items, staff %s", catalog.count(), ", ".join(added))
 
 
-def _build_devices(config: Any, data_dir: Path, clock: Any) -> Any:
+def _build_devices(config: Any, data_dir: Path, clock: Any,
+                   on_scanner_status: Callable[[str, str, str], None] | None) -> Any:
     from terminal.drivers.factory import build_devices
 
-    return build_devices(config, data_dir, clock)
+    return build_devices(config, data_dir, clock, on_scanner_status=on_scanner_status)
 
 
 # --- starting the app -------------------------------------------------------------------------

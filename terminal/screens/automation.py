@@ -35,6 +35,7 @@ class AutomationBridge:
             "ids": lambda _r: {"ids": self.on_main(self.app.automation_ids)},
             "screenshot": self._cmd_screenshot,
             "printer": self._cmd_printer,
+            "scanner": self._cmd_scanner,
             "wait_idle": self._cmd_wait_idle,
             "resize": self._cmd_resize,
             "language": self._cmd_language,
@@ -136,6 +137,14 @@ class AutomationBridge:
                 time.sleep(0.05)
         self.on_main(self.app.poll_devices)
         return {"printer": self.app.terminal.printer_status()}
+
+    def _cmd_scanner(self, r: dict[str, Any]) -> dict[str, Any]:
+        action = r.get("action")
+        if action not in ("unplug", "replug", "garbage"):
+            raise CommandError('scanner action is "unplug", "replug" or "garbage"')
+        self.app.terminal.scanner_fault(action)
+        self.on_main(self.app.poll_devices)
+        return {"scanner": self.app.terminal.scanner_state()}
 
     def _cmd_wait_idle(self, r: dict[str, Any]) -> dict[str, Any]:
         timeout = float(r.get("timeout", 20.0))

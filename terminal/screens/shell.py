@@ -78,6 +78,7 @@ class PosApp(App):
         """The sale just completed (receipt number, change) for the done screen."""
         self.last_error: dict[str, str] | None = None
         self.printer: dict[str, Any] = {}
+        self.scanner: dict[str, Any] = {}
         self.busy = 0
         self.ready = False
         self._screens: dict[str, PosScreen] = {}
@@ -206,10 +207,13 @@ class PosApp(App):
             self.render_chrome()
 
     def poll_devices(self) -> None:
-        """Printer status is cheap to read (the driver caches it); a change shows a banner."""
+        """Device status is cheap to read (the drivers keep it in memory); a change shows or
+        clears a banner."""
         status = self.terminal.printer_status()
-        if status != self.printer:
+        scanner = self.terminal.scanner_state()
+        if status != self.printer or scanner != self.scanner:
             self.printer = status
+            self.scanner = scanner
             self.render_chrome()
 
     # --- chrome ---------------------------------------------------------------------------
@@ -272,6 +276,11 @@ class PosApp(App):
                 "paper_out": _("Printer out of paper: load paper; queued receipts will print."),
             }.get(problem, _("Printer problem: {detail}").format(detail=problem))
             rows.append(("banner.printer", WARNING_BG, text, False))
+        if self.scanner.get("problem"):
+            rows.append(("banner.scanner", WARNING_BG,
+                         _("Scanner not reading ({detail}): check its cable, or type the "
+                           "barcode on the keypad.").format(
+                             detail=", ".join(sorted(self.scanner["down"].values()))), False))
         if self.last_error is not None:
             rows.append(("banner.error", ERROR_BG, self.last_error["message"], True))
         for aid, color, text, dismissable in rows:
@@ -379,6 +388,7 @@ class PosApp(App):
             "busy": self.busy > 0,
             "last_error": self.last_error,
             "printer": self.printer,
+            "scanner": self.scanner,
             "drawer": self.terminal.drawer_state(),
             "sale": sale,
             "cart": sale.get("lines", []),

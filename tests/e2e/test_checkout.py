@@ -9,6 +9,7 @@ import sqlite3
 
 import pytest
 
+from terminal.automation.client import AutomationError
 from terminal.core.barcodes import with_check_digit
 from terminal.core.money import mul_qty
 from terminal.drivers.printer.decode import decode
@@ -251,6 +252,16 @@ def test_hold_recall_and_void_a_sale(launch_app) -> None:
     for kind in ("sale.suspended", "sale.voided", "sale.recalled", "sale.completed"):
         assert kind in kinds
     assert app.cli("ledger", "verify", "--data-dir", str(app.data_dir)).returncode == 0
+
+    # An unplugged scanner is shown, and its reads stop until it is back.
+    c.call("scanner", action="unplug")
+    st = c.state()
+    assert st["scanner"]["problem"] == "disconnected"
+    assert "banner.scanner" in c.call("ids")["ids"]
+    with pytest.raises(AutomationError, match="unplugged"):
+        c.scan(cola.barcodes[0])
+    c.call("scanner", action="replug")
+    assert c.state()["scanner"]["problem"] == ""
 
     # systemd's SIGTERM: the terminal closes cleanly and takes its control socket with it.
     assert app.stop() == 0, app.log[-2000:]
