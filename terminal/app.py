@@ -607,6 +607,8 @@ def _prepare_kivy_env(config: Any) -> None:
     KivyConfig.set("graphics", "width", str(config.ui.width))
     KivyConfig.set("graphics", "height", str(config.ui.height))
     KivyConfig.set("graphics", "fullscreen", "auto" if config.ui.fullscreen else "0")
+    # A kiosk is driven by touch: no mouse pointer sitting on the screen.
+    KivyConfig.set("graphics", "show_cursor", "0" if config.ui.fullscreen else "1")
     KivyConfig.set("graphics", "multisamples", "0")
     KivyConfig.set("kivy", "exit_on_escape", "0")
     KivyConfig.set("input", "mouse", "mouse,disable_multitouch")

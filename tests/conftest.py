@@ -204,5 +204,7 @@ def launch_app(x_display: str, tmp_path: Path) -> Iterator[Callable[..., Running
 
     yield launch
     for app in started:
-        app.stop()
+        code = app.stop()
+        # Captured by pytest and shown only when the test failed.
+        print(f"--- terminal {app.data_dir.name} exited {code}; last output:\n{app.log[-3000:]}")
     shutil.rmtree(sock_dir, ignore_errors=True)
