@@ -319,6 +319,17 @@ class SaleScreen(PosScreen):
         return False
 
     def _added(self, snapshot: dict[str, Any]) -> None:
+        # A customer's payment code scanned at the cart pays the balance straight away.
+        if snapshot.get("state") == "completed":
+            self.app.sale = None
+            self.app.last_result = snapshot
+            self.app.clear_error()
+            self.app.show("done")
+            return
+        if snapshot.get("state") == "tendering":
+            self.app.sale = snapshot
+            self.app.show("tender")
+            return
         self.selected = None  # the new last line
         if self._showing_results():
             # Picked from the results: back to the cart so the clerk sees the line arrive.

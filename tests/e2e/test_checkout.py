@@ -253,6 +253,16 @@ def test_hold_recall_and_void_a_sale(launch_app) -> None:
         assert kind in kinds
     assert app.cli("ledger", "verify", "--data-dir", str(app.data_dir)).returncode == 0
 
+    # The customer's payment code scanned straight at the cart pays the whole balance.
+    c.tap("done.new")
+    c.wait_screen("sale")
+    c.scan(milk.barcodes[0])
+    c.wait_idle()
+    c.scan("284567890123456789")  # an Alipay code
+    st = c.wait_screen("done")
+    assert [(t["kind"], t["amount"]) for t in st["last_result"]["tenders"]] == [
+        ("qr", milk.price)]
+
     # An unplugged scanner is shown, and its reads stop until it is back.
     c.call("scanner", action="unplug")
     st = c.state()
