@@ -33,6 +33,6 @@ fi
 stamp="$venv/.installed"
 if [ ! -f "$stamp" ] || [ "$here/pyproject.toml" -nt "$stamp" ]; then
     "$venv/bin/python" -m pip install -q --upgrade pip
-    "$venv/bin/python" -m pip install -q -e "$here[dev]"
+    "$venv/bin/python" -m pip install -q -e "$here[dev,postgres]"
     touch "$stamp"
 fi
