@@ -124,9 +124,15 @@ class SaleScreen(PosScreen):
         self.panel.add_widget(grid)
 
     def _got_quick_keys(self, items: list[dict[str, Any]]) -> None:
+        changed = items != self.quick
         self.quick = items
-        if self.mode == "keys" and self.manager is not None:
+        if changed and self.mode == "keys" and self.manager is not None:
             self.render_panel()
+
+    def on_enter_screen(self, **params: Any) -> None:
+        if self.quick is not None:
+            # The owner may have changed the quick keys (catalog update) since they were read.
+            self.app.call(self.app.terminal.quick_keys, on_done=self._got_quick_keys)
 
     def _entry_hint(self) -> str:
         _ = self._
