@@ -138,6 +138,7 @@ class SupervisorDialog(AnchorLayout):
         self.pin = ""
         self.error: dict[str, str] | None = None
         self.busy = False
+        self._rendered: Any = None
         with self.canvas.before:
             from kivy.graphics import Color, Rectangle
 
@@ -172,6 +173,9 @@ class SupervisorDialog(AnchorLayout):
     def _sync(self, *_a: Any) -> None:
         self._scrim.pos = self.pos
         self._scrim.size = self.size
+        if self.parent is not None and self.app.metrics != self._rendered:
+            # The window was resized (or turned): lay the dialog out again for it.
+            Clock.schedule_once(lambda _dt: self.render() if self.parent else None, 0)
 
     def on_touch_down(self, touch: Any) -> bool:
         # Modal: nothing under the dialog can be touched while it is open.
@@ -194,9 +198,11 @@ class SupervisorDialog(AnchorLayout):
     def render(self) -> None:
         _ = self._
         m = self.app.metrics
+        self._rendered = m
         self.clear_widgets()
         w = min(m.width - 2 * m.pad, max(m.width * 0.9, m.row(10)), m.row(15))
-        h = min(m.height - 2 * m.pad, max(m.height * 0.92, m.row(7)), m.row(10))
+        h = min(m.height - 2 * m.pad, max(m.height * 0.92, m.row(7)),
+                m.row(14 if m.portrait else 10))
         card = Panel(orientation="vertical", bg=CARD_BG, size_hint=(None, None), width=w,
                      height=h, spacing=m.pad, padding=(0, 0, 0, m.pad))
         title = _("Supervisor approval needed") if self.mode == "approval" else _(
@@ -214,13 +220,16 @@ class SupervisorDialog(AnchorLayout):
         if self.mode == "approval":
             left.add_widget(Text(_("Reason"), font_size=m.font(-1), bold=True,
                                  size_hint_y=None, height=m.row(0.45)))
-            grid = GridLayout(cols=2, spacing=m.pad // 2)
+            rows = (len(self.reasons) + 1) // 2
+            grid = GridLayout(cols=2, spacing=m.pad // 2, size_hint_y=None,
+                              height=rows * m.row(0.72) + (rows - 1) * (m.pad // 2))
             for i, reason in enumerate(self.reasons):
                 grid.add_widget(PosButton(
                     _(REASON_LABELS.get(reason, reason)), aid=f"approval.reason.{i}",
                     kind="accent" if reason == self.reason else "muted", font_size=m.font(-1),
                     on_tap=lambda r=reason: self.pick_reason(r)))
             left.add_widget(grid)
+            left.add_widget(BoxLayout())
         else:
             left.add_widget(Text(_("Everything sold in training is kept out of the totals, "
                                    "reports and the drawer."), font_size=m.font(-1),

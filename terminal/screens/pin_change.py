@@ -10,6 +10,7 @@ from typing import Any
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.image import Image
+from kivy.uix.scrollview import ScrollView
 
 from terminal.core.auth import AccountLocked, LoginFailed
 from terminal.core.errors import PosError
@@ -108,22 +109,22 @@ class StaffLogin:
             return
         if not self.tiles:
             return
-        cols = 1 if m.portrait else 2
-        grid = GridLayout(cols=cols, spacing=m.pad, size_hint_y=None)
+        grid = GridLayout(cols=2, spacing=m.pad, size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
+        tile_h = m.row(0.95 if m.portrait else 1.15)
         for person in self.tiles:
             sid = person["staff_id"]
             tile = TapPanel(orientation="horizontal", aid=f"login.tile.{sid}",
                             bg=TILE_PICKED if sid == self.staff_id else TILE_BG,
-                            size_hint_y=None, height=m.row(1.15), padding=m.pad // 2,
+                            size_hint_y=None, height=tile_h, padding=m.pad // 2,
                             spacing=m.pad, on_tap=lambda s=sid: self.pick(s))
             if person.get("photo"):
                 tile.add_widget(Image(source=str(person["photo"]), size_hint_x=None,
-                                      width=m.row(1.05), fit_mode="contain"))
+                                      width=tile_h - m.pad, fit_mode="contain"))
             else:
                 tile.add_widget(Text(self.name(person)[:1], font_size=m.font(2), bold=True,
                                      color=WHITE, halign="center", size_hint_x=None,
-                                     width=m.row(1.05), bg=(0.15, 0.40, 0.75, 1)))
+                                     width=tile_h - m.pad, bg=(0.15, 0.40, 0.75, 1)))
             names = BoxLayout(orientation="vertical")
             names.add_widget(Text(self.name(person), font_size=m.font(0), bold=True,
                                   shorten=True, shorten_from="right"))
@@ -131,8 +132,10 @@ class StaffLogin:
                                   font_size=m.font(-1), color=MUTED))
             tile.add_widget(names)
             grid.add_widget(tile)
-        box.add_widget(grid)
-        box.add_widget(BoxLayout())
+        # A store with many clerks scrolls its tiles rather than pushing the keypad away.
+        scroll = ScrollView(do_scroll_x=False, bar_width=m.pad)
+        scroll.add_widget(grid)
+        box.add_widget(scroll)
 
     def _got_tiles(self, tiles: list[dict[str, Any]]) -> None:
         self.tiles = tiles
