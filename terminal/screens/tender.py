@@ -120,11 +120,10 @@ class TenderScreen(PosScreen):
     def _render_card(self, right: BoxLayout) -> None:
         _ = self._
         m = self.m
+        # A declined or unanswered card shows in the error banner; the status says what to do.
         status = {
             "": _("Type an amount for a part payment, or charge the whole balance."),
             "charging": _("Follow the card terminal…"),
-            "declined": _("Card declined: {message}").format(message=self.qr_message),
-            "timeout": _("The card terminal did not answer."),
         }.get(self.card_status, "")
         right.add_widget(Text(status, aid="tender.card.status", font_size=m.font(0),
                               size_hint_y=None, height=m.row(1.0)))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kivy.graphics import Color, Rectangle
-from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.properties import StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
@@ -120,8 +120,6 @@ class Text(Label, Painted):
     """A label that wraps to its width and may have a background."""
 
     aid = StringProperty("")
-    background = ListProperty([])
-    shorten_ok = BooleanProperty(True)
 
     def __init__(self, text: str = "", **kw: object) -> None:
         bg = kw.pop("bg", None)
