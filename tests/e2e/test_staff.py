@@ -205,8 +205,18 @@ def test_five_wrong_pins_after_a_card_lock_the_account_for_the_configured_delay(
     data = tmp_path / "store"
     seed_cards(data)
     app = launch_app(language="en", data_dir=data,
-                     store_config=f"pin_max_failures = 5\npin_lock_s = {LOCK_SECONDS}")
+                     store_config=f"pin_max_failures = 5\npin_lock_s = {LOCK_SECONDS}\n"
+                     "pin_only_login = false")
     c = app.c
+    # Cards are required here: no login tiles, and a PIN alone is refused.
+    st = c.wait_screen("login")
+    assert st["tiles"] == []
+    c.tap_keys(pin_of("cashier"))
+    c.tap("login.ok")
+    c.wait_idle()
+    st = c.state()
+    assert st["clerk"] is None and st["last_error"]["code"] == "login.card_required"
+    c.tap("banner.dismiss")
     wrong = "2468"
     assert wrong != pin_of("cashier")
     for tries_left in (4, 3, 2, 1):
