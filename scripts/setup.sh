@@ -12,7 +12,7 @@ py="${PYTHON:-python3}"
 # libusb is pyusb's backend for USB receipt printers.
 debs=(python3-venv python3-dev gcc linux-libc-dev mosquitto xvfb xauth libgl1 libgl1-mesa-dri
       libegl1 libgles2 libmtdev1 fonts-wqy-microhei fonts-noto-cjk sqlite3 gettext
-      libusb-1.0-0)
+      libusb-1.0-0 postgresql)
 
 missing=()
 for d in "${debs[@]}"; do

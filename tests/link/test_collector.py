@@ -5,7 +5,6 @@ on one shared subscription split the stream without storing anything twice."""
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -23,18 +22,15 @@ from .test_broker_generated import STORE, Peer, StoreEnv, make_store, wait_until
 
 pytestmark = pytest.mark.link
 
-PG_URL = os.environ.get("POS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def _pg_admin() -> Any:
+def _pg_admin(url: str) -> Any:
     try:
         import psycopg2
     except ImportError:
         pytest.skip("psycopg2 is not installed: pip install 'pos-terminal[postgres]'")
     try:
-        conn = psycopg2.connect(PG_URL, connect_timeout=3)
+        conn = psycopg2.connect(url, connect_timeout=3)
     except psycopg2.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL server answers at {PG_URL} (POS_TEST_PG_URL): {exc}")
+        pytest.skip(f"no PostgreSQL server answers at {url} (POS_TEST_PG_URL): {exc}")
     conn.autocommit = True
     return conn
 
@@ -48,11 +44,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield str(tmp_path / "central.sqlite3")
         return
-    admin = _pg_admin()
+    pg_url = request.getfixturevalue("pg_url")
+    admin = _pg_admin(pg_url)
     name = f"pos_collector_{uuid.uuid4().hex[:12]}"
     with admin.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{name}"')
-    base = PG_URL.rsplit("/", 1)[0]
+    base = pg_url.rsplit("/", 1)[0]
     try:
         yield f"{base}/{name}"
     finally:
