@@ -104,9 +104,8 @@ class StaffLogin:
         box.orientation = "vertical"
         if hidden:
             return
-        if self.tiles is None:
-            self.app.call(desk_of(self.app).tiles, on_done=self._got_tiles)
-            return
+        # Asked again at each showing: a manager may have added or suspended someone since.
+        self.app.call(desk_of(self.app).tiles, on_done=self._got_tiles)
         if not self.tiles:
             return
         grid = GridLayout(cols=2, spacing=m.pad, size_hint_y=None)
@@ -138,6 +137,8 @@ class StaffLogin:
         box.add_widget(scroll)
 
     def _got_tiles(self, tiles: list[dict[str, Any]]) -> None:
+        if tiles == self.tiles:
+            return
         self.tiles = tiles
         if self.screen.manager is not None:
             self.screen.rerender()

@@ -61,6 +61,7 @@ def test_manager_adds_a_clerk_with_a_card_then_suspends_them(launch_app,
     # The new clerk: card, the issued PIN, then a PIN of their own.
     c.tap("header.logout")
     c.wait_screen("login")
+    assert c.state()["tiles"] == ["1001", "1002", "2001"]
     c.scan(NEW_CARD)
     c.wait_idle()
     assert c.state()["card_holder"] == "Zhao Min"
