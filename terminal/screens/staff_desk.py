@@ -103,7 +103,11 @@ class StaffDesk:
         limit = self.auth.config.idle_logout_seconds
         if self.auth.current is None or limit <= 0 or idle_seconds < limit:
             return False
-        self.logout("idle")
+        try:
+            parked = self._park()
+        except IllegalStep:
+            return False  # part of the sale is paid: the clerk is still serving someone
+        self.auth.logout("idle", open_sale=parked)
         return True
 
     def idle_limit(self) -> int:

@@ -66,10 +66,19 @@ def test_switch_parks_each_clerks_sale_and_gives_it_back(desk: StaffDesk) -> Non
 
 
 def test_idle_logout_respects_the_configured_limit(desk: StaffDesk) -> None:
+    t = desk.t
     desk.login(_pin("cashier"), staff_id="1002")
     limit = desk.idle_limit()
     assert limit == 300
     assert desk.idle_logout(limit - 1) is False and desk.auth.current is not None
+    # Not while a payment is part taken: the clerk is still serving.
+    t.open_shift(10000)
+    t.scan(_cola())
+    t.start_payment()
+    t.pay_cash(100)
+    assert desk.idle_logout(limit) is False and desk.auth.current is not None
+    t.pay_cash(5000)
+    t.new_sale()
     assert desk.idle_logout(limit) is True and desk.auth.current is None
 
 
