@@ -156,6 +156,15 @@ class SupervisorDialog(AnchorLayout):
             old.close()
         dialog = cls(app, mode=mode, decision=decision, on_granted=on_granted)
         app.dialog = dialog  # type: ignore[attr-defined]
+        if not getattr(app, "_dialog_follows_language", False):
+            # Once per app: whichever dialog is open is redrawn in the new language.
+            def redraw(_lang: str) -> None:
+                current = getattr(app, "dialog", None)
+                if current is not None:
+                    current.render()
+
+            app.tr.on_change(redraw)
+            app._dialog_follows_language = True  # type: ignore[attr-defined]
         app.root_widget.add_widget(dialog)
         dialog.render()
         if mode == "approval":
