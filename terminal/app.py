@@ -661,9 +661,11 @@ def start_app(terminal: Terminal) -> None:
         if terminal.scanner is not None:
             terminal.scanner.start(lambda read: dispatch(lambda: app.on_scan(read.code)))
 
-    worker.start()
-    # First in the queue, so every clerk action runs after the services are ready.
+    # First in the queue, so every clerk action runs after the services are ready; the worker
+    # thread itself starts once the login screen is drawn, so opening the ledger and importing
+    # the drivers never competes with the first frame.
     worker.submit(start_devices)
+    app.ready_hooks.append(worker.start)
     try:
         if config.automation.enabled:
             if not terminal.simulated:

@@ -81,6 +81,8 @@ class PosApp(App):
         self.scanner: dict[str, Any] = {}
         self.busy = 0
         self.ready = False
+        self.ready_hooks: list[Callable[[], None]] = []
+        """Run once the login screen has been drawn (the app starts its worker there)."""
         self._screens: dict[str, PosScreen] = {}
         self._started = time.monotonic()
 
@@ -114,6 +116,8 @@ class PosApp(App):
     def _announce_ready(self, _dt: float) -> None:
         self.ready = True
         log.info("login screen ready (%.3f s)", time.monotonic() - self._started)
+        for hook in self.ready_hooks:
+            hook()
 
     def _on_resize(self, _win: Any, size: tuple[int, int]) -> None:
         m = Metrics(int(size[0]), int(size[1]))
