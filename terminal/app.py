@@ -526,6 +526,10 @@ def build_services(
             _seed_sample(catalog, staff)
         devices = _build_devices(config, data_dir, clock, on_scanner_status)
         closers.append(devices.close)
+        relay = _build_link(config, ledger, clock, catalog, staff, devices)
+        if relay is not None:
+            relay.start()
+            closers.append(relay.stop)
     except BaseException:
         for fn in reversed(closers):
             fn()
@@ -584,6 +588,34 @@ def _seed_sample(catalog: Any, staff: Any) -> None:
     added = seed_staff(staff, sample_staff(), must_change_pin=False)
     if added:
         log.info("demo store seeded: %d items, staff %s", catalog.count(), ", ".join(added))
+
+
+def _build_link(config: Any, ledger: Any, clock: Any, catalog: Any, staff: Any,
+                devices: Any) -> Any:
+    """The MQTT relay when ``[link] enabled``; a link that is misconfigured is logged and left
+    out, because the terminal must sell without it (the outbox keeps every entry for later)."""
+    if not config.link.enabled:
+        return None
+    from importlib.metadata import PackageNotFoundError, version
+
+    from terminal.link.relay import LinkConfigError
+    from terminal.link.wiring import build_link
+
+    try:
+        release = version("pos-terminal")
+    except PackageNotFoundError:
+        release = ""
+
+    def health() -> dict[str, str]:
+        return {"printer": devices.printer.status().health.value}
+
+    try:
+        return build_link(config.link.as_dict(), terminal_id=config.terminal.id, ledger=ledger,
+                          clock=clock, catalog=catalog, staff=staff.staff, health=health,
+                          version=release)
+    except LinkConfigError as e:
+        log.error("link not started: %s", e)
+        return None
 
 
 def _build_devices(config: Any, data_dir: Path, clock: Any,

@@ -95,3 +95,33 @@ def test_deferred_terminal_loads_on_demand(tmp_path: Path) -> None:
         assert t.login_pin(_pin("manager"))["role"] == "manager"
     finally:
         t.close()
+
+
+def test_link_is_wired_when_enabled_and_never_blocks_selling(tmp_path: Path, caplog) -> None:
+    """No broker listens here: the relay keeps retrying in its own thread while the terminal
+    sells, and every entry waits in the outbox."""
+    cfg = parse_config(
+        f'[terminal]\nid = "UT2"\ndata_dir = "{tmp_path}"\n[hardware]\nsimulated = true\n'
+        '[link]\nenabled = true\nhost = "127.0.0.1"\nport = 1\nstore = "S1"\n'
+    )
+    t = build_terminal(cfg, seed_sample=True)
+    try:
+        assert any(fn.__qualname__.startswith("Relay.") for fn in t._closers)
+        t.login_pin(_pin("manager"))
+        t.open_shift(0)
+        item = sample_catalog()[0][0]
+        t.scan(item.barcodes[0])
+        assert t.pay_cash(item.price)["state"] == "completed"
+        assert t.ledger.outbox().depth() > 0
+    finally:
+        t.close()
+    bad = parse_config(
+        f'[terminal]\nid = "UT3"\ndata_dir = "{tmp_path / "b"}"\n[hardware]\nsimulated = true\n'
+        '[link]\nenabled = true\nstore = "not a valid id!"\n'
+    )
+    t = build_terminal(bad, seed_sample=True)
+    try:
+        assert not any(fn.__qualname__.startswith("Relay.") for fn in t._closers)
+        assert "link not started: [link] store" in caplog.text
+    finally:
+        t.close()
