@@ -59,7 +59,7 @@ class SaleScreen(PosScreen):
 
         right = BoxLayout(orientation="vertical", spacing=m.pad)
         if m.portrait:
-            left.size_hint_y = 0.55
+            left.size_hint_y, right.size_hint_y = 0.47, 0.53
         else:
             right.size_hint_x = 0.82
         tabs = BoxLayout(orientation="horizontal", spacing=m.pad, size_hint_y=None,
