@@ -666,6 +666,18 @@ def automation_socket(config: Any) -> Path:
     return default_socket_path(config.data_dir, str(config.terminal.id))
 
 
+def automation_allowed(config: Any) -> bool:
+    """The control channel opens only on simulated hardware, and only when enabled: it can
+    drive the till, so it must never sit next to a real cash drawer."""
+    if not config.automation.enabled:
+        return False
+    if not config.hardware.simulated:
+        log.warning("automation is enabled but hardware is real: control channel stays closed "
+                    "([hardware] simulated = false)")
+        return False
+    return True
+
+
 def start_app(terminal: Terminal) -> None:
     """Run the touchscreen app on ``terminal`` until the window closes."""
     config = terminal.config
@@ -699,22 +711,18 @@ def start_app(terminal: Terminal) -> None:
     worker.submit(start_devices)
     app.ready_hooks.append(worker.start)
     try:
-        if config.automation.enabled:
-            if not terminal.simulated:
-                log.warning("automation is enabled but hardware is real: control channel stays "
-                            "closed ([hardware] simulated = false)")
-            else:
-                from terminal.automation.server import CommandError, ControlServer
-                from terminal.screens.automation import AutomationBridge
+        if automation_allowed(config):
+            from terminal.automation.server import CommandError, ControlServer
+            from terminal.screens.automation import AutomationBridge
 
-                bridge = AutomationBridge(app, scan=terminal.inject_scan)
-                server = ControlServer(automation_socket(config), bridge.handle)
-                try:
-                    server.start()
-                except (CommandError, OSError) as e:
-                    # The terminal itself works without its control channel.
-                    log.error("automation channel not opened: %s", e)
-                    server = None
+            bridge = AutomationBridge(app, scan=terminal.inject_scan)
+            server = ControlServer(automation_socket(config), bridge.handle)
+            try:
+                server.start()
+            except (CommandError, OSError) as e:
+                # The terminal itself works without its control channel.
+                log.error("automation channel not opened: %s", e)
+                server = None
         # systemd stops the kiosk with SIGTERM: close the window properly so the worker
         # finishes its queue and the ledger is closed.
         signal.signal(signal.SIGTERM, lambda *_a: dispatch(app.stop))

@@ -125,3 +125,20 @@ def test_link_is_wired_when_enabled_and_never_blocks_selling(tmp_path: Path, cap
         assert "link not started: [link] store" in caplog.text
     finally:
         t.close()
+
+
+def test_control_channel_only_on_simulated_hardware(tmp_path: Path) -> None:
+    from terminal.app import automation_allowed, automation_socket
+
+    def cfg(simulated: bool, enabled: bool, socket: str = ""):
+        return parse_config(
+            f'[terminal]\ndata_dir = "{tmp_path}"\n'
+            f"[hardware]\nsimulated = {str(simulated).lower()}\n"
+            f'[automation]\nenabled = {str(enabled).lower()}\nsocket = "{socket}"\n'
+        )
+
+    assert automation_allowed(cfg(True, True))
+    assert not automation_allowed(cfg(True, False))
+    assert not automation_allowed(cfg(False, True))
+    assert automation_socket(cfg(True, True)) == tmp_path / "automation.sock"
+    assert automation_socket(cfg(True, True, "/run/pos/a.sock")) == Path("/run/pos/a.sock")
