@@ -26,7 +26,6 @@ class TenderScreen(PosScreen):
         self.method = "cash"
         self.entry = ""
         self.qr_status = ""
-        self.qr_message = ""
         self.card_status = ""
 
     def on_enter_screen(self, **params: Any) -> None:
@@ -148,9 +147,9 @@ class TenderScreen(PosScreen):
             QR_WAITING: _("Scan the customer's payment code now."),
             QR_CHARGING: _("Charging… waiting for the payment provider."),
             QR_APPROVED: _("Approved."),
-            QR_DECLINED: _("Declined: {message}").format(message=self.qr_message),
-            QR_TIMEOUT: _("No answer from the payment provider. Try again or take another "
-                          "payment."),
+            # What to do next is in the error banner above; the status says what happened.
+            QR_DECLINED: _("Declined."),
+            QR_TIMEOUT: _("No answer."),
         }
         color = {QR_DECLINED: (0.78, 0.2, 0.2, 1), QR_TIMEOUT: (0.78, 0.2, 0.2, 1),
                  QR_APPROVED: (0.11, 0.55, 0.32, 1)}.get(self.qr_status, INK)
@@ -269,7 +268,6 @@ class TenderScreen(PosScreen):
     def _qr_failed(self, exc: BaseException) -> bool:
         code = getattr(exc, "code", "")
         self.qr_status = QR_TIMEOUT if "timeout" in code else QR_DECLINED
-        self.qr_message = getattr(exc, "message", str(exc))
         self.rerender()
         return False
 
