@@ -290,13 +290,20 @@ class PosApp(App):
         for aid, color, text, dismissable in rows:
             row = Panel(orientation="horizontal", bg=color, size_hint_y=None, height=m.row(0.9),
                         padding=(m.pad, 0), spacing=m.pad)
-            row.add_widget(Text(text, aid=aid, color=WHITE, font_size=m.font(0), bold=True))
+            label = Text(text, aid=aid, color=WHITE, font_size=m.font(0), bold=True)
+            # A message that wraps makes its banner taller rather than spilling over.
+            label.bind(texture_size=lambda lbl, ts, row=row: self._fit_banner(row, ts[1]))
+            row.add_widget(label)
             if dismissable:
                 row.add_widget(PosButton(_("OK"), aid="banner.dismiss", kind="muted",
                                          font_size=m.font(0), size_hint_x=None,
                                          width=m.row(1.6), on_tap=self.clear_error))
             b.add_widget(row)
         b.height = sum(r.height for r in b.children)
+
+    def _fit_banner(self, row: Any, text_height: float) -> None:
+        row.height = max(self.metrics.row(0.9), text_height + 2 * self.metrics.pad)
+        self.banners.height = sum(r.height for r in self.banners.children)
 
     # --- session --------------------------------------------------------------------------
 
