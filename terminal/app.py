@@ -392,6 +392,10 @@ class Terminal:
     def new_sale(self) -> dict[str, Any]:
         return _plain(self._s().new_sale())
 
+    def reprint_last(self) -> dict[str, Any]:
+        """The last completed sale's receipt again, marked DUPLICATE."""
+        return _plain(self._s().reprint_last())
+
     def void_sale(self, reason: str = "", approval: Any = None) -> dict[str, Any]:
         return _plain(self._s().void_sale(reason=reason, approval=approval))
 

@@ -43,10 +43,18 @@ class DoneScreen(PosScreen):
             from terminal.screens.figures import rating_row
 
             body.add_widget(rating_row(self.app, result))
-        body.add_widget(PosButton(_("New sale"), aid="done.new", kind="primary",
-                                  font_size=m.font(2), size_hint_y=None, height=m.row(1.4),
-                                  on_tap=self.new_sale))
+        buttons = BoxLayout(orientation="horizontal", spacing=m.pad * 2, size_hint_y=None,
+                            height=m.row(1.4))
+        buttons.add_widget(PosButton(_("Reprint"), aid="done.reprint", kind="muted",
+                                     font_size=m.font(1), size_hint_x=0.4,
+                                     on_tap=self.reprint))
+        buttons.add_widget(PosButton(_("New sale"), aid="done.new", kind="primary",
+                                     font_size=m.font(2), on_tap=self.new_sale))
+        body.add_widget(buttons)
         self.add_widget(body)
+
+    def reprint(self) -> None:
+        self.app.call(self.app.terminal.reprint_last)
 
     def new_sale(self) -> None:
         # Straight to the empty sale screen; the core clears the finished sale behind it, so a

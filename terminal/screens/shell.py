@@ -278,7 +278,11 @@ class PosApp(App):
             text = {
                 "offline": _("Printer offline: receipts wait and print when it is back."),
                 "paper_out": _("Printer out of paper: load paper; queued receipts will print."),
+                "cover_open": _("Printer cover open: close it; queued receipts will print."),
             }.get(problem, _("Printer problem: {detail}").format(detail=problem))
+            waiting = int(self.printer.get("pending_jobs") or 0)
+            if waiting:
+                text += " " + _("Waiting: {n}").format(n=waiting)
             rows.append(("banner.printer", WARNING_BG, text, False))
         if self.scanner.get("problem"):
             rows.append(("banner.scanner", WARNING_BG,

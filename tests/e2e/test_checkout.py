@@ -89,6 +89,12 @@ def test_sale_split_cash_and_mobile_qr(launch_app) -> None:
     assert f"{total / 100:.2f}" in printed
     assert "10.00" in printed and f"{(total - 1000) / 100:.2f}" in printed
 
+    assert "DUPLICATE" not in printed
+    c.tap("done.reprint")
+    c.wait_idle()
+    again = decode((app.data_dir / "printer" / "out.bin").read_bytes())
+    assert "DUPLICATE" in again and again.count("12.34") == 2 * printed.count("12.34")
+
     # The drawer opening is in the journal, tied to this sale.
     with sqlite3.connect(app.data_dir / "ledger.sqlite3") as db:
         kinds = [k for (k,) in db.execute("SELECT kind FROM journal ORDER BY seq")]
