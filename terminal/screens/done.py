@@ -20,12 +20,18 @@ class DoneScreen(PosScreen):
         cur = self.app.terminal.currency
         result = self.app.last_result or {}
         body = BoxLayout(orientation="vertical", padding=m.pad * 3, spacing=m.pad * 2)
-        card = Panel(orientation="vertical", bg=(1, 1, 1, 1), padding=m.pad * 3, spacing=m.pad)
+        # Change on one side, the sale's facts on the other (stacked in portrait), so the
+        # amount to hand back stays big however many lines follow it.
+        card = Panel(orientation="vertical" if m.portrait else "horizontal", bg=(1, 1, 1, 1),
+                     padding=m.pad * 3, spacing=m.pad * 2)
         change = int(result.get("change", 0))
-        card.add_widget(Text(_("Change due") if change else _("No change due"),
-                             font_size=m.font(1), color=MUTED, halign="center"))
-        card.add_widget(Text(money(change, cur), aid="done.change", font_size=m.font(3) * 1.5,
-                             bold=True, halign="center", color=(0.11, 0.55, 0.32, 1)))
+        due = BoxLayout(orientation="vertical")
+        due.add_widget(Text(_("Change due") if change else _("No change due"),
+                            font_size=m.font(1), color=MUTED, halign="center",
+                            size_hint_y=0.4))
+        due.add_widget(Text(money(change, cur), aid="done.change", font_size=m.font(3) * 1.5,
+                            bold=True, halign="center", color=(0.11, 0.55, 0.32, 1)))
+        card.add_widget(due)
         info = [
             _("Total {amount}").format(amount=money(int(result.get("total", 0)), cur)),
             _("Receipt No. {number}").format(number=result.get("receipt_no", "—")),
