@@ -223,12 +223,14 @@ class Terminal:
                     "pending_jobs": 0, "detail": "starting"}
         st = self.printer.status()
         problem = ""
+        # A printer with its cover open (or out of paper) also answers "not online", so the
+        # specific faults are read before the general one.
         if st.paper_out:
             problem = "paper_out"
-        elif st.online is False:
-            problem = "offline"
         elif st.cover_open:
             problem = "cover_open"
+        elif st.online is False:
+            problem = "offline"
         elif st.health.value == "fault":
             problem = st.detail or "fault"
         return {"health": st.health.value, "online": st.online, "paper_out": st.paper_out,

@@ -142,3 +142,24 @@ def test_control_channel_only_on_simulated_hardware(tmp_path: Path) -> None:
     assert not automation_allowed(cfg(False, True))
     assert automation_socket(cfg(True, True)) == tmp_path / "automation.sock"
     assert automation_socket(cfg(True, True, "/run/pos/a.sock")) == Path("/run/pos/a.sock")
+
+
+def _printer_problem(terminal, timeout: float = 10.0) -> str:
+    """The printer's owner thread reads the status in the background: wait for a problem."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        problem = terminal.printer_status()["problem"]
+        if problem:
+            return problem
+        time.sleep(0.02)
+    return ""
+
+
+@pytest.mark.parametrize("fault", ["cover_open", "paper_out", "offline"])
+def test_printer_problem_names_the_fault_not_just_offline(terminal, fault: str) -> None:
+    # An open cover also reports the printer as not online; the clerk must read "cover open".
+    terminal.printer_fault(fault)
+    assert _printer_problem(terminal) == fault
+    terminal.printer_fault("clear")
