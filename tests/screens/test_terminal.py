@@ -163,3 +163,30 @@ def test_printer_problem_names_the_fault_not_just_offline(terminal, fault: str) 
     terminal.printer_fault(fault)
     assert _printer_problem(terminal) == fault
     terminal.printer_fault("clear")
+
+
+def test_open_price_over_the_clerks_limit_asks_for_a_supervisor(terminal) -> None:
+    """The screens retry any call that takes ``approval=`` once a supervisor approves; an open
+    price over the cashier's limit must take that path, not end in an error."""
+    import inspect
+
+    from terminal.core.rights import ApprovalRequired, Right
+    from terminal.core.staff import OWNER
+
+    assert "approval" in inspect.signature(terminal.add_sku).parameters
+    terminal.staff.staff.assign_card("1001", "SUPCARD-1", by=OWNER)
+    terminal.login_pin(_pin("cashier"))
+    terminal.open_shift(0)
+    price = 500_000  # ¥5,000.00, over the cashier's open-price limit
+    with pytest.raises(ApprovalRequired) as raised:
+        terminal.add_sku("MISC", price=price)
+    assert raised.value.decision.right is Right.OPEN_PRICE
+    assert not terminal.sale_snapshot()["lines"]
+    approval = terminal.staff.approvals.approve(
+        clerk_id="1002", right=Right.OPEN_PRICE, card="SUPCARD-1", pin=_pin("manager"),
+        reason="other", amount=price,
+    )
+    snap = terminal.add_sku("MISC", price=price, approval=approval)
+    (line,) = snap["lines"]
+    assert line["unit_price"] == price and line["price_source"] == "open"
+    assert line["approver_id"] == "1001"
