@@ -161,6 +161,12 @@ class Terminal:
         """The clerk's ``ShiftService``."""
         self._shift: dict[str, Any] | None = None
         self._drawer_opens = 0
+        self._drawer_lock = threading.Lock()
+        self._drawer_open_since: float | None = None
+        self._drawer_left_open: float | None = None
+        self.background: Callable[..., Any] | None = None
+        """Where device events are journaled: the app sets its worker's ``submit`` here, so
+        ledger writes stay on the one worker thread. Unset, they run on the caller's thread."""
         self._scanners: dict[str, tuple[str, str]] = {}
         self._scanner_lock = threading.Lock()
         if services is not None:
@@ -256,8 +262,58 @@ class Terminal:
         method()
 
     def drawer_state(self) -> dict[str, Any]:
+        """Cheap: ``left_open`` is how long (s) the drawer had been open when the monitor last
+        raised its alert, until it is shut again; None while nothing is wrong."""
         is_open = self.drawer.is_open() if self.drawer is not None else None
-        return {"open": is_open, "opened": self._drawer_opens}
+        with self._drawer_lock:
+            left = self._drawer_left_open
+        return {"open": is_open, "opened": self._drawer_opens,
+                "left_open": None if left is None else int(left)}
+
+    # The drawer monitor calls these two on its own thread. Opening is not journaled here: the
+    # sale, refund or shift action that kicked the drawer has already posted "drawer.opened"
+    # with its reason; closing and being left open are only known from the sensor.
+
+    def drawer_changed(self, is_open: bool) -> None:
+        now = self.clock.monotonic() if self.clock is not None else 0.0
+        with self._drawer_lock:
+            if is_open:
+                self._drawer_open_since = now
+                return
+            since, self._drawer_open_since = self._drawer_open_since, None
+            self._drawer_left_open = None
+        payload = {"seconds_open": int(now - since) if since is not None else None}
+        self._in_background(self._post_drawer, "drawer.closed", payload)
+
+    def drawer_left_open(self, seconds: float) -> None:
+        with self._drawer_lock:
+            self._drawer_left_open = seconds
+        self._in_background(self._post_left_open, int(seconds))
+
+    def _in_background(self, fn: Callable[..., Any], *args: Any) -> None:
+        if self.background is not None:
+            self.background(fn, *args)
+        else:
+            fn(*args)
+
+    def _on_duty(self) -> str | None:
+        session = getattr(self.auth, "current", None)
+        return session.staff_id if session is not None else None
+
+    def _post_drawer(self, kind: str, payload: dict[str, Any]) -> None:
+        self.ledger.post(kind, payload, staff_id=self._on_duty())
+
+    def _post_left_open(self, seconds: int) -> None:
+        staff_id = self._on_duty()
+        self.ledger.post("drawer.left_open", {"seconds": seconds}, staff_id=staff_id)
+        # Same shape as the staff lockout alert, so monitoring reads one kind of entry.
+        self.ledger.post("alert.raised", {
+            "alert": "drawer_left_open",
+            "severity": "warning",
+            "staff_id": staff_id,
+            "message": f"cash drawer open for {seconds} s",
+            "seconds": seconds,
+        }, staff_id=staff_id)
 
     def quick_cash(self, balance: int) -> list[int]:
         from terminal.core.tenders import quick_cash
@@ -513,6 +569,8 @@ class Services:
 def build_services(
     config: Any, *, seed_sample: bool = False,
     on_scanner_status: Callable[[str, str, str], None] | None = None,
+    on_drawer_change: Callable[[bool], None] | None = None,
+    on_drawer_left_open: Callable[[float], None] | None = None,
 ) -> Services:
     """Ledger and catalog, staff and rights, devices (simulated when ``[hardware]
     simulated``). With ``seed_sample`` an empty catalog is filled with the sample store and its
@@ -530,7 +588,8 @@ def build_services(
         staff = _build_staff(config, ledger, clock)
         if seed_sample:
             _seed_sample(catalog, staff)
-        devices = _build_devices(config, data_dir, clock, on_scanner_status)
+        devices = _build_devices(config, data_dir, clock, on_scanner_status,
+                                 on_drawer_change, on_drawer_left_open)
         closers.append(devices.close)
         relay = _build_link(config, ledger, clock, catalog, staff, devices)
         if relay is not None:
@@ -555,7 +614,9 @@ def build_terminal(config: Any, *, seed_sample: bool = False, deferred: bool = F
 
     def load() -> Services:
         return build_services(config, seed_sample=seed_sample,
-                              on_scanner_status=terminal.scanner_changed)
+                              on_scanner_status=terminal.scanner_changed,
+                              on_drawer_change=terminal.drawer_changed,
+                              on_drawer_left_open=terminal.drawer_left_open)
 
     terminal._loader = load
     if not deferred:
@@ -625,10 +686,14 @@ def _build_link(config: Any, ledger: Any, clock: Any, catalog: Any, staff: Any,
 
 
 def _build_devices(config: Any, data_dir: Path, clock: Any,
-                   on_scanner_status: Callable[[str, str, str], None] | None) -> Any:
+                   on_scanner_status: Callable[[str, str, str], None] | None,
+                   on_drawer_change: Callable[[bool], None] | None = None,
+                   on_drawer_left_open: Callable[[float], None] | None = None) -> Any:
     from terminal.drivers.factory import build_devices
 
-    return build_devices(config, data_dir, clock, on_scanner_status=on_scanner_status)
+    return build_devices(config, data_dir, clock, on_scanner_status=on_scanner_status,
+                         on_drawer_change=on_drawer_change,
+                         on_drawer_left_open=on_drawer_left_open)
 
 
 # --- starting the app -------------------------------------------------------------------------
@@ -703,6 +768,7 @@ def start_app(terminal: Terminal) -> None:
             app.show_error(exc)
 
     worker = Worker(dispatch, on_unhandled=on_unhandled)
+    terminal.background = worker.submit
     app = PosApp(terminal, worker)
     server = None
 

@@ -79,6 +79,7 @@ class PosApp(App):
         self.last_error: dict[str, str] | None = None
         self.printer: dict[str, Any] = {}
         self.scanner: dict[str, Any] = {}
+        self.drawer: dict[str, Any] = {}
         self.busy = 0
         self.ready = False
         self.ready_hooks: list[Callable[[], None]] = []
@@ -215,9 +216,11 @@ class PosApp(App):
         clears a banner."""
         status = self.terminal.printer_status()
         scanner = self.terminal.scanner_state()
-        if status != self.printer or scanner != self.scanner:
+        drawer = self.terminal.drawer_state()
+        if status != self.printer or scanner != self.scanner or drawer != self.drawer:
             self.printer = status
             self.scanner = scanner
+            self.drawer = drawer
             self.render_chrome()
 
     # --- chrome ---------------------------------------------------------------------------
@@ -289,6 +292,11 @@ class PosApp(App):
                          _("Scanner not reading ({detail}): check its cable, or type the "
                            "barcode on the keypad.").format(
                              detail=", ".join(sorted(self.scanner["down"].values()))), False))
+        left_open = self.drawer.get("left_open")
+        if left_open is not None:
+            rows.append(("banner.drawer", ERROR_BG,
+                         _("Cash drawer left open for over {seconds} s: close it.")
+                         .format(seconds=left_open), False))
         if self.last_error is not None:
             rows.append(("banner.error", ERROR_BG, self.last_error["message"], True))
         for aid, color, text, dismissable in rows:

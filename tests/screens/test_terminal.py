@@ -190,3 +190,66 @@ def test_open_price_over_the_clerks_limit_asks_for_a_supervisor(terminal) -> Non
     (line,) = snap["lines"]
     assert line["unit_price"] == price and line["price_source"] == "open"
     assert line["approver_id"] == "1001"
+
+
+def _entries(terminal, kind: str) -> list:
+    return [e for e in terminal.ledger.entries(limit=100_000) if e.kind == kind]
+
+
+def _wait_for(predicate, timeout: float = 15.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+def test_drawer_left_open_and_closed_are_journaled_through_the_worker(tmp_path: Path) -> None:
+    import threading
+
+    from terminal.app import Worker
+
+    cfg = parse_config(
+        f'[terminal]\nid = "UT4"\ndata_dir = "{tmp_path}"\n[hardware]\nsimulated = true\n'
+        "[drawer]\nopen_alert_s = 1\n"
+    )
+    t = build_terminal(cfg, seed_sample=True)
+    worker = Worker(lambda fn: fn())
+    writers: set[str] = set()
+    t.ledger.subscribe(lambda _e: writers.add(threading.current_thread().name))
+    t.background = worker.submit
+    worker.start()
+    try:
+        t.login_pin(_pin("cashier"))
+        t.open_shift(0)
+        item = sample_catalog()[0][0]
+        t.scan(item.barcodes[0])
+        assert t.pay_cash(item.price)["state"] == "completed"
+        assert t.drawer_state()["open"] is True
+        assert _wait_for(lambda: t.drawer_state()["left_open"] is not None)
+        assert worker.wait_idle(10)
+        (left,) = _entries(t, "drawer.left_open")
+        assert left.payload["seconds"] >= 1 and left.staff_id == "1002"
+        alerts = [e for e in _entries(t, "alert.raised")
+                  if e.payload["alert"] == "drawer_left_open"]
+        assert len(alerts) == 1 and alerts[0].payload["severity"] == "warning"
+        assert not _entries(t, "drawer.closed")
+
+        t.drawer.close()  # someone pushes it shut
+        assert _wait_for(lambda: t.drawer_state()["left_open"] is None)
+        assert worker.wait_idle(10)
+        assert _wait_for(lambda: len(_entries(t, "drawer.closed")) == 1)
+        assert worker.wait_idle(10)
+        (closed,) = _entries(t, "drawer.closed")
+        assert closed.payload["seconds_open"] >= 1
+        # The sale posted the one "drawer.opened"; the sensor does not post it again.
+        opened = _entries(t, "drawer.opened")
+        assert [e.payload["reason"] for e in opened] == ["sale"]
+        # Every write from the monitor's events went through the worker thread.
+        assert "drawer-monitor" not in writers
+    finally:
+        worker.stop()
+        t.close()
