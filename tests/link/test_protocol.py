@@ -203,3 +203,23 @@ def test_snapshot_chunks_cover_the_catalog() -> None:
     assert {c.chunks for c in chunks} == {3} and chunks[0].quick_keys == ["S1"]
     assert chunks[1].quick_keys is None
     assert len(p.catalog_snapshot_chunks([], 1)) == 1
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        b'{"seq":1,"payload":{"total":1.5}}',
+        b'{"seq":1,"payload":{"lines":[{"qty":1e3}]}}',
+        b'{"seq":1,"payload":{"x":NaN}}',
+        b'{"seq":1,"payload":{"x":Infinity}}',
+        b'{"seq":1,"payload":{"x":1,"x":2}}',
+    ],
+)
+def test_events_refuse_floats_constants_and_repeated_keys_anywhere(entry: bytes) -> None:
+    # The entry is not walked again after parsing, so the parser itself must refuse these.
+    one = p.encode_event("T1", 1, "k", entry)
+    for message in (one, p.encode_event_batch([p.encode_event("T1", 2, "k", b"{}"), one])):
+        with pytest.raises(p.ValidationError):
+            p.decode_events(message)
+    with pytest.raises(p.ValidationError):
+        p.decode_event(one)
