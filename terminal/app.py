@@ -238,7 +238,7 @@ class Terminal:
         elif st.online is False:
             problem = "offline"
         elif st.health.value == "fault":
-            problem = st.detail or "fault"
+            problem = "fault"
         return {"health": st.health.value, "online": st.online, "paper_out": st.paper_out,
                 "problem": problem, "pending_jobs": st.pending_jobs, "detail": st.detail}
 
@@ -251,7 +251,10 @@ class Terminal:
         """Cheap: the scanners that are not reading, by source, with why."""
         with self._scanner_lock:
             down = {s: d or st for s, (st, d) in self._scanners.items() if st != "connected"}
-        return {"problem": "disconnected" if down else "", "down": down}
+            # "unplugged" is the one detail every driver shares; anything else is its own words.
+            states = {s: "unplugged" if d == "unplugged" else st
+                      for s, (st, d) in self._scanners.items() if st != "connected"}
+        return {"problem": "disconnected" if down else "", "down": down, "states": states}
 
     def scanner_fault(self, action: str) -> None:
         """Simulator only: "unplug", "replug" or "garbage" (a misread)."""

@@ -31,6 +31,13 @@ DEFAULT_REASONS: tuple[str, ...] = (
 class ApprovalRefused(PosError):
     code = "approval.refused"
 
+    def __init__(self, message: str, *, right: Right | None = None, own: bool = False) -> None:
+        super().__init__(message)
+        self.right = right
+        """The right the approver may not approve (None when the clerk tried to approve
+        their own action)."""
+        self.own = own
+
 
 class ApprovalService:
     def __init__(
@@ -91,6 +98,6 @@ class ApprovalService:
             self._ledger.post(
                 "approval.refused", {**base, "why": why}, staff_id=clerk_id, training=training
             )
-            raise ApprovalRefused(why)
+            raise ApprovalRefused(why, right=right, own=approver.staff_id == clerk_id)
         self._ledger.post("approval.verified", base, staff_id=clerk_id, training=training)
         return Approval(approver.staff_id, reason)

@@ -276,7 +276,8 @@ class Permissions:
             cap = self.grant(staff_id, right).limits.get(limit)
             if cap is not None and value > cap:
                 decision = Decision(
-                    Verdict.APPROVAL, right, f"over your {spec.label} {limit} of {cap}", cap
+                    Verdict.APPROVAL, right, f"over your {spec.label} {limit} of {cap}", cap,
+                    limit,
                 )
         self._journal(staff_id, decision, value, training)
         return decision
@@ -339,17 +340,21 @@ class Permissions:
         spec = RIGHTS[right]
         if grant.verdict is Verdict.DENY:
             return Decision(Verdict.DENY, right, f"you may not {spec.label}")
-        cap = grant.limits.get(spec.limits[0]) if spec.limits else None
+        name = spec.limits[0] if spec.limits else ""
+        cap = grant.limits.get(name) if name else None
         if amount is not None and cap is not None and amount > cap:
             return Decision(
                 Verdict.APPROVAL,
                 right,
                 f"over your {spec.label} of {self._show(spec, cap)}",
                 cap,
+                name,
             )
         if grant.verdict is Verdict.APPROVAL:
-            return Decision(Verdict.APPROVAL, right, f"{spec.label} needs a supervisor", cap)
-        return Decision(Verdict.ALLOW, right, "", cap)
+            return Decision(
+                Verdict.APPROVAL, right, f"{spec.label} needs a supervisor", cap, name
+            )
+        return Decision(Verdict.ALLOW, right, "", cap, name)
 
     def _show(self, spec: RightSpec, value: int) -> str:
         if spec.unit == "money":

@@ -60,6 +60,9 @@ class Decision:
     reason: str = ""
     """Why, in words a clerk understands: "over your refund cap of ¥200.00"."""
     limit: int | None = None
+    limit_name: str = ""
+    """Which of the right's limits ``limit`` is ("max", "max_bp", "max_age_days"), so a screen
+    can show it as money, a percentage or days."""
 
 
 @dataclass(frozen=True, slots=True)

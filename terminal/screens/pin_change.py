@@ -37,6 +37,20 @@ WEAK_PIN: dict[str, str] = {
 }
 
 
+LOGIN_MESSAGES: dict[str, str] = {
+    "login.failed": N_("Wrong PIN."),
+    "login.locked": N_("Account locked: ask a manager or wait."),
+    "login.pin_change_required": N_("Choose a new PIN before you start."),
+    "login.unknown_card": N_("Card not recognised."),
+    "login.not_staff_card": N_("That is not a staff card."),
+    "login.card_required": N_("Scan your staff card first."),
+    "login.inactive": N_("This account is not active."),
+    "login.no_pin": N_("No PIN issued yet: ask a manager."),
+    "login.ambiguous": N_("This PIN does not identify one person: scan your card."),
+}
+"""Login failures by code; tries left and time still locked are said where they are known."""
+
+
 def duration_text(seconds: int, _: Callable[[str], str]) -> str:
     if seconds < 120:
         return _("{n} s").format(n=seconds)
@@ -55,24 +69,30 @@ def login_error_text(exc: BaseException, _: Callable[[str], str]) -> tuple[str, 
         if exc.remaining is not None and code == "login.failed":
             return code, _("Wrong PIN: {n} more tries before the account locks.").format(
                 n=exc.remaining)
-        known = {
-            "login.unknown_card": _("Card not recognised."),
-            "login.not_staff_card": _("That is not a staff card."),
-            "login.card_required": _("Scan your staff card first."),
-            "login.inactive": _("This account is not active."),
-            "login.no_pin": _("No PIN issued yet: ask a manager."),
-            "login.ambiguous": _("This PIN does not identify one person: scan your card."),
-        }
-        return code, known.get(code, _("Wrong PIN: {detail}").format(detail=exc.message))
+        if code in LOGIN_MESSAGES:
+            return code, _(LOGIN_MESSAGES[code])
+        return code, _("Wrong PIN: {detail}").format(detail=exc.message)
     if isinstance(exc, PosError):
         if exc.code == "pin.weak":
             message = WEAK_PIN.get(exc.message)
             text = _(message) if message else exc.message
             return exc.code, _("PIN refused: {reason}").format(reason=text)
         if exc.code == "approval.refused":
-            return exc.code, _("Approval refused: {reason}").format(reason=exc.message)
+            right = getattr(exc, "right", None)
+            if getattr(exc, "own", False):
+                reason = _("a clerk cannot approve their own action")
+            elif right is not None:
+                from terminal.screens.errors import RIGHT_ACTIONS
+
+                reason = _("the approver may not {action}").format(
+                    action=_(RIGHT_ACTIONS[right]) if right in RIGHT_ACTIONS else right.value)
+            else:
+                reason = exc.message
+            return exc.code, _("Approval refused: {reason}").format(reason=reason)
         if exc.code == "login.not_staff_card":
             return exc.code, _("That is not a staff card.")
+        if exc.code in LOGIN_MESSAGES:
+            return exc.code, _(LOGIN_MESSAGES[exc.code])
         if exc.code.startswith("login."):
             return exc.code, exc.message
     from terminal.screens.errors import describe

@@ -20,6 +20,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from terminal.screens.errors import SCANNER_STATES
 from terminal.screens.i18n import Translator
 from terminal.screens.widgets import BG, HEADER, WHITE, Metrics, Panel, PosButton, Text
 
@@ -200,7 +201,7 @@ class PosApp(App):
         if isinstance(exc, str):
             message = exc
         else:
-            code, message = describe(exc, self.tr.gettext)
+            code, message = describe(exc, self.tr.gettext, self.terminal.currency)
             if code == "internal":
                 log.error("unexpected error", exc_info=exc)
         self.last_error = {"code": code, "message": message}
@@ -278,20 +279,26 @@ class PosApp(App):
             rows.append(("banner.training", TRAINING_BG, text, False))
         problem = self.printer.get("problem")
         if problem:
+            # The driver's own detail (an OS error, a status byte) is for the technician: it
+            # stays in the automation state; the clerk reads what to do.
             text = {
                 "offline": _("Printer offline: receipts wait and print when it is back."),
                 "paper_out": _("Printer out of paper: load paper; queued receipts will print."),
                 "cover_open": _("Printer cover open: close it; queued receipts will print."),
-            }.get(problem, _("Printer problem: {detail}").format(detail=problem))
+            }.get(problem, _("Printer fault: check the printer and its cable; queued receipts "
+                             "will print."))
             waiting = int(self.printer.get("pending_jobs") or 0)
             if waiting:
                 text += " " + _("Waiting: {n}").format(n=waiting)
             rows.append(("banner.printer", WARNING_BG, text, False))
         if self.scanner.get("problem"):
+            states = self.scanner.get("states") or {}
+            why = sorted({SCANNER_STATES.get(st, SCANNER_STATES["disconnected"])
+                          for st in states.values()} or {SCANNER_STATES["disconnected"]})
             rows.append(("banner.scanner", WARNING_BG,
                          _("Scanner not reading ({detail}): check its cable, or type the "
                            "barcode on the keypad.").format(
-                             detail=", ".join(sorted(self.scanner["down"].values()))), False))
+                             detail=", ".join(_(w) for w in why)), False))
         left_open = self.drawer.get("left_open")
         if left_open is not None:
             rows.append(("banner.drawer", ERROR_BG,

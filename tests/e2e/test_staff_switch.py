@@ -211,7 +211,7 @@ def test_no_sale_needs_a_supervisor_and_a_denied_right_is_refused(launch_app,
     c.wait_idle()
     st = c.state()
     assert st["dialog"] is None and st["last_error"]["code"] == "permission.denied"
-    assert st["last_error"]["message"].startswith("无此权限")
+    assert st["last_error"]["message"] == "您无权做 Z 报表（日结）。"
     app.stop()
 
     entries = journal(data)

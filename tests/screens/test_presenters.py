@@ -51,13 +51,16 @@ def test_errors_are_described_in_the_screen_language() -> None:
     zh = Translator("zh_CN").gettext
     en = Translator("en").gettext
     denied = PermissionDenied(Decision(Verdict.DENY, Right.REPORT_Z, "cashiers may not"))
-    assert describe(denied, en) == ("permission.denied", "Not allowed: cashiers may not")
-    assert describe(denied, zh)[1].startswith("无此权限")
+    # Said from the right, not the core's English reason.
+    assert describe(denied, en) == ("permission.denied", "You may not run the Z report.")
+    assert describe(denied, zh) == ("permission.denied", "您无权做 Z 报表（日结）。")
     declined = PaymentFailed("payment declined: insufficient funds", code="payment.declined")
     assert describe(declined, zh) == ("payment.declined", "支付被拒。请重试或改用其他支付方式。")
     misread = BarcodeError("EAN-13 690...: check digit", code="barcode.length")
     code, text = describe(misread, en)
-    assert code == "barcode.length" and text.startswith("Barcode not valid: ")
+    assert code == "barcode.length" and text == "The barcode has the wrong length: scan it again."
+    odd = BarcodeError("EAN-13 690...: something new", code="barcode.something_new")
+    assert describe(odd, en)[1] == "Barcode not valid: EAN-13 690...: something new"
     assert describe(PosError("odd", code="x.unknown"), en) == ("x.unknown", "odd")
     assert describe(RuntimeError("boom"), en) == (
         "internal", "Something went wrong: RuntimeError: boom")

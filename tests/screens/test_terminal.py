@@ -253,3 +253,19 @@ def test_drawer_left_open_and_closed_are_journaled_through_the_worker(tmp_path: 
     finally:
         worker.stop()
         t.close()
+
+
+def test_scanner_state_names_the_state_the_banner_translates(terminal) -> None:
+    from terminal.screens.errors import SCANNER_STATES
+
+    terminal.scanner.start(lambda _read: None)
+    try:
+        terminal.scanner_fault("unplug")
+        st = terminal.scanner_state()
+        assert st["problem"] == "disconnected"
+        assert set(st["states"].values()) == {"unplugged"}
+        assert set(st["states"].values()) <= set(SCANNER_STATES)
+        terminal.scanner_fault("replug")
+        assert terminal.scanner_state() == {"problem": "", "down": {}, "states": {}}
+    finally:
+        terminal.scanner.stop()
