@@ -173,6 +173,8 @@ class Terminal:
             self._attach(services)
 
     def _attach(self, sv: Services) -> None:
+        if sv.settings is not None:
+            self.settings = sv.settings
         self.ledger, self.catalog, self.clock = sv.ledger, sv.catalog, sv.clock
         self.printer, self.drawer, self.scanner = sv.printer, sv.drawer, sv.scanner
         self.payments, self.card = sv.payments, sv.card
@@ -553,6 +555,47 @@ def store_settings(config: Any) -> Any:
     )
 
 
+def provisioned_values(ledger: Any) -> dict[str, Any]:
+    """The store settings the owner set over the link, replayed from the journal in order: each
+    ``settings.applied`` entry sets only the settings it names, so a later one wins for those
+    and leaves the others as an earlier one set them."""
+    values: dict[str, Any] = {}
+    for entry in ledger.entries_of_kind("settings.applied"):
+        values.update(entry.payload.get("values") or {})
+    return values
+
+
+def with_provisioned(settings: Any, values: dict[str, Any]) -> Any:
+    """``settings`` (from the configuration file) with the provisioned ``values`` over them.
+    A value that no longer fits (a setting renamed, a bad nested value) is logged and the
+    file's value kept, so the terminal still starts and sells."""
+    from dataclasses import fields, replace
+
+    from terminal.core.barcodes import VariableMeasureLayout
+    from terminal.core.money import Rounding
+    from terminal.core.settings import ScanRules
+
+    def tupled(v: Any) -> Any:
+        return tuple(v) if isinstance(v, list) else v
+
+    nested = {"variable_measure": VariableMeasureLayout, "scan_rules": ScanRules}
+    names = {f.name for f in fields(settings)} - {"terminal_id"}
+    for name, raw in values.items():
+        try:
+            if name not in names:
+                raise ValueError("not a store setting")
+            if name in nested:
+                value: Any = nested[name](**{k: tupled(v) for k, v in dict(raw).items()})
+            elif name == "cash_rounding_mode":
+                value = Rounding(raw)
+            else:
+                value = tupled(raw)
+            settings = replace(settings, **{name: value})
+        except (TypeError, ValueError) as e:
+            log.error("provisioned setting %s = %r not applied: %s", name, raw, e)
+    return settings
+
+
 @dataclass
 class Services:
     """Everything ``build_services`` opened and started; ``closers`` undo it, newest last."""
@@ -567,6 +610,8 @@ class Services:
     payments: Any
     card: Any
     closers: list[Callable[[], None]] = field(default_factory=list)
+    settings: Any = None
+    """The effective store settings: the file's, with the provisioned ones over them."""
 
 
 def build_services(
@@ -588,6 +633,7 @@ def build_services(
     closers: list[Callable[[], None]] = [ledger.close]
     try:
         catalog = ledger.catalog()
+        settings = with_provisioned(store_settings(config), provisioned_values(ledger))
         staff = _build_staff(config, ledger, clock)
         if seed_sample:
             _seed_sample(catalog, staff)
@@ -605,7 +651,7 @@ def build_services(
     return Services(
         ledger=ledger, catalog=catalog, clock=clock, staff=staff, printer=devices.printer,
         drawer=devices.drawer, scanner=devices.scanner, payments=devices.payments,
-        card=devices.card, closers=closers,
+        card=devices.card, closers=closers, settings=settings,
     )
 
 

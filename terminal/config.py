@@ -751,6 +751,22 @@ def render_docs() -> str:
         "/etc/pos-terminal/pos-terminal.toml:7: printer.port: expected a whole number, got '9100'",
         "```",
         "",
+        "## Settings provisioned over the link",
+        "",
+        "The owner may set store settings remotely (`posctl`'s `settings.set`, see "
+        "`docs/mqtt.md`); the terminal journals each as `settings.applied`. At start-up the "
+        "effective store settings are, from lowest to highest precedence: the built-in defaults, "
+        "this file, then every `settings.applied` entry in journal order (each sets only the "
+        "settings it names, so for each setting the latest provisioned value wins). A provisioned "
+        "value therefore overrides the file until the owner provisions another value; editing "
+        "the file does not undo it. A provisioned value that no longer fits is logged and the "
+        "file's value kept. Provisioned values take effect at the next start.",
+        "",
+        "Alert rules (`alerts.set`) are journaled as `alerts.applied` and kept there for the "
+        "central side; the terminal has no alert-rule engine and does not act on them. Its own "
+        "alerts (a drawer left open after `[drawer] open_alert_s`, an account locked) are "
+        "journaled as `alert.raised`.",
+        "",
     ]
     for sec in SCHEMA:
         out += [

@@ -179,6 +179,13 @@ class SqliteLedger:
         ).fetchall()
         return [entry_from_row(r) for r in rows]
 
+    def entries_of_kind(self, kind: str) -> list[JournalEntry]:
+        """Every entry of one kind, oldest first (start-up replays provisioned settings)."""
+        rows = self.db.execute_sql(
+            f"SELECT {JOURNAL_COLUMNS} FROM journal WHERE kind = ? ORDER BY seq", (kind,)
+        ).fetchall()
+        return [entry_from_row(r) for r in rows]
+
     def entry(self, seq: int) -> JournalEntry | None:
         row = self.db.execute_sql(
             f"SELECT {JOURNAL_COLUMNS} FROM journal WHERE seq = ?", (seq,)

@@ -269,3 +269,49 @@ def test_scanner_state_names_the_state_the_banner_translates(terminal) -> None:
         assert terminal.scanner_state() == {"problem": "", "down": {}, "states": {}}
     finally:
         terminal.scanner.stop()
+
+
+def test_provisioned_settings_survive_a_restart_over_the_files_values(tmp_path: Path) -> None:
+    from terminal.link import protocol as p
+    from terminal.link.handlers import settings_handlers
+
+    cfg = parse_config(
+        f'[terminal]\nid = "UT5"\ndata_dir = "{tmp_path}"\n[hardware]\nsimulated = true\n'
+        '[store]\nname = "File Store"\ncash_rounding_step = 0\nrefund_max_age_days = 30\n'
+    )
+    t = build_terminal(cfg, seed_sample=True)
+    try:
+        # Through the same handler an owner's signed "settings.set" command reaches.
+        handle = settings_handlers(t.ledger)["settings.set"]
+        handle(p.SettingsSet(values={"cash_rounding_step": 10, "refund_max_age_days": 60,
+                                     "cash_rounding_mode": "down"}))
+        handle(p.SettingsSet(values={"refund_max_age_days": 7}))
+    finally:
+        t.close()
+
+    t = build_terminal(cfg, seed_sample=True)
+    try:
+        s = t.settings
+        assert (s.cash_rounding_step, s.refund_max_age_days) == (10, 7)
+        assert s.cash_rounding_mode.value == "down"
+        assert s.store_name == "File Store"  # not provisioned: the file's value
+        # Checkout takes the provisioned rounding: 12.34 in cash is 12.30.
+        t.login_pin(_pin("manager"))
+        t.open_shift(0)
+        pork = next(i for i in sample_catalog()[0] if i.name == "Pork belly")
+        t.scan(with_check_digit(f"22{pork.barcodes[0]}01234"))
+        done = t.pay_cash(1230)
+        assert done["state"] == "completed" and done["rounding"] == -4
+    finally:
+        t.close()
+
+
+def test_a_provisioned_value_that_no_longer_fits_keeps_the_files(tmp_path: Path, caplog) -> None:
+    from terminal.app import store_settings, with_provisioned
+
+    base = store_settings(_config(tmp_path))
+    s = with_provisioned(base, {"cash_rounding_mode": "sideways", "no_such_setting": 1,
+                                "terminal_id": "EVIL", "merge_lines": False})
+    assert s.cash_rounding_mode == base.cash_rounding_mode
+    assert s.terminal_id == base.terminal_id and s.merge_lines is False
+    assert "cash_rounding_mode" in caplog.text and "no_such_setting" in caplog.text
