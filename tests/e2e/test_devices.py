@@ -1,5 +1,5 @@
-"""A cash drawer left open: the real app under Xvfb shows the banner and the ledger holds the
-journal entries and the alert, with the drawer opened only once."""
+"""Device states on the real app under Xvfb: a cash drawer left open (banner, journal entries
+and alert, the drawer opened only once) and a printer with its cover open."""
 
 from __future__ import annotations
 
@@ -51,3 +51,15 @@ def test_drawer_left_open_shows_a_banner_and_is_journaled(launch_app) -> None:
     assert kinds.count("drawer.left_open") == 1
     assert kinds.index("drawer.left_open") < len(kinds) - 1
     assert kinds[kinds.index("drawer.left_open") + 1] == "alert.raised"
+
+
+def test_printer_cover_open_reads_cover_open_not_offline(launch_app) -> None:
+    app = launch_app(language="en")
+    c = app.c
+    c.wait_idle()  # the devices are built on the worker after the login screen shows
+    # An open cover also makes the printer report "not online": the command waits for the
+    # status to read what was injected, so a wrong precedence fails here.
+    assert c.printer("cover_open")["printer"]["problem"] == "cover_open"
+    assert "banner.printer" in c.call("ids")["ids"]
+    assert c.state()["printer"]["problem"] == "cover_open"
+    assert c.printer("clear")["printer"]["problem"] == ""
