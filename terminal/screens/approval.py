@@ -22,7 +22,7 @@ from kivy.uix.gridlayout import GridLayout
 
 from terminal.core.rights import ApprovalRequired, Right
 from terminal.screens.i18n import N_
-from terminal.screens.presenters import apply_key, mask_pin, money
+from terminal.screens.presenters import apply_key, mask_pin
 from terminal.screens.staff_desk import StaffDesk
 from terminal.screens.widgets import MUTED, WHITE, Keypad, Panel, PosButton, Text
 
@@ -58,6 +58,12 @@ RIGHT_LABELS: dict[str, str] = {
     Right.TENDER_CASH.value: N_("Take cash"),
     Right.TENDER_CARD.value: N_("Take card payment"),
     Right.TENDER_QR.value: N_("Take mobile QR payment"),
+    Right.REPORT_STORE.value: N_("See the whole store's figures"),
+    Right.MEMBER_LOOKUP.value: N_("Look up members"),
+    Right.MEMBER_ENROLL.value: N_("Enroll members"),
+    Right.SETTINGS.value: N_("Change settings"),
+    Right.STAFF_MANAGE.value: N_("Manage staff"),
+    Right.TRAINING_SUPERVISE.value: N_("Supervise training"),
 }
 
 REASON_LABELS: dict[str, str] = {
@@ -78,16 +84,6 @@ def desk_of(app: PosApp) -> StaffDesk:
         desk = StaffDesk(app.terminal)
         app.staff_desk = desk  # type: ignore[attr-defined]
     return desk
-
-
-def limit_text(right: str, limit: int | None, currency: str) -> str:
-    if limit is None:
-        return ""
-    if right == Right.DISCOUNT.value:
-        return f"{limit / 100:g} %"
-    if right == Right.MEMBER_POINTS.value:
-        return str(limit)
-    return money(limit, currency)
 
 
 def _takes_approval(fn: Callable[..., Any]) -> bool:
@@ -284,16 +280,20 @@ class SupervisorDialog(AnchorLayout):
         if self.decision is None:
             name = (self.app.clerk or {}).get("name", "")
             return self._("{name} will sell in training mode").format(name=name)
-        right = self.decision.right.value
-        label = RIGHT_LABELS.get(right)
-        return self._(label) if label else right
+        from terminal.screens.errors import RIGHT_ACTIONS
+
+        right = self.decision.right
+        label = RIGHT_LABELS.get(right.value) or RIGHT_ACTIONS.get(right)
+        return self._(label) if label else right.value
 
     def _why(self) -> str:
         _ = self._
         if self.decision is None:
             return _("A supervisor other than you scans their card and types their PIN.")
-        limit = limit_text(self.decision.right.value, self.decision.limit,
-                           self.app.terminal.currency)
+        from terminal.screens.errors import limit_text
+
+        # Money, a percentage or days, as the decision's limit says.
+        limit = limit_text(self.decision, self.app.terminal.currency, _)
         if limit:
             why = _("Over your limit of {limit}.").format(limit=limit)
         else:

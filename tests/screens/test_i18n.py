@@ -197,3 +197,16 @@ def test_a_refused_approval_says_which_right_in_chinese() -> None:
     own = ApprovalRefused("a clerk cannot approve their own action", right=Right.VOID_SALE,
                           own=True)
     assert describe(own, zh)[1] == "批准被拒绝：不能批准自己的操作"
+
+
+def test_the_approval_dialog_names_every_right_and_shows_days_as_days() -> None:
+    from terminal.core.rights import Decision, Right, Verdict
+    from terminal.screens.approval import RIGHT_LABELS
+    from terminal.screens.errors import limit_text
+
+    assert set(RIGHT_LABELS) == {r.value for r in Right}
+    en = Translator("en").gettext
+    age = Decision(Verdict.APPROVAL, Right.REFUND_WITH_RECEIPT, "", 7, "max_age_days")
+    cap = Decision(Verdict.APPROVAL, Right.REFUND_WITH_RECEIPT, "", 20000, "max")
+    assert limit_text(age, "CNY", en) == "7 days"
+    assert limit_text(cap, "CNY", en) == "¥200.00"
