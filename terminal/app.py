@@ -269,7 +269,12 @@ class Terminal:
     def drawer_state(self) -> dict[str, Any]:
         """Cheap: ``left_open`` is how long (s) the drawer had been open when the monitor last
         raised its alert, until it is shut again; None while nothing is wrong."""
-        is_open = self.drawer.is_open() if self.drawer is not None else None
+        from terminal.drivers.drawer import DrawerError
+
+        try:
+            is_open = self.drawer.is_open() if self.drawer is not None else None
+        except DrawerError:
+            is_open = None  # the sensor is unreadable right now; the monitor logs it
         with self._drawer_lock:
             left = self._drawer_left_open
         return {"open": is_open, "opened": self._drawer_opens,

@@ -315,3 +315,12 @@ def test_a_provisioned_value_that_no_longer_fits_keeps_the_files(tmp_path: Path,
     assert s.cash_rounding_mode == base.cash_rounding_mode
     assert s.terminal_id == base.terminal_id and s.merge_lines is False
     assert "cash_rounding_mode" in caplog.text and "no_such_setting" in caplog.text
+
+
+def test_drawer_state_survives_a_sensor_that_cannot_be_read(terminal) -> None:
+    """The screen polls the drawer every two seconds for its banner: a GPIO sensor that is not
+    ready (here: no GPIO library at all) reads as unknown instead of raising on the UI thread."""
+    from terminal.drivers.drawer.gpio import GpioDrawer
+
+    terminal.drawer = GpioDrawer(17, sensor_pin=27)
+    assert terminal.drawer_state() == {"open": None, "opened": 0, "left_open": None}
