@@ -30,7 +30,7 @@ from terminal.core.errors import (
     PaymentFailed,
     PosError,
 )
-from terminal.core.money import mul_qty
+from terminal.core.money import cash_round, mul_qty
 from terminal.core.ports import (
     CardTerminal,
     CashDrawer,
@@ -321,6 +321,7 @@ class SaleSession:
         self._last_error: ErrorView | None = None
         self._notice = ""
         self._max_checked = 0
+        self._line_views: dict[tuple[Any, ...], LineView] = {}
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -412,29 +413,29 @@ class SaleSession:
             totals = sale.totals()
             by_no = {x.line_no: x for x in totals.lines}
             views = []
+            cache = self._line_views
             for ln in sale.cart.lines:
                 sl = by_no.get(ln.line_no)
-                views.append(
-                    LineView(
-                        line_no=ln.line_no,
-                        sku=ln.item.sku,
-                        name=ln.item.name,
-                        name_zh=ln.item.name_zh,
-                        display_name=self._display_name(ln.item.name, ln.item.name_zh),
-                        qty_milli=ln.qty_milli,
-                        unit=ln.item.unit,
-                        unit_price=ln.unit_price,
-                        gross=ln.gross,
-                        discount=sl.discount if sl else 0,
-                        net=sl.net if sl else 0,
-                        tax=sl.tax if sl else 0,
-                        price_source=ln.price_source,
-                        barcode=ln.barcode,
-                        voided=ln.voided,
-                        approver_id=sl.approver_id if sl else ln.void_approver_id,
-                    )
-                )
-            balance = max(sale.balance, 0)
+                # The screen asks for a snapshot after every scan; a long basket's unchanged
+                # lines reuse their views instead of being rebuilt each time.
+                key = (sale.sale_id, ln.line_no, ln.item, ln.qty_milli, ln.unit_price,
+                       ln.price_source, ln.barcode, ln.voided, ln.void_approver_id, sl)
+                hit = cache.get(key)
+                if hit is None:
+                    hit = self._line_view(ln, sl)
+                    cache[key] = hit
+                views.append(hit)
+            if len(cache) > 4 * len(views) + 64:
+                live = {(sale.sale_id, v.line_no) for v in views}
+                for k in [k for k in cache if (k[0], k[1]) not in live]:
+                    del cache[k]
+            total = totals.total + sale.rounding
+            paid = sale.paid
+            balance = max(total - paid, 0)
+            cash_due = max(
+                cash_round(total - paid, sale.cash_step, sale.cash_mode),
+                0,
+            )
             payable = sale.state in (SaleState.OPEN, SaleState.TENDERING)
             disc = sale.cart.sale_discount
             return SaleSnapshot(
@@ -445,14 +446,14 @@ class SaleSession:
                 subtotal=totals.subtotal,
                 discount_total=totals.discount_total,
                 tax_total=totals.tax_total,
-                total=sale.total,
+                total=total,
                 rounding=sale.rounding,
-                paid=sale.paid,
+                paid=paid,
                 balance_due=balance if payable else 0,
-                cash_due=sale.cash_due if payable else 0,
+                cash_due=cash_due if payable else 0,
                 change=sale.change,
                 tenders=tuple(sale.tenders),
-                quick_cash=tuple(quick_cash(sale.cash_due, self.settings.quick_cash_denominations))
+                quick_cash=tuple(quick_cash(cash_due, self.settings.quick_cash_denominations))
                 if payable
                 else (),
                 sale_discount_bp=disc.percent_bp if disc else None,
@@ -460,6 +461,26 @@ class SaleSession:
                 receipt_no=sale.record.receipt_no if sale.record else None,
                 **base,
             )
+
+    def _line_view(self, ln: CartLine, sl: Any) -> LineView:
+        return LineView(
+            line_no=ln.line_no,
+            sku=ln.item.sku,
+            name=ln.item.name,
+            name_zh=ln.item.name_zh,
+            display_name=self._display_name(ln.item.name, ln.item.name_zh),
+            qty_milli=ln.qty_milli,
+            unit=ln.item.unit,
+            unit_price=ln.unit_price,
+            gross=ln.gross,
+            discount=sl.discount if sl else 0,
+            net=sl.net if sl else 0,
+            tax=sl.tax if sl else 0,
+            price_source=ln.price_source,
+            barcode=ln.barcode,
+            voided=ln.voided,
+            approver_id=sl.approver_id if sl else ln.void_approver_id,
+        )
 
     @property
     def state(self) -> SaleState:
