@@ -5,6 +5,10 @@ shared-subscription session; the clock runs from the collector's start until the
 committed in the central database (decoding, checking, storing, projecting, acknowledging).
 The events form each terminal's real hash chain, so the collector's chain check passes as it
 does for a healthy terminal. Target: at least 5,000 events per second.
+
+collector_ingest sends one event per message (the most work per event for the collector);
+collector_ingest_batched sends the same events in batches of the terminals' default
+``events_per_message``, what a backlog after an outage looks like.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from provisioning.collector.service import BrokerConfig, Collector
 from terminal.core.records import JournalEntry
 from terminal.ledger.journal import GENESIS, entry_body, entry_hash
 from terminal.link import protocol as wire
+from terminal.link.relay import DEFAULT_EVENTS_PER_MESSAGE
 
 EVENTS = 20_000
 TERMINALS = 4
@@ -104,7 +109,7 @@ def _event(terminal: str, seq: int, prev_hash: str) -> tuple[str, bytes]:
     return entry.hash, wire.encode_event(terminal, seq, "sale.completed", entry_body(entry))
 
 
-def _publish_all(port: int) -> None:
+def _publish_all(port: int, per: int) -> None:
     pub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-pub", protocol=mqtt.MQTTv5)
     pub.max_inflight_messages_set(1000)
     pub.connect("127.0.0.1", port)
@@ -114,16 +119,22 @@ def _publish_all(port: int) -> None:
         terminal = f"T{t}"
         topic = wire.events_topic("S1", terminal)
         prev = GENESIS
+        bodies = []
         for seq in range(1, EVENTS // TERMINALS + 1):
             prev, body = _event(terminal, seq, prev)
-            infos.append(pub.publish(topic, body, qos=1))
+            bodies.append(body)
+        for i in range(0, len(bodies), per):
+            group = bodies[i : i + per]
+            payload = group[0] if per == 1 else wire.encode_event_batch(group)
+            infos.append(pub.publish(topic, payload, qos=1))
     for info in infos:
         info.wait_for_publish(60)
     pub.disconnect()
     pub.loop_stop()
 
 
-def run() -> list[Result]:
+def _ingest(per: int) -> tuple[float, int, int]:
+    """Seconds until every event is committed, events stored, chain alerts raised."""
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         proc, port = _mosquitto(tmp)
@@ -132,13 +143,16 @@ def run() -> list[Result]:
             cfg = BrokerConfig("127.0.0.1", port, client_id="bench-collector")
             # A first start creates the session whose shared subscription holds the events.
             Collector(CentralDB(url), cfg, session_expiry=3600).start().stop()
-            _publish_all(port)
+            _publish_all(port, per)
             t0 = time.monotonic()
             collector = Collector(CentralDB(url), cfg, session_expiry=3600).start()
             probe = CentralDB(url)
             try:
-                while probe.event_count() < EVENTS and time.monotonic() - t0 < 300:
-                    time.sleep(0.02)
+                # The collector counts an event as inserted once its transaction has committed;
+                # counting rows in the database every few milliseconds instead would charge the
+                # probe's own table scans to the collector. The database confirms the figure.
+                while collector.stats.inserted < EVENTS and time.monotonic() - t0 < 300:
+                    time.sleep(0.005)
                 elapsed = time.monotonic() - t0
                 stored = probe.event_count()
                 alerts = probe.m.Alert.select().count()
@@ -148,19 +162,34 @@ def run() -> list[Result]:
         finally:
             proc.kill()
             proc.wait()
-    rate = stored / elapsed
-    return [
-        Result(
-            name="collector_ingest",
-            value=round(rate),
-            unit="events/s",
-            floor=None,
-            ratio=None,
-            target=f">= {TARGET:.0f} events/s",
-            passed=stored == EVENTS and alerts == 0 and rate >= TARGET,
-            detail=(
-                f"{stored} sale events (one per message, hash-chained) from {TERMINALS} "
-                f"terminals in {elapsed:.2f} s, SQLite; {alerts} chain alerts"
-            ),
+    return elapsed, stored, alerts
+
+
+def run() -> list[Result]:
+    results = []
+    for name, per, what in (
+        ("collector_ingest", 1, "one per message"),
+        (
+            "collector_ingest_batched",
+            DEFAULT_EVENTS_PER_MESSAGE,
+            f"{DEFAULT_EVENTS_PER_MESSAGE} per message, the terminals' default batch",
+        ),
+    ):
+        elapsed, stored, alerts = _ingest(per)
+        rate = stored / elapsed
+        results.append(
+            Result(
+                name=name,
+                value=round(rate),
+                unit="events/s",
+                floor=None,
+                ratio=None,
+                target=f">= {TARGET:.0f} events/s",
+                passed=stored == EVENTS and alerts == 0 and rate >= TARGET,
+                detail=(
+                    f"{stored} sale events ({what}, hash-chained) from {TERMINALS} "
+                    f"terminals in {elapsed:.2f} s, SQLite; {alerts} chain alerts"
+                ),
+            )
         )
-    ]
+    return results

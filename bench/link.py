@@ -6,6 +6,11 @@ until the collector side has acknowledged every one. The floor, in the same run,
 QoS 1 publish loop of the same 100,000 event payloads to the same broker with the same subscriber
 attached, timed until the last PUBACK. Target: relay throughput >= 0.5 x the raw loop.
 
+outbox_drain sends one event per message, like the raw loop (like for like).
+outbox_drain_batched drains the same journal again, requeued under another terminal id, in
+batches of EVENTS_PER_MESSAGE (the relay's default), against the same one-per-message raw loop:
+what a terminal does after an outage, not a like-for-like comparison.
+
 catalog_apply_100k: a 100,000-item catalog as signed catalog.snapshot chunks, each parsed,
 verified and applied by the terminal's command intake into its SQLite catalog. Target: <= 15 s.
 """
@@ -34,11 +39,11 @@ from terminal.ledger.db import open_ledger
 from terminal.link import protocol as wire
 from terminal.link.handlers import catalog_handlers
 from terminal.link.intake import Intake
-from terminal.link.relay import LinkConfig, Relay
+from terminal.link.relay import DEFAULT_EVENTS_PER_MESSAGE, LinkConfig, Relay
 
 EVENTS = 100_000
 ITEMS = 100_000
-EVENTS_PER_MESSAGE = 50
+EVENTS_PER_MESSAGE = DEFAULT_EVENTS_PER_MESSAGE
 INFLIGHT = 20
 """mosquitto's default Receive Maximum; the relay and the raw loop both keep to it."""
 

@@ -102,6 +102,26 @@ def test_broker_killed_mid_drain_loses_and_doubles_nothing(
     assert relay.stats.connects >= 3
 
 
+def test_batches_stay_under_the_collectors_size_limit(broker: Broker, ledger) -> None:
+    # 45 entries of ~400 KB: 50 to a message would be an 18 MB batch, which the collector
+    # refuses whole on every resend; the relay closes batches early instead.
+    ledger.db.execute_sql("PRAGMA synchronous=OFF")
+    for i in range(45):
+        ledger.post("test.big", {"n": i, "blob": "x" * 400_000}, staff_id=None)
+    ledger.db.execute_sql("PRAGMA synchronous=FULL")
+    collector = AckingCollector(broker).start()
+    relay = make_relay(broker, ledger, window=100, ack_timeout=60, events_per_message=50)
+    relay.start()
+    try:
+        assert collector.wait_for("T1", 45, timeout=60)
+        wait_until(lambda: ledger.outbox().depth() == 0, 10, "outbox empty")
+    finally:
+        relay.stop()
+        collector.stop()
+    _check_exactly_once(ledger, collector.store)
+    assert relay.stats.resent == 0
+
+
 def test_collector_restart_mid_drain(broker: Broker, ledger) -> None:
     fill(ledger, 2000)
     store = Store()
