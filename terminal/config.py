@@ -400,8 +400,8 @@ SCHEMA: tuple[Section, ...] = (
             Key(
                 "events_per_message",
                 "int",
-                1,
-                "Events per MQTT message (a batch above 1; the collector must read batches).",
+                50,
+                "Events per MQTT message (a batch above 1; the collector reads both forms).",
                 minimum=1,
                 maximum=1000,
             ),
