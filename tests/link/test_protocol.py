@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from terminal.config import parse_config
 from terminal.link import protocol as p
+from terminal.link.relay import DEFAULT_EVENTS_PER_MESSAGE, LinkConfig
 
 T0 = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 
@@ -223,3 +225,10 @@ def test_events_refuse_floats_constants_and_repeated_keys_anywhere(entry: bytes)
             p.decode_events(message)
     with pytest.raises(p.ValidationError):
         p.decode_event(one)
+
+
+def test_terminals_batch_by_default_and_the_config_agrees() -> None:
+    section = parse_config('[link]\nstore = "S1"\n', None).link.as_dict()
+    cfg = LinkConfig.from_section(section, terminal_id="T1")
+    assert cfg.events_per_message == DEFAULT_EVENTS_PER_MESSAGE > 1
+    assert LinkConfig("h", 1, "S1", "T1").events_per_message == DEFAULT_EVENTS_PER_MESSAGE
