@@ -99,20 +99,6 @@ def _open_existing_ledger(args: argparse.Namespace, config: Config) -> Any:
     return open_ledger(path, config.terminal.id)
 
 
-def _store_settings(config: Config) -> Any:
-    from terminal.core.settings import StoreSettings
-
-    return StoreSettings(
-        store_name=config.store.name,
-        store_name_zh=config.store.name_zh,
-        address_lines=tuple(config.store.address),
-        terminal_id=config.terminal.id,
-        currency=config.store.currency,
-        language=config.terminal.language,
-        timezone=config.terminal.timezone,
-    )
-
-
 def render_text(doc: Any, width: int = 42) -> str:
     """A printable document as plain text, for a terminal window instead of paper."""
     from terminal.core.records import QR, Barcode, Feed, Row, Rule, Text
@@ -153,6 +139,10 @@ def _report(args: argparse.Namespace) -> int:
         print(f"pos-terminal: {exc}", file=sys.stderr)
         return EXIT_PROBLEM
     try:
+        # The header carries the store as the terminal shows it, provisioned settings included.
+        from terminal.app import provisioned_values, store_settings, with_provisioned
+
+        settings = with_provisioned(store_settings(config), provisioned_values(ledger))
         now = datetime.now(UTC)
         if args.kind == "x":
             if args.number is not None:
@@ -200,7 +190,7 @@ def _report(args: argparse.Namespace) -> int:
     doc = report_doc(
         args.kind,
         totals,
-        _store_settings(config),
+        settings,
         printed_at=printed_at,
         number=number,
         duplicate=duplicate,
