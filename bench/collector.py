@@ -14,10 +14,6 @@ collector_ingest_batched sends the same events in batches of the terminals' defa
 from __future__ import annotations
 
 import dataclasses
-import getpass
-import shutil
-import socket
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -25,6 +21,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from bench.broker import start_mosquitto
 from bench.record import Result
 from provisioning.collector.db import CentralDB
 from provisioning.collector.service import BrokerConfig, Collector
@@ -36,32 +33,6 @@ from terminal.link.relay import DEFAULT_EVENTS_PER_MESSAGE
 EVENTS = 20_000
 TERMINALS = 4
 TARGET = 5_000.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _mosquitto(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
-    port = _free_port()
-    conf = tmp / "mosquitto.conf"
-    conf.write_text(
-        f"user {getpass.getuser()}\nallow_anonymous true\npersistence false\n"
-        f"max_queued_messages 0\nlistener {port} 127.0.0.1\n"
-    )
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    proc = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc, port
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("mosquitto did not start")
 
 
 def _event(terminal: str, seq: int, prev_hash: str) -> tuple[str, bytes]:
@@ -137,7 +108,7 @@ def _ingest(per: int) -> tuple[float, int, int]:
     """Seconds until every event is committed, events stored, chain alerts raised."""
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        proc, port = _mosquitto(tmp)
+        proc, port = start_mosquitto(tmp)
         try:
             url = str(tmp / "central.sqlite3")
             cfg = BrokerConfig("127.0.0.1", port, client_id="bench-collector")

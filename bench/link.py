@@ -17,10 +17,6 @@ verified and applied by the terminal's command intake into its SQLite catalog. T
 
 from __future__ import annotations
 
-import getpass
-import shutil
-import socket
-import subprocess
 import tempfile
 import threading
 import time
@@ -32,6 +28,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from bench.broker import start_mosquitto
 from bench.record import Result, absolute, against_floor
 from terminal.core.clock import ManualClock, SystemClock
 from terminal.core.records import Item, TaxClass
@@ -46,32 +43,6 @@ ITEMS = 100_000
 EVENTS_PER_MESSAGE = DEFAULT_EVENTS_PER_MESSAGE
 INFLIGHT = 20
 """mosquitto's default Receive Maximum; the relay and the raw loop both keep to it."""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _mosquitto(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
-    port = _free_port()
-    conf = tmp / "mosquitto.conf"
-    conf.write_text(
-        f"user {getpass.getuser()}\nallow_anonymous true\npersistence false\n"
-        f"max_queued_messages 0\nlistener {port} 127.0.0.1\n"
-    )
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    proc = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc, port
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("mosquitto did not start")
 
 
 class _Acker:
@@ -200,7 +171,7 @@ def _drain(port: int, ledger: Any, outbox: Any, terminal: str, per: int) -> tupl
 def outbox_drain() -> list[Result]:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        proc, port = _mosquitto(tmp)
+        proc, port = start_mosquitto(tmp)
         acker = None
         try:
             clock = SystemClock()
