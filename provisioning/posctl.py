@@ -22,7 +22,7 @@ from provisioning import broker as brokercfg
 from provisioning import terminals as terms
 from provisioning.catalog_csv import CatalogFileError
 from provisioning.home import Home, HomeError, default_home, utc_now
-from provisioning.remote import Remote, RemoteError, reply_error_text
+from provisioning.remote import Remote, RemoteError, check_sealable, reply_error_text
 from terminal.core.records import TaxClass
 from terminal.link import protocol as wire
 
@@ -150,14 +150,23 @@ def _send_all(
     *,
     what: str,
     on_sent: Callable[[], None] | None = None,
+    secrets: dict[str, str] | None = None,
+    targets: list[str] | None = None,
 ) -> dict[str, wire.Reply]:
     """Send one command to every chosen terminal; print one line per terminal. Raises
     RemoteError when any terminal refused or did not answer.
 
     ``on_sent`` runs once the broker has every command, before the replies are awaited: a
     secret (PIN, card code) must be shown then, because a terminal that is offline now applies
-    the command when it reconnects."""
-    targets = _targets(home, args)
+    the command when it reconnects.
+
+    ``secrets`` (field -> PIN or card code) travel sealed to each terminal; nothing is sent
+    when one of the terminals cannot open them (see ``remote.check_sealable``). ``targets``
+    replaces the terminals chosen on the command line."""
+    if targets is None:
+        targets = _targets(home, args)
+    allow_plaintext = bool(getattr(args, "allow_plaintext", False))
+    check_sealable(home, targets, bool(secrets), allow_plaintext)
     host, port = _broker_override(args)
     replies: dict[str, wire.Reply] = {}
     failures: list[str] = []
@@ -166,7 +175,12 @@ def _send_all(
         pending = []
         for t in targets:
             remote.listen(t)
-            pending.append((t, *remote.send(t, type, body)))
+            pending.append(
+                (
+                    t,
+                    *remote.send(t, type, body, secrets=secrets, allow_plaintext=allow_plaintext),
+                )
+            )
         if on_sent is not None:
             on_sent()
         for t, sent, q in pending:
@@ -344,7 +358,6 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
         gender=member.gender,
         contact=member.contact,
         trainee=member.trainee,
-        pin=pin,
         must_change_pin=True,
     )
 
@@ -365,7 +378,15 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
         )
 
     try:
-        _send_all(home, args, "staff.add", body, what=f"add {member.staff_id}", on_sent=show_pin)
+        _send_all(
+            home,
+            args,
+            "staff.add",
+            body,
+            what=f"add {member.staff_id}",
+            on_sent=show_pin,
+            secrets={"pin": pin},
+        )
     except SendFailed as exc:
         if exc.maybe_applied:
             save()
@@ -450,9 +471,10 @@ def cmd_reset_pin(args: argparse.Namespace) -> int:
         home,
         args,
         "pin.reset",
-        wire.PinReset(staff_id=args.id, pin=pin, must_change=True),
+        wire.PinReset(staff_id=args.id, must_change=True),
         what=f"reset PIN of {args.id}",
         on_sent=show_pin,
+        secrets={"pin": pin},
     )
     return 0
 
@@ -538,9 +560,10 @@ def cmd_card_issue(args: argparse.Namespace) -> int:
             home,
             args,
             "card.assign",
-            wire.CardAssign(staff_id=args.id, code=code),
+            wire.CardAssign(staff_id=args.id),
             what="assign card",
             on_sent=show_badge,
+            secrets={"code": code},
         )
     except SendFailed as exc:
         save(exc.replies)
@@ -841,6 +864,15 @@ def _remote_opts(p: argparse.ArgumentParser, *, targets: bool = True) -> None:
     )
 
 
+def _plaintext_opt(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-plaintext",
+        action="store_true",
+        help="send the PIN or card code readable to terminals enrolled before sealing "
+        "(better: re-enrol them with `posctl terminal enroll ID`)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="posctl",
@@ -940,6 +972,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--contact")
     e.add_argument("--trainee", action="store_true", help="training mode only until trained")
     _remote_opts(e)
+    _plaintext_opt(e)
     e.set_defaults(func=cmd_staff_add)
     e = ssub.add_parser(
         "edit",
@@ -978,6 +1011,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("id")
     _remote_opts(e)
+    _plaintext_opt(e)
     e.set_defaults(func=cmd_reset_pin)
 
     s = sub.add_parser(
@@ -988,6 +1022,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("id")
     _remote_opts(s)
+    _plaintext_opt(s)
     s.set_defaults(func=cmd_reset_pin)
 
     s = sub.add_parser(
@@ -1009,6 +1044,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="prefix scanners' reads carry for staff cards (default: %(default)s)",
     )
     _remote_opts(e)
+    _plaintext_opt(e)
     e.set_defaults(func=cmd_card_issue)
     e = csub.add_parser(
         "revoke",

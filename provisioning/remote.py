@@ -13,7 +13,7 @@ import queue
 import ssl
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +26,7 @@ from paho.mqtt.properties import Properties
 from provisioning.broker import broker_address
 from provisioning.home import OWNER_CN, Home, HomeError
 from terminal.link import protocol as wire
+from terminal.link import sealing
 
 
 class RemoteError(Exception):
@@ -176,18 +177,28 @@ class Remote:
         body: Any,
         *,
         ttl: timedelta = timedelta(hours=24),
+        secrets: Mapping[str, str] | None = None,
+        allow_plaintext: bool = False,
     ) -> tuple[Sent, queue.Queue[wire.Reply]]:
-        """Sign and publish one command; returns it and the queue its reply will arrive on."""
+        """Sign and publish one command; returns it and the queue its reply will arrive on.
+
+        ``secrets`` (field -> value: a PIN, a card code) are sealed to the terminal's key from
+        enrolment, bound to this command; a terminal enrolled before sealing gets them in clear
+        only with ``allow_plaintext`` (see :func:`check_sealable`)."""
         if self._client is None:
             raise RemoteError("not connected")
         target = wire.Target(self.store_id, terminal)
+        seal_to = check_sealable(self.home, [terminal], bool(secrets), allow_plaintext)
         with self.home.command_counter(target.scope) as seq:
             cmd_id = str(uuid.uuid4())
             issued = self._now()
+            raw = wire.to_json(body) if hasattr(body, "__dataclass_fields__") else dict(body)
+            if secrets:
+                raw = _with_secrets(raw, secrets, seal_to.get(terminal), cmd_id, target, type)
             data = wire.sign_command(
                 self._signer,
                 type=type,
-                body=body,
+                body=raw,
                 target=target,
                 seq=seq,
                 issued_at=issued,
@@ -237,6 +248,62 @@ class Remote:
         return self.wait_reply(sent, q, timeout)
 
 
+def check_sealable(
+    home: Home, terminals: list[str], has_secrets: bool, allow_plaintext: bool
+) -> dict[str, sealing.X25519PublicKey | None]:
+    """Each terminal's sealing key (None: send in clear). Raises RemoteError, before anything
+    is sent, when a secret would go in clear to a terminal enrolled before sealing."""
+    keys: dict[str, sealing.X25519PublicKey | None] = {}
+    for t in terminals:
+        text = home.terminals().get(t, {}).get("seal_key")
+        if text:
+            try:
+                keys[t] = sealing.load_public_key(text)
+            except sealing.SealError as exc:
+                raise RemoteError(
+                    f"terminal {t}'s sealing key in this home is unusable ({exc}); re-enrol it "
+                    f"with `posctl terminal enroll {t}` and install the new bundle"
+                ) from None
+        elif has_secrets and not allow_plaintext:
+            raise RemoteError(
+                f"terminal {t} was enrolled before PINs and card codes were sealed, so this "
+                "secret would cross the broker readable. Re-enrol it with `posctl terminal "
+                f"enroll {t}`, install the new bundle (it adds seal.key and [link] seal_key) "
+                "and restart the terminal; or send it readable with --allow-plaintext"
+            )
+        else:
+            keys[t] = None
+    return keys
+
+
+def _with_secrets(
+    raw: dict[str, Any],
+    secrets: Mapping[str, str],
+    key: sealing.X25519PublicKey | None,
+    cmd_id: str,
+    target: wire.Target,
+    type: str,
+) -> dict[str, Any]:
+    if key is None:
+        return {**raw, **secrets}
+    assert target.terminal is not None
+    sealed = {
+        name: sealing.seal(
+            key,
+            value,
+            sealing.associated_data(
+                command_id=cmd_id,
+                store=target.store,
+                terminal=target.terminal,
+                type=type,
+                field=name,
+            ),
+        )
+        for name, value in secrets.items()
+    }
+    return {**raw, "sealed": sealed}
+
+
 def reply_error_text(reply: wire.Reply) -> str:
     """A refused command in words, with the next step where one is known."""
     err = reply.error
@@ -253,6 +320,8 @@ def reply_error_text(reply: wire.Reply) -> str:
         "replay": "the terminal has already seen a newer command from this home (a restored "
         "backup?); send it again",
         "unsupported": "this terminal's software does not handle it yet; update it",
+        "bad_seal": "a sealed PIN or card code did not open on the terminal: re-enrol it with "
+        "`posctl terminal enroll`, install the new bundle, and send again",
     }
     where = f" (field {err.field})" if err.field else ""
     hint = hints.get(err.code)

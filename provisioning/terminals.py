@@ -9,6 +9,9 @@ copy onto the SD card's boot partition as the folder ``pos-terminal/``; on first
     pos-terminal/ca.crt              the store CA (to check the broker)
     pos-terminal/client.crt          this terminal's certificate
     pos-terminal/client.key          its private key (0600 here; 0640 root:pos on the Pi)
+    pos-terminal/seal.key            its X25519 key that opens the PINs and card codes posctl
+                                     seals to it (0600 here; 0640 root:pos on the Pi); posctl
+                                     keeps only the public half, in terminals.json
 
 ``revoke`` puts the certificate's serial on the CRL. The broker refuses the certificate once
 mosquitto runs with the new ``crl.pem`` (copy it and restart mosquitto: ``posctl terminal
@@ -27,9 +30,11 @@ from provisioning import pki
 from provisioning.broker import broker_address
 from provisioning.home import Home, HomeError, check_terminal_id, utc_now
 from terminal.link import protocol as wire
+from terminal.link import sealing
 
 INSTALL_DIR = "/etc/pos-terminal"
 """Where pos-firstboot puts the bundle on the Pi; the config names its files there."""
+SEAL_KEY_FILE = "seal.key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,7 @@ def config_text(
         "ca": _toml_str(f"{install_dir}/ca.crt"),
         "cert": _toml_str(f"{install_dir}/client.crt"),
         "key": _toml_str(f"{install_dir}/client.key"),
+        "seal_key": _toml_str(f"{install_dir}/{SEAL_KEY_FILE}"),
         "owner_keys": f"[{_toml_str(owner)}]",
         "store": _toml_str(store["store_id"]),
     }
@@ -114,11 +120,14 @@ def enroll(
             bundle.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src / "client.crt", bundle / "client.crt")
             pki.write_private(bundle / "client.key", (src / "client.key").read_bytes())
+            if (src / SEAL_KEY_FILE).exists():
+                pki.write_private(bundle / SEAL_KEY_FILE, (src / SEAL_KEY_FILE).read_bytes())
     if not (bundle / "client.crt").exists():
         issued = home.ca().issue(terminal_id)
         pki.write_private(bundle / "client.key", issued.key_pem)
         pki.write_public(bundle / "client.crt", issued.cert_pem)
     serial = pki.cert_serial((bundle / "client.crt").read_bytes())
+    seal_public = _seal_key(bundle)
     if rec is not None and int(rec["serial"]) != serial:
         # The old certificate was lost and replaced: it must stop working.
         retired[str(rec["serial"])] = utc_now()
@@ -136,11 +145,33 @@ def enroll(
         "host": host,
         "port": port,
         "retired": retired,
+        "seal_key": seal_public,
     }
     home.save_terminals(terminals)
     if retired:
         home.write_crl()
     return Bundle(bundle, config, serial)
+
+
+def _seal_key(bundle: Path) -> str:
+    """The bundle's sealing key, made on first enrolment (and for a terminal enrolled before
+    sealing existed); its public half, which posctl seals secrets to."""
+    path = bundle / SEAL_KEY_FILE
+    if path.exists():
+        try:
+            key = sealing.load_private_key(path)
+        except sealing.SealError as exc:
+            raise HomeError(f"{exc}; delete it and enrol again to make a new one") from None
+    else:
+        key = sealing.generate_key()
+        pki.write_private(path, sealing.private_pem(key))
+    return sealing.public_key_text(key)
+
+
+def seal_key_of(home: Home, terminal_id: str) -> str | None:
+    """The terminal's sealing public key, or None when it was enrolled before sealing."""
+    key = home.terminals().get(terminal_id, {}).get("seal_key")
+    return key if isinstance(key, str) and key else None
 
 
 def revoke(home: Home, terminal_id: str) -> Path:

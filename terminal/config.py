@@ -385,6 +385,14 @@ SCHEMA: tuple[Section, ...] = (
             Key("cert", "str", "", "This terminal's client certificate."),
             Key("key", "str", "", "This terminal's private key."),
             Key(
+                "seal_key",
+                "str",
+                "",
+                "This terminal's X25519 key file that opens PINs and card codes sealed to it; "
+                "`posctl terminal enroll` writes it. Empty: secrets are refused unless the "
+                "owner sends them with --allow-plaintext.",
+            ),
+            Key(
                 "owner_keys",
                 "list[str]",
                 [],

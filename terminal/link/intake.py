@@ -16,16 +16,20 @@ bytes directly.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
 from terminal.core.errors import PosError
 from terminal.core.ports import Clock, Ledger, LedgerError
 from terminal.core.rights import ApprovalRequired, PermissionDenied
 from terminal.link import protocol as p
+from terminal.link import sealing
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +60,11 @@ class Intake:
         clock: Clock,
         handlers: Mapping[str, Handler] | None = None,
         clock_skew: timedelta = p.CLOCK_SKEW,
+        seal_key: X25519PrivateKey | None = None,
     ) -> None:
+        """``seal_key`` opens the secret fields posctl sealed to this terminal (see
+        ``terminal.link.sealing``); without it a command carrying sealed fields is refused."""
+        self._seal_key = seal_key
         self.store_id = p.check_id(store_id, "store_id")
         self.terminal_id = p.check_id(terminal_id, "terminal_id")
         self._ledger = ledger
@@ -170,6 +178,7 @@ class Intake:
                     raise p.CommandRejected(
                         p.RejectCode.UNSUPPORTED, f"this terminal does not handle {cmd.type}"
                     )
+                cmd = self._unseal(cmd)
             except p.CommandRejected as exc:
                 return self._reject(
                     cmd, cmd.id, exc.code, exc.message, exc.field, len(payload), topic
@@ -215,6 +224,48 @@ class Intake:
                 f"sequence {cmd.seq} is not after the last applied {last} for {cmd.target.scope}",
                 "seq",
             )
+
+    def _unseal(self, cmd: p.Command) -> p.Command:
+        """The command with its sealed fields opened into the body, so handlers and the staff
+        service see plain values. Only the body changes: journal entries carry the summary,
+        never the body, so no opened secret is written anywhere."""
+        sealed: dict[str, str] = getattr(cmd.body, "sealed", None) or {}
+        if not sealed:
+            return cmd
+        if self._seal_key is None:
+            raise p.CommandRejected(
+                p.RejectCode.BAD_SEAL,
+                "this terminal has no sealing key ([link] seal_key): re-enrol it with `posctl "
+                "terminal enroll` and install the new bundle",
+                "body.sealed",
+            )
+        if cmd.target.terminal is None:
+            raise p.CommandRejected(
+                p.RejectCode.BAD_SEAL,
+                "sealed fields are sealed to one terminal, but the command is for the whole store",
+                "target.terminal",
+            )
+        opened: dict[str, Any] = {}
+        for name, token in sealed.items():
+            ad = sealing.associated_data(
+                command_id=cmd.id,
+                store=cmd.target.store,
+                terminal=cmd.target.terminal,
+                type=cmd.type,
+                field=name,
+            )
+            try:
+                opened[name] = sealing.open_sealed(self._seal_key, token, ad)
+            except sealing.SealError as exc:
+                raise p.CommandRejected(
+                    p.RejectCode.BAD_SEAL, str(exc), f"body.sealed.{name}"
+                ) from None
+        body = dataclasses.replace(cmd.body, **opened, sealed={})
+        try:
+            body.validate("body")
+        except p.ValidationError as exc:
+            raise p.CommandRejected(p.RejectCode.MALFORMED, exc.message, exc.field) from None
+        return dataclasses.replace(cmd, body=body)
 
     def _apply(self, cmd: p.Command, handler: Handler, size: int, topic: str | None) -> p.Reply:
         try:

@@ -83,6 +83,9 @@ class RejectCode(StrEnum):
     """The handler refused the body (e.g. an unknown role); nothing was changed."""
     FAILED = "failed"
     """The handler failed unexpectedly; see the message."""
+    BAD_SEAL = "bad_seal"
+    """A sealed field does not open with this terminal's sealing key (altered, sealed for
+    another terminal or command), or the terminal has no sealing key; nothing was changed."""
 
 
 # --- identifiers and topics -----------------------------------------------------------------
@@ -482,11 +485,14 @@ class StaffAdd:
     """An initial PIN chosen by the owner (the terminal stores only its hash); without one the
     owner issues it later with pin.reset."""
     must_change_pin: bool = True
+    sealed: dict[str, str] = field(default_factory=dict)
+    """Secret fields sealed to the terminal (``terminal.link.sealing``): here ``pin``."""
 
     def validate(self, path: str) -> None:
         _nonempty(self.staff_id, path, "staff_id", 40)
         _nonempty(self.name, path, "name")
         _nonempty(self.role, path, "role", 32)
+        _check_sealed(self, path, "staff.add")
 
 
 @dataclass(frozen=True, slots=True)
@@ -540,12 +546,16 @@ class StaffSnapshot:
 @dataclass(frozen=True, slots=True)
 class CardAssign:
     staff_id: str
-    code: str
-    """What the badge's barcode or QR code reads as."""
+    code: str = ""
+    """What the badge's barcode or QR code reads as; empty when it travels in ``sealed``."""
+    sealed: dict[str, str] = field(default_factory=dict)
+    """Secret fields sealed to the terminal: here ``code``."""
 
     def validate(self, path: str) -> None:
         _nonempty(self.staff_id, path, "staff_id", 40)
-        _nonempty(self.code, path, "code", 128)
+        _check_sealed(self, path, "card.assign")
+        if "code" not in self.sealed:
+            _nonempty(self.code, path, "code", 128)
 
 
 @dataclass(frozen=True, slots=True)
@@ -568,9 +578,36 @@ class PinReset:
     (shown to the owner once)."""
     must_change: bool = True
     """The clerk must choose a new PIN at the next login."""
+    sealed: dict[str, str] = field(default_factory=dict)
+    """Secret fields sealed to the terminal: here ``pin``."""
 
     def validate(self, path: str) -> None:
         _nonempty(self.staff_id, path, "staff_id", 40)
+        _check_sealed(self, path, "pin.reset")
+
+
+SEALABLE: dict[str, frozenset[str]] = {
+    "staff.add": frozenset({"pin"}),
+    "card.assign": frozenset({"code"}),
+    "pin.reset": frozenset({"pin"}),
+}
+"""Command type -> the body fields that may travel sealed in the body's ``sealed`` object
+(field name -> sealed token); the terminal opens them before its handler runs."""
+MAX_SEALED_CHARS = 4096
+
+
+def _check_sealed(body: Any, path: str, type_: str) -> None:
+    allowed = SEALABLE[type_]
+    for name, token in body.sealed.items():
+        where = _sub(path, f"sealed.{name}")
+        if name not in allowed:
+            raise ValidationError(
+                where, f"cannot be sealed (sealable: {', '.join(sorted(allowed))})"
+            )
+        if getattr(body, name):
+            raise ValidationError(where, "is also given in clear")
+        if not token or len(token) > MAX_SEALED_CHARS:
+            raise ValidationError(where, f"must be 1-{MAX_SEALED_CHARS} characters")
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
 from terminal.core.ports import Clock
 from terminal.link import protocol as p
 from terminal.link.handlers import (
@@ -15,7 +17,8 @@ from terminal.link.handlers import (
     staff_handlers,
 )
 from terminal.link.intake import Handler, Intake
-from terminal.link.relay import LinkConfig, Relay
+from terminal.link.relay import LinkConfig, LinkConfigError, Relay
+from terminal.link.sealing import SealError, load_private_key
 
 
 def build_link(
@@ -36,7 +39,11 @@ def build_link(
     (it provides the outbox and, unless ``catalog`` is given, the catalog); ``staff`` the
     ``StaffService`` (without it staff commands are answered "unsupported"); ``handlers`` add
     to or replace the built-in ones. Returns the relay, not started: call ``start()`` once the
-    app runs and ``stop()`` at shutdown. Raises ``LinkConfigError`` naming a bad key."""
+    app runs and ``stop()`` at shutdown. Raises ``LinkConfigError`` naming a bad key.
+
+    ``seal_key`` in the section names the terminal's
+    X25519 key file that opens sealed secrets; when it is set but unreadable the link is not
+    built (``LinkConfigError``)."""
     cfg = LinkConfig.from_section(section, terminal_id=terminal_id, version=version)
     catalog = catalog if catalog is not None else ledger.catalog()
     table: dict[str, Handler] = {
@@ -54,6 +61,7 @@ def build_link(
         trusted=p.TrustedKeys(cfg.owner_keys),
         clock=clock,
         handlers=table,
+        seal_key=_seal_key(section),
     )
     intake.load()
     relay = Relay(
@@ -61,3 +69,16 @@ def build_link(
     )
     ledger.subscribe(lambda _entry: relay.wake())
     return relay
+
+
+def _seal_key(section: Mapping[str, Any]) -> X25519PrivateKey | None:
+    path = section.get("seal_key") or ""
+    if not path:
+        # Enrolled before sealing: posctl sends it no secrets unless told --allow-plaintext.
+        return None
+    if not isinstance(path, str):
+        raise LinkConfigError("seal_key", f"must be a file path, got {path!r}")
+    try:
+        return load_private_key(path)
+    except SealError as exc:
+        raise LinkConfigError("seal_key", str(exc)) from None

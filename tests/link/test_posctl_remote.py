@@ -24,6 +24,7 @@ from terminal.link import protocol as wire
 from terminal.link.handlers import catalog_handlers, settings_handlers, staff_handlers
 from terminal.link.intake import Intake
 from terminal.link.relay import LinkConfig, Relay
+from terminal.link.sealing import load_private_key
 
 from .test_broker_generated import STORE, StoreEnv, make_store, wait_until
 
@@ -53,6 +54,8 @@ class LiveTerminal:
                 **staff_handlers(self.staff.staff),
                 **settings_handlers(self.ledger, on_settings=self.settings_seen.append),
             },
+            # The key enrolment put in the bundle opens the PINs and codes posctl seals.
+            seal_key=load_private_key(bundle / "seal.key"),
         )
         self.intake.load()
         # The relay reads the bundle's [link] section with its own loader; only what differs

@@ -83,8 +83,10 @@ def test_enroll_writes_a_bundle_the_terminal_can_load(home: Path) -> None:
         "client.crt",
         "client.key",
         "pos-terminal.toml",
+        "seal.key",
     ]
     assert _mode(bundle / "client.key") == 0o600
+    assert _mode(bundle / "seal.key") == 0o600
     cert = _verify_chain((bundle / "client.crt").read_bytes(), h.ca_cert.read_bytes())
     assert pki.cert_common_name((bundle / "client.crt").read_bytes()) == "till-1"
     key = pki.serialization.load_pem_private_key((bundle / "client.key").read_bytes(), None)

@@ -1,5 +1,6 @@
 """The owner's side speaks to the terminal only through the wire format: provisioning/ imports
-terminal.link.protocol and terminal.core, never the ledger, drivers, screens or the relay."""
+terminal.link.protocol (with terminal.link.sealing, the wire format's sealed fields) and
+terminal.core, never the ledger, drivers, screens or the relay."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2] / "provisioning"
-ALLOWED = ("terminal.link.protocol", "terminal.core")
+ALLOWED = ("terminal.link.protocol", "terminal.link.sealing", "terminal.core")
 
 
 def test_provisioning_imports_only_protocol_and_core() -> None:
