@@ -532,20 +532,37 @@ def cmd_card_issue(args: argparse.Namespace) -> int:
     home = _home(args)
     store = home.store()
     rec = _known_staff(home, args.id)
+    targets = _targets(home, args)
+    print_on: str | None = args.print_on
+    if print_on is not None:
+        home.terminal(print_on)  # raises with the next step when unknown or revoked
+    # Every terminal that gets the code must be able to open it, before anything is sent.
+    check_sealable(
+        home, sorted({*targets, *([print_on] if print_on else [])}), True, args.allow_plaintext
+    )
     code = args.prefix + new_card_code()
-    out = args.out or (home.root / "badges" / f"{args.id}-{datetime.now(UTC):%Y%m%d%H%M%S}.png")
+    name = rec.get("name", args.id)
+    png = args.out
+    if png is None and print_on is None:
+        png = home.root / "badges" / f"{args.id}-{datetime.now(UTC):%Y%m%d%H%M%S}.png"
 
     def show_badge() -> None:
-        render_badge(
-            Path(out),
-            code=code,
-            staff_name=rec.get("name", args.id),
-            staff_id=args.id,
-            store_name=store["name"],
-            kind=args.kind,
-        )
-        _out(f"Card code for {rec.get('name', args.id)}: {code}")
-        _out(f"Badge: {out}  (print it; the code is shown only now and posctl keeps no copy)")
+        if png is not None:
+            render_badge(
+                Path(png),
+                code=code,
+                staff_name=name,
+                staff_id=args.id,
+                store_name=store["name"],
+                kind=args.kind,
+            )
+        _out(f"Card code for {name}: {code}")
+        if png is not None:
+            _out(f"Badge: {png}  (print it; the code is shown only now and posctl keeps no copy)")
+        else:
+            _out(
+                f"The badge prints on {print_on}; the code is shown only now, posctl keeps no copy"
+            )
 
     def save(replies: dict[str, wire.Reply]) -> None:
         tags = {
@@ -555,6 +572,7 @@ def cmd_card_issue(args: argparse.Namespace) -> int:
         }
         _save_staff(home, args.id, cards=sorted({*(rec.get("cards") or []), *tags}))
 
+    failures: list[str] = []
     try:
         replies = _send_all(
             home,
@@ -564,12 +582,50 @@ def cmd_card_issue(args: argparse.Namespace) -> int:
             what="assign card",
             on_sent=show_badge,
             secrets={"code": code},
+            targets=targets,
         )
     except SendFailed as exc:
         save(exc.replies)
-        raise
-    save(replies)
+        replies = exc.replies
+        failures.append(str(exc))
+    else:
+        save(replies)
+    if print_on is not None:
+        there = replies.get(print_on)
+        if print_on in targets and (there is None or there.status != "done"):
+            _out(f"{print_on}: print badge: not sent, the card is not assigned there")
+        else:
+            try:
+                _send_all(
+                    home,
+                    args,
+                    "badge.print",
+                    wire.BadgePrint(
+                        staff_id=args.id,
+                        name=name,
+                        name_zh=args.name_zh
+                        if args.name_zh is not None
+                        else rec.get("name_zh", ""),
+                        role_label=_role_label(rec.get("role", "")),
+                        symbology=args.kind,
+                        store_name=store["name"],
+                    ),
+                    what="print badge",
+                    secrets={"code": code},
+                    targets=[print_on],
+                )
+            except SendFailed as exc:
+                failures.append(str(exc))
+    if failures:
+        raise RemoteError("\n".join(failures))
     return 0
+
+
+def _role_label(role: str) -> str:
+    from terminal.core.permissions import builtin_roles
+
+    known = builtin_roles().get(role)
+    return known.label if known is not None else role
 
 
 def cmd_card_revoke(args: argparse.Namespace) -> int:
@@ -1043,6 +1099,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="STF",
         help="prefix scanners' reads carry for staff cards (default: %(default)s)",
     )
+    e.add_argument(
+        "--print-on",
+        metavar="TERMINAL",
+        help="print the badge on this terminal's receipt printer (no PNG unless --out)",
+    )
+    e.add_argument("--name-zh", help="Chinese name printed on the badge")
     _remote_opts(e)
     _plaintext_opt(e)
     e.set_defaults(func=cmd_card_issue)

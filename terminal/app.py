@@ -733,7 +733,7 @@ def _build_link(config: Any, ledger: Any, clock: Any, catalog: Any, staff: Any,
     try:
         return build_link(config.link.as_dict(), terminal_id=config.terminal.id, ledger=ledger,
                           clock=clock, catalog=catalog, staff=staff.staff, health=health,
-                          version=release)
+                          version=release, printer=devices.printer)
     except LinkConfigError as e:
         log.error("link not started: %s", e)
         return None

@@ -8,11 +8,13 @@ and pass them to ``Intake``. The relay adds ``resend.from`` itself.
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from terminal.core.errors import InvalidInput, NotFound
 from terminal.core.ports import Ledger
+from terminal.core.records import QR, Barcode, Feed, PrintDoc, Rule, Text
 from terminal.core.settings import StoreSettings
 from terminal.core.staff import OWNER
 from terminal.link import protocol as p
@@ -207,6 +209,39 @@ def settings_handlers(
 def _tupled(v: Any) -> Any:
     # StoreSettings keeps sequences as tuples; JSON brings lists.
     return tuple(v) if isinstance(v, list) else v
+
+
+def badge_handlers(printer: Any | None) -> dict[str, Handler]:
+    """``badge.print``: a staff badge on the terminal's receipt printer (a ``ReceiptPrinter``;
+    None when the terminal has none, which the reply says). The job is queued and survives a
+    restart like a receipt; the reply says whether the printer is ready now."""
+
+    def badge(b: p.BadgePrint) -> Any:
+        if printer is None:
+            raise NotFound(
+                "this terminal has no receipt printer to print the badge on; print the PNG "
+                "instead (`posctl card issue` without --print-on)"
+            )
+        blocks: list[Any] = []
+        if b.store_name:
+            blocks.append(Text(b.store_name, align="center"))
+            blocks.append(Rule())
+        blocks.append(Text(b.name, align="center", bold=True, size=2))
+        if b.name_zh:
+            blocks.append(Text(b.name_zh, align="center", bold=True, size=2))
+        if b.role_label:
+            blocks.append(Text(b.role_label, align="center"))
+        blocks.append(Text(b.staff_id, align="center"))
+        blocks.append(Feed(1))
+        blocks.append(QR(b.code, size=8) if b.symbology == "qr" else Barcode(b.code, "CODE128"))
+        blocks.append(Feed(2))
+        # A fresh key each time: a second badge.print command is a reprint, not a duplicate.
+        key = f"badge:{b.staff_id}:{uuid.uuid4().hex}"
+        printer.submit(PrintDoc(key=key, kind="badge", blocks=tuple(blocks)))
+        status = printer.status()
+        return {"job": key, "printer": status.health.value, "pending_jobs": status.pending_jobs}
+
+    return {"badge.print": badge}
 
 
 def report_handlers(ledger: Ledger) -> dict[str, Handler]:

@@ -586,10 +586,39 @@ class PinReset:
         _check_sealed(self, path, "pin.reset")
 
 
+@dataclass(frozen=True, slots=True)
+class BadgePrint:
+    """Print a staff badge on the terminal's receipt printer."""
+
+    staff_id: str
+    name: str
+    name_zh: str = ""
+    role_label: str = ""
+    code: str = ""
+    """What the badge's QR code or barcode reads as; empty when it travels in ``sealed``."""
+    symbology: Literal["qr", "code128"] = "qr"
+    store_name: str = ""
+    sealed: dict[str, str] = field(default_factory=dict)
+    """Secret fields sealed to the terminal: here ``code``."""
+
+    def validate(self, path: str) -> None:
+        _nonempty(self.staff_id, path, "staff_id", 40)
+        _nonempty(self.name, path, "name")
+        for name in ("name_zh", "role_label", "store_name"):
+            if len(getattr(self, name)) > 200:
+                raise ValidationError(_sub(path, name), "is longer than 200 characters")
+        _check_sealed(self, path, "badge.print")
+        if "code" not in self.sealed:
+            _nonempty(self.code, path, "code", 128)
+            if self.symbology == "code128" and not all(32 <= ord(c) < 127 for c in self.code):
+                raise ValidationError(_sub(path, "code"), "Code 128 carries printable ASCII only")
+
+
 SEALABLE: dict[str, frozenset[str]] = {
     "staff.add": frozenset({"pin"}),
     "card.assign": frozenset({"code"}),
     "pin.reset": frozenset({"pin"}),
+    "badge.print": frozenset({"code"}),
 }
 """Command type -> the body fields that may travel sealed in the body's ``sealed`` object
 (field name -> sealed token); the terminal opens them before its handler runs."""
@@ -833,6 +862,7 @@ BODY_TYPES: dict[str, type] = {
     "card.revoke": CardRevoke,
     "pin.reset": PinReset,
     "role.set": RoleSet,
+    "badge.print": BadgePrint,
     "catalog.snapshot": CatalogSnapshot,
     "catalog.delta": CatalogDelta,
     "settings.set": SettingsSet,

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from terminal.core.ports import Clock
 from terminal.link import protocol as p
 from terminal.link.handlers import (
+    badge_handlers,
     catalog_handlers,
     report_handlers,
     settings_handlers,
@@ -34,6 +35,7 @@ def build_link(
     on_settings: Callable[[Mapping[str, Any]], None] | None = None,
     on_alerts: Callable[[list[dict[str, Any]]], None] | None = None,
     version: str = "",
+    printer: Any | None = None,
 ) -> Relay:
     """``section`` is the ``[link]`` config section as a mapping; ``ledger`` a ``SqliteLedger``
     (it provides the outbox and, unless ``catalog`` is given, the catalog); ``staff`` the
@@ -41,7 +43,8 @@ def build_link(
     to or replace the built-in ones. Returns the relay, not started: call ``start()`` once the
     app runs and ``stop()`` at shutdown. Raises ``LinkConfigError`` naming a bad key.
 
-    ``seal_key`` in the section names the terminal's
+    ``printer`` (a ``ReceiptPrinter``) prints badges for ``badge.print``; without it that
+    command is refused with a clear reason. ``seal_key`` in the section names the terminal's
     X25519 key file that opens sealed secrets; when it is set but unreadable the link is not
     built (``LinkConfigError``)."""
     cfg = LinkConfig.from_section(section, terminal_id=terminal_id, version=version)
@@ -50,6 +53,7 @@ def build_link(
         **catalog_handlers(catalog, ledger),
         **settings_handlers(ledger, on_settings=on_settings, on_alerts=on_alerts),
         **report_handlers(ledger),
+        **badge_handlers(printer),
     }
     if staff is not None:
         table.update(staff_handlers(staff))

@@ -1,8 +1,9 @@
-"""Sealed secrets end to end: posctl against terminals built by the composition root's own
-``build_link`` from the bundle ``posctl terminal enroll`` wrote (its ``[link] seal_key``
-included), over mosquitto running the configuration and ACL ``posctl broker`` wrote. An auditing
-identity that may read every terminal's commands sees each one as the broker delivers it: no PIN
-or card code is ever in those bytes."""
+"""Sealed secrets and printed badges end to end: posctl against terminals built by the
+composition root's own ``build_link`` from the bundle ``posctl terminal enroll`` wrote (its
+``[link] seal_key`` included), over mosquitto running the configuration and ACL ``posctl
+broker`` wrote, and the simulated receipt printer. An auditing identity that may read every
+terminal's commands sees each one as the broker delivers it: no PIN or card code is ever in
+those bytes."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from paho.mqtt.properties import Properties
 from provisioning.posctl import main as posctl
 from terminal.core.clock import SystemClock
 from terminal.core.pins import ScryptParams
+from terminal.drivers.printer import build_printer
+from terminal.drivers.printer.decode import decode
 from terminal.ledger.db import open_ledger
 from terminal.ledger.staff_store import open_staff
 from terminal.link import protocol as wire
@@ -35,9 +38,9 @@ pytestmark = pytest.mark.link
 
 class Till:
     """A terminal wired as ``terminal.app`` wires it: ``build_link`` over the bundle's
-    ``[link]`` section, the staff service,."""
+    ``[link]`` section, the staff service, and (optionally) a simulated receipt printer."""
 
-    def __init__(self, env: StoreEnv, terminal_id: str, data: Path) -> None:
+    def __init__(self, env: StoreEnv, terminal_id: str, data: Path, *, printer: bool) -> None:
         bundle = Path(env.home.terminals()[terminal_id]["bundle"])
         conf = tomllib.loads((bundle / "pos-terminal.toml").read_text(encoding="utf-8"))
         clock = SystemClock()
@@ -45,6 +48,7 @@ class Till:
         self.data = data
         self.ledger = open_ledger(data / "ledger.sqlite3", terminal_id, clock)
         self.staff = open_staff(self.ledger, clock, data / "card.key", scrypt=ScryptParams(n=2**8))
+        self.printer = build_printer({}, data, clock, simulated=True) if printer else None
         # Only what differs between a Pi and this test: the bundle's files are here, not in
         # /etc/pos-terminal, and the test broker's port and retry times.
         here = {
@@ -66,13 +70,20 @@ class Till:
             ledger=self.ledger,
             clock=clock,
             staff=self.staff.staff,
+            printer=self.printer,
             version="test",
         )
         self.relay.start()
         assert self.relay.connected.wait(10), env.broker.log_tail()
 
+    def printed(self) -> str:
+        assert self.printer is not None and self.printer.wait_idle(10)
+        return decode((self.data / "printer" / "out.bin").read_bytes())
+
     def close(self) -> None:
         self.relay.stop()
+        if self.printer is not None:
+            self.printer.stop()
         self.ledger.close()
 
 
@@ -97,8 +108,8 @@ def env(tmp_path: Path) -> Iterator[StoreEnv]:
 @pytest.fixture
 def tills(env: StoreEnv, tmp_path: Path) -> Iterator[dict[str, Till]]:
     live = {
-        "t1": Till(env, "t1", tmp_path / "t1"),
-        "t2": Till(env, "t2", tmp_path / "t2"),
+        "t1": Till(env, "t1", tmp_path / "t1", printer=True),
+        "t2": Till(env, "t2", tmp_path / "t2", printer=False),
     }
     try:
         yield live
@@ -202,6 +213,37 @@ def test_a_command_altered_on_the_way_is_refused_and_changes_nothing(
     assert till.staff.auth.verify(pin, card=code)[0].staff_id == "s1"
 
 
+def test_card_issue_prints_the_badge_on_a_terminal(
+    env: StoreEnv, tills: dict[str, Till], capsys: Any
+) -> None:
+    sniff = listen(env)
+    assert run(env, "staff", "add", "s1", "--name", "Wang Fang", "--role", "cashier") == 0
+    pin = re.search(r"Initial PIN for .*: (\d+)", capsys.readouterr().out).group(1)
+    assert run(env, "card", "issue", "s1", "--print-on", "t1", "--name-zh", "王芳") == 0
+    out = capsys.readouterr().out
+    code = re.search(r"Card code for .*: (\S+)", out).group(1)
+    assert "t1: assign card: done" in out and "t2: assign card: done" in out
+    assert "t1: print badge: done" in out and "Badge:" not in out  # no PNG asked for
+    assert not (env.home.root / "badges").exists()
+    text = tills["t1"].printed()
+    assert f"[QR:{code}]" in text
+    assert "Wang Fang" in text and "王芳" in text and "Cashier" in text and "Test Shop" in text
+    for t in tills.values():
+        assert t.staff.auth.verify(pin, card=code)[0].staff_id == "s1"
+    assert sniff.wait(lambda: len(commands(sniff, "t1")) == 3)
+    assert [json.loads(c)["type"] for c in commands(sniff, "t1")][-1] == "badge.print"
+    assert not any(code.encode() in bytes(m.payload) for m in sniff.messages)
+
+    # Code 128, and a terminal without a printer says so.
+    assert run(env, "card", "issue", "s1", "--kind", "code128", "--print-on", "t1") == 0
+    code2 = re.search(r"Card code for .*: (\S+)", capsys.readouterr().out).group(1)
+    assert f"[BARCODE CODE128:{code2}]" in tills["t1"].printed()
+    assert run(env, "card", "issue", "s1", "-t", "t2", "--print-on", "t2") == 1
+    captured = capsys.readouterr()
+    assert "t2: print badge: refused" in captured.out
+    assert "no receipt printer" in captured.err
+
+
 def test_a_terminal_enrolled_before_sealing_gets_secrets_only_when_told(
     env: StoreEnv, tmp_path: Path, capsys: Any
 ) -> None:
@@ -216,7 +258,7 @@ def test_a_terminal_enrolled_before_sealing_gets_secrets_only_when_told(
         "\n".join(line for line in conf.splitlines() if not line.startswith("seal_key")) + "\n",
         encoding="utf-8",
     )
-    old = Till(env, "t2", tmp_path / "t2")
+    old = Till(env, "t2", tmp_path / "t2", printer=False)
     try:
         sniff = listen(env)
         assert run(env, "staff", "add", "s1", "--name", "Li", "--role", "cashier") == 1
@@ -252,7 +294,7 @@ def test_a_terminal_enrolled_before_sealing_gets_secrets_only_when_told(
     # Re-enrolling gives it a key; the new bundle's terminal opens sealed secrets.
     assert run(env, "terminal", "enroll", "t2") == 0
     assert (bundle / "seal.key").exists() and env.home.terminals()["t2"]["seal_key"]
-    new = Till(env, "t2", tmp_path / "t2")
+    new = Till(env, "t2", tmp_path / "t2", printer=False)
     try:
         assert run(env, "reset-pin", "s1", "-t", "t2") == 0
         pin = re.search(r"New initial PIN for .*: (\d+)", capsys.readouterr().out).group(1)

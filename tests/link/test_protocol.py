@@ -105,6 +105,7 @@ def test_every_command_type_has_a_body_schema() -> None:
         "alerts.set",
         "resend.from",
         "report.request",
+        "badge.print",
     }
 
 

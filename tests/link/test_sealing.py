@@ -13,8 +13,11 @@ from typing import Any
 import pytest
 
 from terminal.core.clock import ManualClock
+from terminal.drivers.printer import build_printer
+from terminal.drivers.printer.decode import decode
 from terminal.link import protocol as p
 from terminal.link import sealing
+from terminal.link.handlers import badge_handlers
 from terminal.link.intake import Intake
 
 from .terminal_side import CLERK_ROLE, Owner, TerminalSide
@@ -268,3 +271,49 @@ def test_sealed_field_rules_are_checked_before_anything_opens(
     reply = term.intake.handle(store_wide)
     assert reply.error is not None and reply.error.code == "bad_seal"
     assert term.state() == before
+
+
+def test_badge_print_without_a_printer_says_so(
+    term: TerminalSide, owner: Owner, seal_key: Any
+) -> None:
+    term.intake = _intake(term, seal_key, badge_handlers(None))
+    data = sealed_command(
+        owner, "badge.print", {"staff_id": "s1", "name": "Li Na"}, {"code": "STFX"}, seal_key
+    )
+    reply = term.intake.handle(data)
+    assert reply.error is not None and reply.error.code == "invalid"
+    assert "no receipt printer" in reply.error.message
+
+
+def test_badge_print_prints_on_the_simulated_printer(
+    term: TerminalSide, owner: Owner, seal_key: Any, tmp_path: Path
+) -> None:
+    printer = build_printer({"profile": "80mm"}, tmp_path / "dev", term.clock, simulated=True)
+    try:
+        term.intake = _intake(term, seal_key, badge_handlers(printer))
+        for _ in range(2):  # a second command is a reprint, not a duplicate job
+            data = sealed_command(
+                owner,
+                "badge.print",
+                {
+                    "staff_id": "s1",
+                    "name": "Li Na",
+                    "role_label": "Cashier",
+                    "symbology": "code128",
+                },
+                {"code": "STFCODE128"},
+                seal_key,
+            )
+            reply = term.intake.handle(data)
+            assert reply.status == "done", reply
+            assert reply.result["job"].startswith("badge:s1:")
+        assert printer.wait_idle(10)
+    finally:
+        printer.stop()
+    text = decode((tmp_path / "dev" / "printer" / "out.bin").read_bytes())
+    assert text.count("[BARCODE CODE128:STFCODE128]") == 2
+    assert text.count("Li Na") == 2 and "Cashier" in text
+    with pytest.raises(p.ValidationError, match="printable ASCII"):
+        p.from_json(
+            p.BadgePrint, {"staff_id": "s", "name": "n", "code": "码", "symbology": "code128"}
+        )
