@@ -58,6 +58,20 @@ def entry_body(entry: JournalEntry) -> bytes:
     return canonical(fields).encode("utf-8")
 
 
+def hash_and_body(entry: JournalEntry, payload_text: str) -> tuple[str, bytes]:
+    """``entry_hash`` and ``entry_body`` of an entry whose payload is already canonical text,
+    without serialising the payload twice more on the sale commit path.
+
+    Canonical JSON sorts keys and escapes every quote inside strings, so the top-level
+    ``"payload":null`` placeholder occurs exactly once and "hash" is always the first key."""
+    fields = _fields(entry)
+    fields["payload"] = None
+    text = canonical(fields).replace('"payload":null', '"payload":' + payload_text, 1)
+    digest = hashlib.sha256((entry.prev_hash + text).encode("utf-8")).hexdigest()
+    body = '{"hash":' + canonical(digest) + "," + text[1:]
+    return digest, body.encode("utf-8")
+
+
 def entry_from_body(body: bytes) -> JournalEntry:
     return JournalEntry(**json.loads(body))
 

@@ -19,9 +19,8 @@ from terminal.ledger import reports
 from terminal.ledger.journal import (
     GENESIS,
     JOURNAL_COLUMNS,
-    entry_body,
     entry_from_row,
-    entry_hash,
+    hash_and_body,
     payload_dict,
 )
 from terminal.ledger.projections import ProjectionArea, projector_table
@@ -137,7 +136,8 @@ class SqliteLedger:
             prev_hash=prev_hash,
             hash="",
         )
-        entry = dataclasses.replace(entry, hash=entry_hash(entry))
+        digest, body = hash_and_body(entry, payload_text)
+        entry = dataclasses.replace(entry, hash=digest)
         db.execute_sql(
             f"INSERT INTO journal ({JOURNAL_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
@@ -161,7 +161,7 @@ class SqliteLedger:
         if not training:
             db.execute_sql(
                 "INSERT INTO outbox (seq, kind, body) VALUES (?, ?, ?)",
-                (entry.seq, entry.kind, entry_body(entry)),
+                (entry.seq, entry.kind, body),
             )
         return entry
 

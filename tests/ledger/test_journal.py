@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import sqlite3
@@ -11,12 +12,21 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from terminal.core.clock import ManualClock
 from terminal.core.ports import LedgerError
 from terminal.core.records import JournalEntry
 from terminal.ledger.db import open_ledger
-from terminal.ledger.journal import GENESIS, canonical, entry_hash
+from terminal.ledger.journal import (
+    GENESIS,
+    canonical,
+    entry_body,
+    entry_hash,
+    hash_and_body,
+    payload_dict,
+)
 from terminal.ledger.ledger import SqliteLedger
 from terminal.ledger.verify import verify_file
 
@@ -191,3 +201,34 @@ def test_listener_runs_after_commit_and_cannot_undo_it(ledger: SqliteLedger) -> 
 
 def test_canonical_form() -> None:
     assert canonical({"b": 1, "a": ["é", None, True]}) == '{"a":["é",null,true],"b":1}'
+
+
+_json_scalars = st.none() | st.booleans() | st.integers() | st.text()
+_json = st.recursive(
+    _json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(
+    payload=st.dictionaries(st.text(), _json, max_size=6),
+    kind=st.text(min_size=1),
+    staff=st.none() | st.text(),
+    number=st.none() | st.integers(min_value=1),
+)
+def test_hash_and_body_match_the_full_serialisation(
+    payload: dict, kind: str, staff: str | None, number: int | None
+) -> None:
+    """The commit path splices the payload's canonical text into the entry; the hash and
+    the outbox body must be byte for byte what serialising the whole entry gives, whatever
+    the payload strings contain (quotes, "payload":null, non-ASCII)."""
+    text, obj = payload_dict(payload)
+    entry = JournalEntry(
+        seq=7, uuid="u", ts="2026-01-01T00:00:00.000000+00:00", terminal_id="T1", kind=kind,
+        staff_id=staff, payload=obj, number=number, series="receipt", training=False,
+        prev_hash="0" * 64, hash="",
+    )
+    digest, body = hash_and_body(entry, text)
+    assert digest == entry_hash(entry)
+    assert body == entry_body(dataclasses.replace(entry, hash=digest))
