@@ -4,6 +4,7 @@ balance is a partial tender, so split payments are just several tenders in a row
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
@@ -95,6 +96,21 @@ class TenderScreen(PosScreen):
         _ = self._
         return {"cash": _("Cash"), "card": _("Card"), "qr": _("Mobile QR")}.get(kind, kind)
 
+    def _amount_pad(self, right: BoxLayout, label: str, aid: str, on_tap: Callable[[], None],
+                    *, disabled: bool = False) -> None:
+        """The amount keypad every tender shares, with that tender's action button beside it."""
+        _ = self._
+        m = self.m
+        row = BoxLayout(orientation="horizontal", spacing=m.pad)
+        row.add_widget(Keypad(m, self.key, labels={"clear": _("Clear"), "back": _("Del")}))
+        side = BoxLayout(orientation="vertical", spacing=m.pad, size_hint_x=0.45)
+        side.add_widget(PosButton(".", aid="keypad.dot", font_size=m.font(1),
+                                  on_tap=lambda: self.key(".")))
+        side.add_widget(PosButton(label, aid=aid, kind="primary", font_size=m.font(0),
+                                  size_hint_y=3, disabled=disabled, on_tap=on_tap))
+        row.add_widget(side)
+        right.add_widget(row)
+
     def _render_cash(self, right: BoxLayout) -> None:
         _ = self._
         m = self.m
@@ -105,16 +121,7 @@ class TenderScreen(PosScreen):
                                        font_size=m.font(0),
                                        on_tap=lambda a=amount: self.pay_cash(a)))
         right.add_widget(quick)
-        row = BoxLayout(orientation="horizontal", spacing=m.pad)
-        row.add_widget(Keypad(m, self.key, labels={"clear": _("Clear"), "back": _("Del")}))
-        side = BoxLayout(orientation="vertical", spacing=m.pad, size_hint_x=0.45)
-        side.add_widget(PosButton(".", aid="keypad.dot", font_size=m.font(1),
-                                  on_tap=lambda: self.key(".")))
-        side.add_widget(PosButton(_("Cash received"), aid="tender.cash", kind="primary",
-                                  font_size=m.font(0), size_hint_y=3,
-                                  on_tap=self.pay_cash_entry))
-        row.add_widget(side)
-        right.add_widget(row)
+        self._amount_pad(right, _("Cash received"), "tender.cash", self.pay_cash_entry)
 
     def _render_card(self, right: BoxLayout) -> None:
         _ = self._
@@ -126,17 +133,8 @@ class TenderScreen(PosScreen):
         }.get(self.card_status, "")
         right.add_widget(Text(status, aid="tender.card.status", font_size=m.font(0),
                               size_hint_y=None, height=m.row(1.0)))
-        row = BoxLayout(orientation="horizontal", spacing=m.pad)
-        row.add_widget(Keypad(m, self.key, labels={"clear": _("Clear"), "back": _("Del")}))
-        side = BoxLayout(orientation="vertical", spacing=m.pad, size_hint_x=0.45)
-        side.add_widget(PosButton(".", aid="keypad.dot", font_size=m.font(1),
-                                  on_tap=lambda: self.key(".")))
-        side.add_widget(PosButton(_("Charge card"), aid="tender.card", kind="primary",
-                                  font_size=m.font(0), size_hint_y=3,
-                                  disabled=self.card_status == "charging",
-                                  on_tap=self.pay_card))
-        row.add_widget(side)
-        right.add_widget(row)
+        self._amount_pad(right, _("Charge card"), "tender.card", self.pay_card,
+                         disabled=self.card_status == "charging")
 
     def _render_qr(self, right: BoxLayout) -> None:
         _ = self._
@@ -156,17 +154,8 @@ class TenderScreen(PosScreen):
         right.add_widget(Text(texts.get(self.qr_status, ""), aid="tender.qr.status",
                               font_size=m.font(1), color=color, bold=True,
                               size_hint_y=None, height=m.row(1.2)))
-        row = BoxLayout(orientation="horizontal", spacing=m.pad)
-        row.add_widget(Keypad(m, self.key, labels={"clear": _("Clear"), "back": _("Del")}))
-        side = BoxLayout(orientation="vertical", spacing=m.pad, size_hint_x=0.45)
-        side.add_widget(PosButton(".", aid="keypad.dot", font_size=m.font(1),
-                                  on_tap=lambda: self.key(".")))
-        side.add_widget(PosButton(_("Ready to scan"), aid="tender.qr", kind="primary",
-                                  font_size=m.font(0), size_hint_y=3,
-                                  disabled=self.qr_status == QR_CHARGING,
-                                  on_tap=self.qr_ready))
-        row.add_widget(side)
-        right.add_widget(row)
+        self._amount_pad(right, _("Ready to scan"), "tender.qr", self.qr_ready,
+                         disabled=self.qr_status == QR_CHARGING)
 
     # --- entry ----------------------------------------------------------------------------
 
