@@ -103,9 +103,8 @@ def render_text(doc: Any, width: int = 42) -> str:
     """A printable document as plain text, for a terminal window instead of paper."""
     from terminal.core.records import QR, Barcode, Feed, Row, Rule, Text
 
-    def cells(text: str) -> int:
-        # CJK characters take two columns on a terminal, as on the printer.
-        return sum(2 if ord(ch) >= 0x1100 and not 0xFF61 <= ord(ch) <= 0xFFDC else 1 for ch in text)
+    # CJK characters take two columns on a terminal, as on the printer.
+    from terminal.drivers.printer.layout import display_width as cells
 
     lines: list[str] = []
     for block in doc.blocks:
