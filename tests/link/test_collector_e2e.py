@@ -18,8 +18,8 @@ from provisioning.collector.db import CentralDB
 from provisioning.collector.service import BrokerConfig, Collector
 from provisioning.home import collector_cn
 
+from .live_terminal import LiveTerminal
 from .test_broker_generated import STORE, StoreEnv, make_store, wait_until
-from .test_posctl_remote import LiveTerminal
 
 pytestmark = pytest.mark.link
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from link.test_broker_generated import STORE, Peer, StoreEnv, make_store, wait_until
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -30,8 +31,6 @@ from terminal.link import protocol as wire
 from terminal.link import sealing
 from terminal.link.relay import LinkConfigError
 from terminal.link.wiring import build_link
-
-from .test_broker_generated import STORE, Peer, StoreEnv, make_store, wait_until
 
 pytestmark = pytest.mark.link
 
