@@ -24,10 +24,11 @@ from terminal.core.records import Item, SaleLine, SaleRecord, TaxClass, TenderRe
 from terminal.core.rights import Decision, Right, Verdict
 from terminal.core.settings import StoreSettings
 from terminal.core.shift import ShiftService
-from terminal.ledger.db import open_ledger, write_transaction
+from terminal.ledger.db import open_ledger
 from terminal.ledger.journal import payload_dict
 from terminal.ledger.projections import discover_areas
 from terminal.ledger.schema import plan
+from terminal.ledger.transaction import write_transaction
 
 WORK = Path(__file__).resolve().parent / "work"
 START = datetime(2026, 1, 1, 1, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from typing import Any
 import peewee
 
 from terminal.core.records import Item, TaxClass
-from terminal.ledger.db import translate, write_transaction
+from terminal.ledger.transaction import translate, write_transaction
 
 _ITEM_COLUMNS = (
     "sku, name, name_zh, price, tax_class, unit, open_price, stock_milli, category, active"

@@ -9,13 +9,14 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import peewee
 
 from terminal.core.ports import Clock, LedgerError
 from terminal.core.records import JournalEntry, ReportTotals, SaleRecord
 from terminal.ledger import reports
+from terminal.ledger.catalog import SqliteCatalog
 from terminal.ledger.journal import (
     GENESIS,
     JOURNAL_COLUMNS,
@@ -23,11 +24,9 @@ from terminal.ledger.journal import (
     hash_and_body,
     payload_dict,
 )
+from terminal.ledger.outbox import Outbox
 from terminal.ledger.projections import ProjectionArea, projector_table
-
-if TYPE_CHECKING:
-    from terminal.ledger.catalog import SqliteCatalog
-    from terminal.ledger.outbox import Outbox
+from terminal.ledger.transaction import translate, write_transaction
 
 TRAINING_SERIES_PREFIX = "training."
 """Training entries draw from their own series ("training.receipt"), so practice never leaves a
@@ -74,8 +73,6 @@ class SqliteLedger:
         series: str | None = None,
         training: bool = False,
     ) -> JournalEntry:
-        from terminal.ledger.db import translate, write_transaction
-
         if not isinstance(kind, str) or not kind:
             raise LedgerError("an entry needs a kind")
         try:
@@ -273,14 +270,10 @@ class SqliteLedger:
 
     def catalog(self) -> SqliteCatalog:
         """The catalog in the same file (``ports.Catalog`` and ``ports.CatalogWriter``)."""
-        from terminal.ledger.catalog import SqliteCatalog
-
         return SqliteCatalog(self.db)
 
     def outbox(self) -> Outbox:
         """The outbox the link drains."""
-        from terminal.ledger.outbox import Outbox
-
         return Outbox(self.db)
 
     def close(self) -> None:

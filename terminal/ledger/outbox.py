@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import peewee
 
-from terminal.ledger.db import translate, write_transaction
 from terminal.ledger.journal import JOURNAL_COLUMNS, entry_body, entry_from_row
+from terminal.ledger.transaction import translate, write_transaction
 
 _CHUNK = 500
 

@@ -74,24 +74,10 @@ def scope(
     return s
 
 
-def totals(
-    db: Any,
-    *,
-    shift_id: str | None = None,
-    since_last_z: bool = False,
-    staff_id: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-) -> ReportTotals:
-    s = scope(
-        db,
-        shift_id=shift_id,
-        since_last_z=since_last_z,
-        staff_id=staff_id,
-        since=since,
-        until=until,
-    )
-    where, params = s.where(), s.params
+def _sale_figures(
+    db: Any, where: str, params: list[Any]
+) -> tuple[dict[str, Any], list[int], list[int]]:
+    """Sale and refund aggregates, plus the seq and receipt bounds each kind spans."""
     values: dict[str, Any] = {}
     seqs: list[int] = []
     receipts: list[int] = []
@@ -116,6 +102,11 @@ def totals(
             )
         else:
             values.update(refunds_count=count, refunds_total=total)
+    return values, seqs, receipts
+
+
+def _drawer_figures(db: Any, where: str, params: list[Any]) -> dict[str, Any]:
+    """Tenders, voids, no-sales, cash moves and the opening float in the scope."""
     by_tender = {
         kind: amount
         for kind, amount in db.execute_sql(
@@ -141,15 +132,40 @@ def totals(
     (opening_float,) = db.execute_sql(
         f"SELECT coalesce(sum(opening_float), 0) FROM shift WHERE {where}", params
     ).fetchone()
+    return {
+        "by_tender": by_tender,
+        "line_voids": line_voids,
+        "sale_voids": sale_voids,
+        "no_sales": no_sales,
+        "cash_in": cash_in,
+        "cash_out": cash_out,
+        "opening_float": opening_float,
+    }
+
+
+def totals(
+    db: Any,
+    *,
+    shift_id: str | None = None,
+    since_last_z: bool = False,
+    staff_id: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> ReportTotals:
+    """The report figures over everything in the scope the arguments describe."""
+    s = scope(
+        db,
+        shift_id=shift_id,
+        since_last_z=since_last_z,
+        staff_id=staff_id,
+        since=since,
+        until=until,
+    )
+    where, params = s.where(), s.params
+    values, seqs, receipts = _sale_figures(db, where, params)
     return ReportTotals(
         **values,
-        by_tender=by_tender,
-        line_voids=line_voids,
-        sale_voids=sale_voids,
-        no_sales=no_sales,
-        cash_in=cash_in,
-        cash_out=cash_out,
-        opening_float=opening_float,
+        **_drawer_figures(db, where, params),
         first_seq=min(seqs) if seqs else None,
         last_seq=max(seqs) if seqs else None,
         first_receipt=min(receipts) if receipts else None,

@@ -424,8 +424,9 @@ OPEN_PRICE = [
 QUICK_KEYS_PLU = ["10001", "10002", "10101", "10103", "10201"]
 
 
-def sample_catalog() -> tuple[list[Item], list[TaxClass], list[str]]:
-    """``(items, tax classes, quick-key SKUs)`` of the sample store."""
+def _packaged_items() -> list[Item]:
+    """Every variant of every packaged line, each followed by its multipack if the category
+    sells one."""
     items: list[Item] = []
     for category, lines in _LINES.items():
         company, tax = _MAKERS[category]
@@ -465,42 +466,59 @@ def sample_catalog() -> tuple[list[Item], list[TaxClass], list[str]]:
                             category=category,
                         )
                     )
-    for plu, name, name_zh, per_kg in _PRODUCE:
-        items.append(
-            Item(
-                sku=f"P{plu}",
-                name=name,
-                name_zh=name_zh,
-                price=per_kg,
-                barcodes=(plu,),
-                tax_class=AGRI if int(plu) < 10300 else STANDARD,
-                unit="kg",
-                stock_milli=50_000,
-                category="produce"
-                if int(plu) < 10200
-                else ("meat" if int(plu) < 10300 else "bulk"),
-            )
+    return items
+
+
+def _weighed_items() -> list[Item]:
+    """Produce, meat and bulk goods sold by the kilogram under their PLU."""
+    return [
+        Item(
+            sku=f"P{plu}",
+            name=name,
+            name_zh=name_zh,
+            price=per_kg,
+            barcodes=(plu,),
+            tax_class=AGRI if int(plu) < 10300 else STANDARD,
+            unit="kg",
+            stock_milli=50_000,
+            category="produce" if int(plu) < 10200 else ("meat" if int(plu) < 10300 else "bulk"),
         )
-    for sku, name, name_zh, tax, category in OPEN_PRICE:
-        items.append(
-            Item(
-                sku=sku,
-                name=name,
-                name_zh=name_zh,
-                price=0,
-                tax_class=tax,
-                open_price=True,
-                category=category,
-            )
+        for plu, name, name_zh, per_kg in _PRODUCE
+    ]
+
+
+def _open_price_items() -> list[Item]:
+    return [
+        Item(
+            sku=sku,
+            name=name,
+            name_zh=name_zh,
+            price=0,
+            tax_class=tax,
+            open_price=True,
+            category=category,
         )
+        for sku, name, name_zh, tax, category in OPEN_PRICE
+    ]
+
+
+QUICK_KEY_NAMES = (
+    "Cola 330ml can",
+    "Mineral water 550ml",
+    "Green tea 500ml",
+    "Instant noodles Braised beef",
+    "Pure milk 250ml",
+    "Shopping bag Large",
+)
+"""Packaged items on the quick keys, before the produce PLUs and the open-price key."""
+
+
+def sample_catalog() -> tuple[list[Item], list[TaxClass], list[str]]:
+    """``(items, tax classes, quick-key SKUs)`` of the sample store."""
+    items = _packaged_items() + _weighed_items() + _open_price_items()
     by_name = {i.name: i.sku for i in items}
     quick = [
-        by_name["Cola 330ml can"],
-        by_name["Mineral water 550ml"],
-        by_name["Green tea 500ml"],
-        by_name["Instant noodles Braised beef"],
-        by_name["Pure milk 250ml"],
-        by_name["Shopping bag Large"],
+        *[by_name[name] for name in QUICK_KEY_NAMES],
         *[f"P{plu}" for plu in QUICK_KEYS_PLU],
         "MISC",
     ]

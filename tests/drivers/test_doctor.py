@@ -11,15 +11,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from terminal.drivers.doctor import (
-    InputDeviceReport,
-    Node,
-    Probe,
-    UsbDevice,
-    add_arguments,
-    doctor_command,
-    shipped_rules_path,
-)
+from terminal.drivers.doctor import add_arguments, doctor_command
+from terminal.drivers.doctor.checks import shipped_rules_path
+from terminal.drivers.doctor.probe import InputDeviceReport, Node, Probe, UsbDevice
 from terminal.drivers.drawer.gpiochip import GpioChip
 
 SCANNER = "/dev/input/by-id/usb-Honeywell_Imaging___Mobility_1900-event-kbd"
@@ -268,7 +262,7 @@ def test_arguments():
 
 
 def test_drawer_test_action_reports_what_happened(tmp_path):
-    from terminal.drivers import doctor
+    from terminal.drivers.doctor import live as doctor
 
     out = io.StringIO()
     assert doctor.try_drawer({"drawer": {"kind": "simulated"}}, out) is True
@@ -299,7 +293,7 @@ def test_shipped_udev_rules_and_install_script():
 
 
 def test_print_test_page_on_the_simulated_printer_and_a_busy_spool(tmp_path):
-    from terminal.drivers import doctor
+    from terminal.drivers.doctor import live as doctor
     from terminal.drivers.printer.spool import Spool
 
     cfg = {"printer": {"kind": "simulated"}}

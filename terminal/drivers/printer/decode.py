@@ -206,88 +206,119 @@ def decode(
     entry is what the i-th raster image says, and is shown after its marker. With ``columns``,
     centred and right-aligned lines are padded as the paper shows them.
     """
-    out: list[str] = []
-    line: list[str] = []
-    state = {"align": 0, "wide": False}
-    chinese = False
-    codec = "cp437"
-    raster_no = 0
-    gb = codecs.getincrementaldecoder("gb18030")(errors="replace")
+    reader = _Reader(raster_texts, columns)
+    for tok in tokenize(data):
+        if not reader.text_or_style(tok.kind, tok.raw):
+            reader.mark(tok.kind, tok.raw)
+    reader.flush()
+    out = reader.out
+    return "\n".join(out) + "\n" if out else ""
 
-    def flush(force: bool = False) -> None:
-        text = "".join(line)
-        line.clear()
+
+class _Reader:
+    """The paper as ``decode`` reads it: finished lines, the line being set, and the text
+    state (alignment, double width, Chinese mode, code page) the commands change."""
+
+    def __init__(self, raster_texts: Sequence[str] | None, columns: int | None) -> None:
+        self.out: list[str] = []
+        self.line: list[str] = []
+        self.align = 0
+        self.wide = False
+        self.chinese = False
+        self.codec = "cp437"
+        self.raster_no = 0
+        self.raster_texts = raster_texts
+        self.columns = columns
+        self.gb = codecs.getincrementaldecoder("gb18030")(errors="replace")
+
+    def flush(self, force: bool = False) -> None:
+        text = "".join(self.line)
+        self.line.clear()
         if not text and not force:
             return
-        if text and columns and state["align"] in (1, 2):
-            width = columns // 2 if state["wide"] else columns
+        if text and self.columns and self.align in (1, 2):
+            width = self.columns // 2 if self.wide else self.columns
             gap = max(0, width - _width(text))
-            text = " " * (gap // 2 if state["align"] == 1 else gap) + text
-        out.append(text)
+            text = " " * (gap // 2 if self.align == 1 else gap) + text
+        self.out.append(text)
 
-    def add_text(text: str) -> None:
+    def add_text(self, text: str) -> None:
         parts = text.split("\n")
         for i, part in enumerate(parts):
-            line.append(part)
+            self.line.append(part)
             if i < len(parts) - 1:
-                flush(force=True)
+                self.flush(force=True)
 
-    def marker(text: str) -> None:
-        flush()
-        out.append(text)
+    def marker(self, text: str) -> None:
+        self.flush()
+        self.out.append(text)
 
-    for tok in tokenize(data):
-        kind, raw = tok.kind, tok.raw
+    def text_or_style(self, kind: str, raw: bytes) -> bool:
+        """Handle text and the commands that change how it reads; False for anything else."""
         if kind == "text":
-            add_text(gb.decode(raw) if chinese else raw.decode(codec, errors="replace"))
+            self.add_text(
+                self.gb.decode(raw) if self.chinese else raw.decode(self.codec, errors="replace")
+            )
         elif kind == "FS &":
-            chinese = True
+            self.chinese = True
         elif kind == "FS .":
-            add_text(gb.decode(b"", final=True))
-            chinese = False
+            self.add_text(self.gb.decode(b"", final=True))
+            self.chinese = False
         elif kind == "ESC t":
-            codec = _CODE_PAGES.get(raw[2], "latin-1")
+            self.codec = _CODE_PAGES.get(raw[2], "latin-1")
         elif kind == "ESC a":
-            state["align"] = raw[2] % 48
+            self.align = raw[2] % 48
         elif kind == "ESC !":
-            state["wide"] = bool(raw[2] & 0x20)
+            self.wide = bool(raw[2] & 0x20)
         elif kind == "GS !":
-            state["wide"] = bool(raw[2] & 0x70)
+            self.wide = bool(raw[2] & 0x70)
         elif kind == "ESC @":
-            state.update(align=0, wide=False)
-        elif kind == "ESC d":
-            flush()
-            out.extend([""] * raw[2])
+            self.align, self.wide = 0, False
+        else:
+            return False
+        return True
+
+    def mark(self, kind: str, raw: bytes) -> None:
+        """Feeds, cuts, drawer kicks, codes and images: what is not text becomes a marker."""
+        if kind == "ESC d":
+            self.flush()
+            self.out.extend([""] * raw[2])
         elif kind == "GS V":
-            marker("[CUT]")
+            self.marker("[CUT]")
         elif kind == "ESC p":
-            marker(f"[DRAWER pin {2 if raw[2] in (0, 48) else 5}]")
+            self.marker(f"[DRAWER pin {2 if raw[2] in (0, 48) else 5}]")
         elif kind == "GS ( k" and len(raw) > 7 and raw[5] == 49 and raw[6] == 80:
-            marker(f"[QR:{raw[8:].decode('utf-8', errors='replace')}]")
+            self.marker(f"[QR:{raw[8:].decode('utf-8', errors='replace')}]")
         elif kind == "GS k":
-            m = raw[2]
-            if m <= 6:
-                sym, payload = _BARCODE_A.get(m, str(m)), raw[3:-1]
-            else:
-                sym, payload = _BARCODE_B.get(m, str(m)), raw[4:]
-            text = payload.decode("ascii", errors="replace")
-            if sym == "CODE128" and text[:2] in ("{A", "{B", "{C"):
-                text = text[2:]
-            marker(f"[BARCODE {sym}:{text}]")
+            self.marker(_barcode_marker(raw))
         elif kind == "GS v 0":
-            lines = raw[6] | raw[7] << 8
-            label = f"[RASTER {lines} lines]"
-            side = raster_texts[raster_no] if raster_texts and raster_no < len(raster_texts) else ""
-            raster_no += 1
-            if side and "\n" in side:
-                marker(label)
-                out.extend(side.split("\n"))
-            else:
-                marker(f"{label} {side}" if side else label)
+            self.raster(raw)
         elif kind == "truncated":
-            marker(f"[TRUNCATED {len(raw)} bytes]")
-    flush()
-    return "\n".join(out) + "\n" if out else ""
+            self.marker(f"[TRUNCATED {len(raw)} bytes]")
+
+    def raster(self, raw: bytes) -> None:
+        lines = raw[6] | raw[7] << 8
+        label = f"[RASTER {lines} lines]"
+        texts, no = self.raster_texts, self.raster_no
+        side = texts[no] if texts and no < len(texts) else ""
+        self.raster_no += 1
+        if side and "\n" in side:
+            self.marker(label)
+            self.out.extend(side.split("\n"))
+        else:
+            self.marker(f"{label} {side}" if side else label)
+
+
+def _barcode_marker(raw: bytes) -> str:
+    m = raw[2]
+    if m <= 6:
+        sym, payload = _BARCODE_A.get(m, str(m)), raw[3:-1]
+    else:
+        sym, payload = _BARCODE_B.get(m, str(m)), raw[4:]
+    text = payload.decode("ascii", errors="replace")
+    if sym == "CODE128" and text[:2] in ("{A", "{B", "{C"):
+        text = text[2:]
+    return f"[BARCODE {sym}:{text}]"
 
 
 def _width(text: str) -> int:

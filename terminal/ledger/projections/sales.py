@@ -16,6 +16,13 @@ from terminal.ledger.projections._common import as_int, require, shift_of
 
 
 def _v1(db: Any) -> None:
+    _v1_sale(db)
+    _v1_sale_line(db)
+    _v1_tender(db)
+    _v1_void_event(db)
+
+
+def _v1_sale(db: Any) -> None:
     db.execute_sql(
         """CREATE TABLE sale (
             sale_id TEXT PRIMARY KEY,
@@ -51,6 +58,9 @@ def _v1(db: Any) -> None:
     db.execute_sql(
         "CREATE INDEX sale_original ON sale (original_sale_id) WHERE original_sale_id IS NOT NULL"
     )
+
+
+def _v1_sale_line(db: Any) -> None:
     db.execute_sql(
         """CREATE TABLE sale_line (
             sale_id TEXT NOT NULL REFERENCES sale (sale_id),
@@ -77,6 +87,9 @@ def _v1(db: Any) -> None:
     )
     db.execute_sql("CREATE INDEX sale_line_seq ON sale_line (seq)")
     db.execute_sql("CREATE INDEX sale_line_sku ON sale_line (sku)")
+
+
+def _v1_tender(db: Any) -> None:
     db.execute_sql(
         """CREATE TABLE tender (
             sale_id TEXT NOT NULL REFERENCES sale (sale_id),
@@ -98,6 +111,9 @@ def _v1(db: Any) -> None:
     )
     db.execute_sql("CREATE INDEX tender_training_seq ON tender (training, seq)")
     db.execute_sql("CREATE INDEX tender_shift ON tender (shift_id)")
+
+
+def _v1_void_event(db: Any) -> None:
     db.execute_sql(
         """CREATE TABLE void_event (
             seq INTEGER PRIMARY KEY REFERENCES journal (seq),
@@ -122,6 +138,14 @@ def _v2(db: Any) -> None:
     """Recluster sales on the journal seq. Report scans run "since the last Z", a seq range:
     with the sale table's rowid being the seq and lines and tenders keyed (seq, n), a Z over a
     million lines reads contiguous pages instead of probing an index row by row."""
+    _v2_create_sale(db)
+    _v2_create_sale_line(db)
+    _v2_create_tender(db)
+    _v2_swap_tables(db)
+    _v2_index(db)
+
+
+def _v2_create_sale(db: Any) -> None:
     db.execute_sql(
         """CREATE TABLE sale_v2 (
             sale_id TEXT NOT NULL UNIQUE,
@@ -149,6 +173,9 @@ def _v2(db: Any) -> None:
             reason TEXT NOT NULL DEFAULT ''
         )"""
     )
+
+
+def _v2_create_sale_line(db: Any) -> None:
     db.execute_sql(
         """CREATE TABLE sale_line_v2 (
             sale_id TEXT NOT NULL,
@@ -173,6 +200,9 @@ def _v2(db: Any) -> None:
             PRIMARY KEY (seq, line_no)
         ) WITHOUT ROWID"""
     )
+
+
+def _v2_create_tender(db: Any) -> None:
     db.execute_sql(
         """CREATE TABLE tender_v2 (
             sale_id TEXT NOT NULL,
@@ -192,6 +222,10 @@ def _v2(db: Any) -> None:
             PRIMARY KEY (seq, idx)
         ) WITHOUT ROWID"""
     )
+
+
+def _v2_swap_tables(db: Any) -> None:
+    """Copy every row into the reclustered tables, then put them in the old ones' place."""
     for table in ("sale", "sale_line", "tender"):
         columns = ", ".join(r[1] for r in db.execute_sql(f"PRAGMA table_info({table})").fetchall())
         db.execute_sql(f"INSERT INTO {table}_v2 ({columns}) SELECT {columns} FROM {table}")
@@ -199,6 +233,9 @@ def _v2(db: Any) -> None:
         db.execute_sql(f"DROP TABLE {table}")
     for table in ("sale", "sale_line", "tender"):
         db.execute_sql(f"ALTER TABLE {table}_v2 RENAME TO {table}")
+
+
+def _v2_index(db: Any) -> None:
     db.execute_sql("CREATE INDEX sale_receipt ON sale (receipt_no, training)")
     db.execute_sql("CREATE INDEX sale_shift ON sale (shift_id)")
     db.execute_sql("CREATE INDEX sale_staff ON sale (staff_id, seq)")
@@ -212,6 +249,17 @@ def _v2(db: Any) -> None:
 
 def _sale(entry: JournalEntry, db: Any, expected_kind: str) -> None:
     rec = SaleRecord.from_payload(entry.payload)
+    _check_sale(entry, db, rec, expected_kind)
+    shift_id = rec.shift_id or shift_of(entry, db)
+    _insert_sale_row(entry, db, rec, shift_id)
+    cursor = db.cursor()
+    _insert_lines(entry, cursor, rec)
+    _insert_tenders(entry, cursor, rec, shift_id)
+    if not entry.training:
+        _move_stock(cursor, rec)
+
+
+def _check_sale(entry: JournalEntry, db: Any, rec: SaleRecord, expected_kind: str) -> None:
     if rec.kind != expected_kind:
         raise ValueError(f"{entry.kind} carries a record of kind {rec.kind!r}")
     if entry.number is None:
@@ -227,9 +275,9 @@ def _sale(entry: JournalEntry, db: Any, expected_kind: str) -> None:
         ).fetchone()
         if found is None:
             raise ValueError(f"refund of unknown sale {rec.original_sale_id!r}")
-    training = int(entry.training)
-    shift_id = rec.shift_id or shift_of(entry, db)
-    staff_id = rec.staff_id
+
+
+def _insert_sale_row(entry: JournalEntry, db: Any, rec: SaleRecord, shift_id: str | None) -> None:
     db.execute_sql(
         "INSERT INTO sale VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
@@ -238,9 +286,9 @@ def _sale(entry: JournalEntry, db: Any, expected_kind: str) -> None:
             entry.ts,
             rec.kind,
             entry.number,
-            training,
+            int(entry.training),
             shift_id,
-            staff_id,
+            rec.staff_id,
             rec.terminal_id,
             rec.currency,
             rec.started_at,
@@ -258,7 +306,9 @@ def _sale(entry: JournalEntry, db: Any, expected_kind: str) -> None:
             rec.reason,
         ),
     )
-    cursor = db.cursor()
+
+
+def _insert_lines(entry: JournalEntry, cursor: Any, rec: SaleRecord) -> None:
     cursor.executemany(
         "INSERT INTO sale_line VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
@@ -286,6 +336,11 @@ def _sale(entry: JournalEntry, db: Any, expected_kind: str) -> None:
             for x in rec.lines
         ],
     )
+
+
+def _insert_tenders(
+    entry: JournalEntry, cursor: Any, rec: SaleRecord, shift_id: str | None
+) -> None:
     cursor.executemany(
         "INSERT INTO tender VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
@@ -295,9 +350,9 @@ def _sale(entry: JournalEntry, db: Any, expected_kind: str) -> None:
                 entry.seq,
                 entry.ts,
                 rec.kind,
-                training,
+                int(entry.training),
                 shift_id,
-                staff_id,
+                rec.staff_id,
                 t.kind,
                 t.amount,
                 t.tendered,
@@ -308,14 +363,15 @@ def _sale(entry: JournalEntry, db: Any, expected_kind: str) -> None:
             for i, t in enumerate(rec.tenders)
         ],
     )
-    if not entry.training:
-        # Stock moves only for items that track it (stock_milli NOT NULL); a refund puts back.
-        sign = -1 if rec.kind == "sale" else 1
-        cursor.executemany(
-            "UPDATE item SET stock_milli = stock_milli + ? "
-            "WHERE sku = ? AND stock_milli IS NOT NULL",
-            [(sign * x.qty_milli, x.sku) for x in rec.lines],
-        )
+
+
+def _move_stock(cursor: Any, rec: SaleRecord) -> None:
+    # Stock moves only for items that track it (stock_milli NOT NULL); a refund puts back.
+    sign = -1 if rec.kind == "sale" else 1
+    cursor.executemany(
+        "UPDATE item SET stock_milli = stock_milli + ? WHERE sku = ? AND stock_milli IS NOT NULL",
+        [(sign * x.qty_milli, x.sku) for x in rec.lines],
+    )
 
 
 def _sale_completed(entry: JournalEntry, db: Any) -> None:

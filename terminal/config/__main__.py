@@ -1,0 +1,5 @@
+"""``python -m terminal.config``: print docs/configuration.md."""
+
+from terminal.config.docs import main
+
+main()

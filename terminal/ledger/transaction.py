@@ -1,0 +1,71 @@
+"""The ledger's write transaction and the translation of SQLite failures into ``LedgerError``.
+
+The lowest module of the ledger: the ledger, catalog and outbox all write through it, and it
+imports nothing of theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import peewee
+
+from terminal.core.ports import LedgerError, LedgerFull
+
+SQLITE_FULL = 13
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is SQLite reporting a full disk."""
+    for e in (exc, exc.__cause__, exc.__context__):
+        if e is None:
+            continue
+        if getattr(e, "sqlite_errorcode", None) == SQLITE_FULL:
+            return True
+        if "database or disk is full" in str(e):
+            return True
+    return False
+
+
+def _rollback(db: peewee.SqliteDatabase) -> None:
+    # After SQLITE_FULL or an I/O error SQLite may already have rolled the transaction back;
+    # a second ROLLBACK would raise and hide the real error.
+    conn = db.connection()
+    if conn.in_transaction:
+        conn.rollback()
+
+
+@contextmanager
+def write_transaction(db: peewee.SqliteDatabase) -> Iterator[None]:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back whole on any error.
+
+    IMMEDIATE takes the write lock up front, so two writers serialise on the busy timeout
+    instead of failing halfway with SQLITE_BUSY. Inside it, ``db.atomic()`` is a savepoint.
+    """
+    if db.in_transaction():
+        raise LedgerError("a ledger write cannot be nested inside another transaction")
+    db.begin("IMMEDIATE")
+    marker = db.transaction()
+    db.push_transaction(marker)
+    try:
+        yield
+    except BaseException:
+        db.pop_transaction()
+        _rollback(db)
+        raise
+    db.pop_transaction()
+    try:
+        db.commit()
+    except BaseException:
+        _rollback(db)
+        raise
+
+
+def translate(exc: BaseException, what: str) -> LedgerError:
+    """The ``LedgerError`` to raise for ``exc``: ``LedgerFull`` when the disk is full."""
+    if isinstance(exc, LedgerError):
+        return exc
+    if is_disk_full(exc):
+        return LedgerFull(f"{what}: the disk is full; nothing was written")
+    return LedgerError(f"{what}: {exc}")
