@@ -25,8 +25,9 @@ from bench.broker import start_mosquitto
 from bench.record import Result
 from provisioning.collector.db import CentralDB
 from provisioning.collector.service import BrokerConfig, Collector
+from terminal.core.canonical import entry_hash
 from terminal.core.records import JournalEntry
-from terminal.ledger.journal import GENESIS, entry_body, entry_hash
+from terminal.ledger.journal import GENESIS, entry_body
 from terminal.link import protocol as wire
 from terminal.link.relay import DEFAULT_EVENTS_PER_MESSAGE
 

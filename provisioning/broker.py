@@ -44,7 +44,7 @@ def acl_text(store: str, collectors: int) -> str:
     the connecting terminal's id."""
     u = "%u"
     # protocol's builders validate ids, and "%u" is not an id, so build from a sample id and
-    # substitute the level: the tree's shape stays defined only in protocol.py.
+    # substitute the level: the tree's shape stays defined only in the protocol.
     sample = "T0"
 
     def per_terminal(topic: str) -> str:

@@ -36,7 +36,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from provisioning.collector.db import CentralDB, Event
+from provisioning.collector.db import CentralDB
+from provisioning.collector.events import Event
 from terminal.link import protocol as wire
 
 log = logging.getLogger(__name__)

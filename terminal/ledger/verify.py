@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from terminal.core.canonical import entry_hash
 from terminal.core.records import JournalEntry
-from terminal.ledger.journal import GENESIS, JOURNAL_COLUMNS, entry_hash
+from terminal.ledger.journal import GENESIS, JOURNAL_COLUMNS
 
 _MAX_PROBLEMS = 50
 _BATCH = 2000

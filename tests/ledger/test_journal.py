@@ -15,18 +15,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from terminal.core.canonical import canonical, entry_hash
 from terminal.core.clock import ManualClock
 from terminal.core.ports import LedgerError
 from terminal.core.records import JournalEntry
 from terminal.ledger.db import open_ledger
-from terminal.ledger.journal import (
-    GENESIS,
-    canonical,
-    entry_body,
-    entry_hash,
-    hash_and_body,
-    payload_dict,
-)
+from terminal.ledger.journal import GENESIS, entry_body, hash_and_body, payload_dict
 from terminal.ledger.ledger import SqliteLedger
 from terminal.ledger.verify import verify_file
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import threading
 
-from terminal.ledger.journal import entry_from_body, entry_hash
+from terminal.core.canonical import entry_hash
+from terminal.ledger.journal import entry_from_body
 from terminal.ledger.ledger import SqliteLedger
 from terminal.ledger.outbox import OutboxRow
 

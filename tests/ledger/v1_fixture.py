@@ -11,9 +11,10 @@ import dataclasses
 import uuid
 from pathlib import Path
 
+from terminal.core.canonical import canonical, entry_hash
 from terminal.core.records import JournalEntry
 from terminal.ledger.db import connect
-from terminal.ledger.journal import GENESIS, canonical, entry_body, entry_hash
+from terminal.ledger.journal import GENESIS, entry_body
 from terminal.ledger.schema import migrate
 
 from .builders import sale

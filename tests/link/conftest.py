@@ -28,24 +28,3 @@ def ledger(tmp_path: Path):
     led = open_ledger(tmp_path / "ledger.sqlite3", "T1", SystemClock())
     yield led
     led.close()
-
-
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A PostgreSQL server for the collector tests: POS_TEST_PG_URL, or one of the tests' own."""
-    import os
-
-    from .postgres import PostgresUnavailable, PrivatePostgres
-
-    given = os.environ.get("POS_TEST_PG_URL")
-    if given:
-        yield given
-        return
-    try:
-        server = PrivatePostgres().start()
-    except PostgresUnavailable as exc:
-        pytest.skip(str(exc))
-    try:
-        yield server.url
-    finally:
-        server.stop()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from terminal.core.canonical import canonical
 from terminal.core.records import JournalEntry
-from terminal.ledger.journal import canonical
 from terminal.ledger.projections import ProjectionArea
 from terminal.ledger.projections._common import as_int, open_shift_id, require, shift_of
 

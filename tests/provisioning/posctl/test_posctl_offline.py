@@ -18,7 +18,8 @@ from PIL import Image
 from provisioning import pki
 from provisioning.badge import CODE_ALPHABET, new_card_code, render_badge
 from provisioning.catalog_csv import CatalogFileError, read_catalog
-from provisioning.collector.db import CentralDB, Event
+from provisioning.collector.db import CentralDB
+from provisioning.collector.events import Event
 from provisioning.home import OWNER_CN, Home
 from provisioning.posctl import build_parser, main
 from terminal.config import load_config

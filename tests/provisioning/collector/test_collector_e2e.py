@@ -13,13 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from link.test_broker_generated import STORE, StoreEnv, make_store, wait_until
+from link.live_terminal import LiveTerminal
 
 from provisioning.collector.db import CentralDB
 from provisioning.collector.service import BrokerConfig, Collector
 from provisioning.home import collector_cn
-
-from .live_terminal import LiveTerminal
-from .test_broker_generated import STORE, StoreEnv, make_store, wait_until
 
 pytestmark = pytest.mark.link
 

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provisioning.collector.db import CentralDB, Event
+from provisioning.collector.db import CentralDB
+from provisioning.collector.events import Event
 from provisioning.collector.service import BrokerConfig, Collector
 from terminal.link import protocol as wire
 

@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from link.test_broker_generated import STORE, Peer, StoreEnv, make_store, wait_until
 
-from provisioning.collector.db import CentralDB, Event, entry_hash
+from provisioning.collector.chain import event_hash
+from provisioning.collector.db import CentralDB
+from provisioning.collector.events import Event
 from provisioning.collector.service import BrokerConfig, Collector
 from provisioning.home import collector_cn
 from terminal.link import protocol as wire
-
-from .test_broker_generated import STORE, Peer, StoreEnv, make_store, wait_until
 
 pytestmark = pytest.mark.link
 
@@ -130,7 +131,7 @@ def entry(
         "hash": "",
     }
     ev = Event.from_mapping(STORE, terminal, e)
-    e["hash"] = entry_hash(ev)
+    e["hash"] = event_hash(ev)
     return e
 
 
