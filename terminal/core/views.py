@@ -4,7 +4,7 @@ parked sales, and the whole ``SaleSnapshot`` built from a ``Sale`` at one moment
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from terminal.core.cart import CartLine
@@ -130,8 +130,12 @@ class LineViewCache:
     def __init__(self) -> None:
         self._views: dict[tuple[Any, ...], LineView] = {}
 
-    def views(self, sale: Sale, settings: StoreSettings) -> tuple[LineView, ...]:
-        by_no = {x.line_no: x for x in sale.totals().lines}
+    def views(
+        self, sale: Sale, priced: Iterable[SaleLine], settings: StoreSettings
+    ) -> tuple[LineView, ...]:
+        """Views of every cart line, voided ones included; ``priced`` are the sale's totals
+        lines."""
+        by_no = {x.line_no: x for x in priced}
         views = []
         cache = self._views
         for ln in sale.cart.lines:
@@ -193,11 +197,18 @@ def sale_snapshot(
     cash_due = max(cash_round(total - paid, sale.cash_step, sale.cash_mode), 0)
     payable = sale.state in (SaleState.OPEN, SaleState.TENDERING)
     disc = sale.cart.sale_discount
-    return replace(
-        idle,
+    return SaleSnapshot(
         state=sale.state.value,
         sale_id=sale.sale_id,
-        lines=cache.views(sale, settings),
+        terminal_id=idle.terminal_id,
+        clerk_id=idle.clerk_id,
+        clerk_name=idle.clerk_name,
+        training=idle.training,
+        currency=idle.currency,
+        last_error=idle.last_error,
+        notice=idle.notice,
+        suspended=idle.suspended,
+        lines=cache.views(sale, totals.lines, settings),
         item_count_milli=totals.items_milli,
         subtotal=totals.subtotal,
         discount_total=totals.discount_total,
