@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -171,21 +171,7 @@ def compute_figures(
             f = fig(p.get("staff_id") or e.staff_id)
             if f is None or p.get("training"):
                 continue
-            f.sales_count += 1
-            f.sales_amount += int(p["total"])
-            for line in p.get("lines", ()):
-                if line.get("unit") == "kg":
-                    f.items += 1
-                else:
-                    f.items += int(line["qty_milli"]) // QTY_ONE
-                if line.get("price_source") == "override":
-                    f.price_overrides += 1
-            if int(p.get("discount_total", 0)) > 0:
-                f.discounts += 1
-                f.discounts_amount += int(p["discount_total"])
-            seconds = (_when(p["completed_at"]) - _when(p["started_at"])).total_seconds()
-            f.selling_seconds += max(seconds, 0.0)
-            f._sales[p["sale_id"]] = True
+            _count_sale(f, p)
         elif e.kind == "refund.completed":
             f = fig(p.get("staff_id") or e.staff_id)
             if f is None:
@@ -221,20 +207,44 @@ def compute_figures(
                 f._rating_sum += rating
 
     for f in figs.values():
-        n = f.sales_count
-        if f.selling_seconds > 0:
-            f.items_per_minute = f.items / (f.selling_seconds / 60)
-        f.avg_sale_seconds = f.selling_seconds / n if n else None
-        f.void_ratio = _ratio(f.line_voids + f.sale_voids, n)
-        f.refund_ratio = _ratio(f.refunds, n)
-        f.discount_ratio = _ratio(f.discounts, n)
-        f.no_sale_ratio = _ratio(f.no_sales, n)
-        f.price_override_ratio = _ratio(f.price_overrides, n)
-        f.cash_accuracy = _ratio(f.shifts_within_tolerance, f.shifts_closed)
-        f.clean_sales = sum(1 for sid in f._sales if sid not in refunded and sid not in line_voided)
-        f.clean_sales_ratio = _ratio(f.clean_sales, n + f.sale_voids)
-        f.rating_average = _ratio(f._rating_sum, f.ratings_count)
+        _derive_ratios(f, refunded | line_voided)
     return figs
+
+
+def _count_sale(f: ClerkFigures, p: Mapping[str, Any]) -> None:
+    f.sales_count += 1
+    f.sales_amount += int(p["total"])
+    for line in p.get("lines", ()):
+        if line.get("unit") == "kg":
+            f.items += 1
+        else:
+            f.items += int(line["qty_milli"]) // QTY_ONE
+        if line.get("price_source") == "override":
+            f.price_overrides += 1
+    if int(p.get("discount_total", 0)) > 0:
+        f.discounts += 1
+        f.discounts_amount += int(p["discount_total"])
+    seconds = (_when(p["completed_at"]) - _when(p["started_at"])).total_seconds()
+    f.selling_seconds += max(seconds, 0.0)
+    f._sales[p["sale_id"]] = True
+
+
+def _derive_ratios(f: ClerkFigures, unclean: set[str]) -> None:
+    """Speeds and ratios from the counts; ``unclean`` are sales later refunded or with a
+    voided line."""
+    n = f.sales_count
+    if f.selling_seconds > 0:
+        f.items_per_minute = f.items / (f.selling_seconds / 60)
+    f.avg_sale_seconds = f.selling_seconds / n if n else None
+    f.void_ratio = _ratio(f.line_voids + f.sale_voids, n)
+    f.refund_ratio = _ratio(f.refunds, n)
+    f.discount_ratio = _ratio(f.discounts, n)
+    f.no_sale_ratio = _ratio(f.no_sales, n)
+    f.price_override_ratio = _ratio(f.price_overrides, n)
+    f.cash_accuracy = _ratio(f.shifts_within_tolerance, f.shifts_closed)
+    f.clean_sales = sum(1 for sid in f._sales if sid not in unclean)
+    f.clean_sales_ratio = _ratio(f.clean_sales, n + f.sale_voids)
+    f.rating_average = _ratio(f._rating_sum, f.ratings_count)
 
 
 def figures_csv(figures: Sequence[ClerkFigures]) -> str:

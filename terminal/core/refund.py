@@ -15,7 +15,6 @@ from datetime import datetime
 
 from terminal.core import receipt as receipts
 from terminal.core.cart import tax_of
-from terminal.core.checkout import RightsGuard, post_or_fail
 from terminal.core.errors import (
     IllegalStep,
     InvalidInput,
@@ -24,6 +23,7 @@ from terminal.core.errors import (
     PaymentFailed,
     RefundError,
 )
+from terminal.core.guard import RightsGuard, post_or_fail
 from terminal.core.money import allocate, div_round, format_qty, mul_qty
 from terminal.core.ports import (
     CashDrawer,

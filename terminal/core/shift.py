@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from terminal.core import receipt as receipts
-from terminal.core.checkout import RightsGuard, post_or_fail
 from terminal.core.errors import IllegalStep, InvalidInput, NotFound, ShiftError
+from terminal.core.guard import RightsGuard, post_or_fail
 from terminal.core.ports import CashDrawer, Clock, Ledger, ReceiptPrinter
 from terminal.core.records import JournalEntry, PrintDoc, ReportTotals
 from terminal.core.rights import Approval, Gate, Right

@@ -2,178 +2,44 @@
 or the owner sends them through the provisioning link.
 
 Each command exists as a method and as a plain dict (``execute``), checks the staff-management
-right and the no-escalation rule, and is journaled with who made it. ``apply_snapshot`` brings
-the whole staff, role and card set to a numbered version, and applying it twice changes nothing.
+right and the no-escalation rule (``staff_checks``), and is journaled with who made it.
+``apply_snapshot`` (``staff_snapshot``) brings the whole staff, role and card set to a numbered
+version.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
-from terminal.core.errors import InvalidInput, NotFound, PosError
-from terminal.core.permissions import Permissions
-from terminal.core.pins import (
-    CardKey,
-    PinPolicy,
-    SecretHasher,
-    card_tag,
-    check_pin_strength,
-    generate_pin,
-    normalize_card_code,
-)
-from terminal.core.ports import Ledger
-from terminal.core.rights import (
-    Approval,
-    ApprovalRequired,
-    Decision,
-    PermissionDenied,
-    Right,
-    Verdict,
-)
+from terminal.core.errors import InvalidInput, NotFound
+from terminal.core.pins import card_tag, check_pin_strength, generate_pin, normalize_card_code
+from terminal.core.rights import Approval, Right, Verdict
 from terminal.core.staff import (
     OWNER,
     CardCredential,
     Grant,
-    PinCredential,
     Role,
-    StaffDirectory,
     StaffMember,
     StaffStatus,
     TrainingRecord,
     grants_from_payload,
 )
-from terminal.core.training import Checklist
-
-
-class TrainingProgress(Protocol):
-    def checklist(self, staff_id: str) -> Checklist: ...
-
-
-class StaffError(PosError):
-    code = "staff.invalid"
-
+from terminal.core.staff_checks import StaffError, deny, journal_denials
+from terminal.core.staff_snapshot import StaffSnapshots
 
 _EDITABLE = ("name", "name_zh", "gender", "contact", "photo")
 
-_F = TypeVar("_F", bound=Callable[..., Any])
 
-
-def _journal_denials(method: _F) -> _F:
-    """Journal a refused command once (``permission.denied``), however deeply it was refused,
-    then let the refusal through."""
-
-    @functools.wraps(method)
-    def wrapper(self: StaffService, *args: Any, **kwargs: Any) -> Any:
-        outermost = not self._in_command
-        self._in_command = True
-        try:
-            return method(self, *args, **kwargs)
-        except (PermissionDenied, ApprovalRequired) as exc:
-            if outermost:
-                by = str(kwargs.get("by", OWNER))
-                target = args[0] if args and isinstance(args[0], str) else None
-                self._post(
-                    "permission.denied",
-                    {
-                        "right": exc.decision.right.value,
-                        "reason": exc.decision.reason,
-                        "command": method.__name__,
-                        "target": target,
-                    },
-                    by,
-                )
-            raise
-        finally:
-            if outermost:
-                self._in_command = False
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _deny(reason: str) -> PermissionDenied:
-    return PermissionDenied(Decision(Verdict.DENY, Right.STAFF_MANAGE, reason))
-
-
-class StaffService:
+class StaffService(StaffSnapshots):
     """``by`` is the staff id of whoever gives the command, or ``staff.OWNER`` for the owner's
     signed provisioning messages (the link verifies the signature before calling)."""
 
-    def __init__(
-        self,
-        directory: StaffDirectory,
-        permissions: Permissions,
-        ledger: Ledger,
-        hasher: SecretHasher,
-        card_key: CardKey,
-        *,
-        training: TrainingProgress | None = None,
-        pin_policy: PinPolicy | None = None,
-        today: Callable[[], date] | None = None,
-    ) -> None:
-        self._dir = directory
-        self._perm = permissions
-        self._ledger = ledger
-        self._hasher = hasher
-        self._cards = card_key
-        self.training = training
-        self._pin_policy = pin_policy or PinPolicy()
-        self._today = today or date.today
-        self._in_command = False
-
-    def _training_done(self, staff_id: str) -> bool:
-        return self.training is not None and self.training.checklist(staff_id).complete
-
-    # --- checks ------------------------------------------------------------------------------
-
-    def _authorize(self, by: str, approval: Approval | None = None) -> None:
-        self._perm.require(by, Right.STAFF_MANAGE, approval=approval)
-
-    def _member(self, staff_id: str) -> StaffMember:
-        member = self._dir.member(staff_id)
-        if member is None:
-            raise NotFound(f"no staff account {staff_id}")
-        return member
-
-    def _guard_target(self, by: str, target: StaffMember) -> None:
-        """Nobody changes someone who holds more than they do (a manager cannot suspend or
-        reset the owner)."""
-        if by == OWNER:
-            return
-        problems = self._perm.excess(by, self._perm.grants_for(target))
-        if problems:
-            raise _deny(f"{target.name} holds rights you do not: " + "; ".join(problems))
-
-    def _guard_grants(self, by: str, member: StaffMember) -> None:
-        self._perm.ensure_can_grant(by, self._perm.grants_for(member))
-
-    def _guard_role_training(self, member: StaffMember) -> None:
-        role = self._perm.role(member.role)
-        if role is None:
-            raise StaffError(f"no role named {member.role!r}")
-        if (
-            role.requires_training
-            and not member.trainee
-            and not self._training_done(member.staff_id)
-        ):
-            raise StaffError(
-                f"role {role.label} needs the training checklist complete first",
-                code="staff.training_required",
-            )
-
-    def _post(self, kind: str, payload: dict[str, Any], by: str) -> None:
-        self._ledger.post(kind, {**payload, "by": by}, staff_id=None if by == OWNER else by)
-
-    def _save(self, member: StaffMember, change: str, by: str, **extra: Any) -> StaffMember:
-        self._post("staff.saved", {"staff": member.to_payload(), "change": change, **extra}, by)
-        return member
-
     # --- records -----------------------------------------------------------------------------
 
-    @_journal_denials
+    @journal_denials
     def add(
         self,
         data: Mapping[str, Any],
@@ -202,7 +68,7 @@ class StaffService:
             self._set_pin(member.staff_id, pin, must_change_pin, by, kind="staff.pin_issued")
         return member
 
-    @_journal_denials
+    @journal_denials
     def update(
         self,
         staff_id: str,
@@ -226,7 +92,7 @@ class StaffService:
             return member
         return self._save(merged, "updated", by)
 
-    @_journal_denials
+    @journal_denials
     def set_status(
         self,
         staff_id: str,
@@ -240,7 +106,7 @@ class StaffService:
         status = StaffStatus(status)
         member = self._member(staff_id)
         if member.staff_id == by:
-            raise _deny("nobody changes their own status")
+            raise deny("nobody changes their own status")
         self._guard_target(by, member)
         if member.status is StaffStatus.LEFT and status is not StaffStatus.LEFT:
             raise StaffError("someone who left cannot come back; add a new account")
@@ -255,7 +121,7 @@ class StaffService:
     def reactivate(self, staff_id: str, *, by: str, reason: str = "") -> StaffMember:
         return self.set_status(staff_id, StaffStatus.ACTIVE, by=by, reason=reason)
 
-    @_journal_denials
+    @journal_denials
     def leave(self, staff_id: str, *, by: str, reason: str = "") -> StaffMember:
         """Mark as left: the record stays for history; cards are revoked."""
         member = self.set_status(staff_id, StaffStatus.LEFT, by=by, reason=reason)
@@ -268,7 +134,7 @@ class StaffService:
             )
         return member
 
-    @_journal_denials
+    @journal_denials
     def set_role(
         self, staff_id: str, role: str, *, by: str, approval: Approval | None = None
     ) -> StaffMember:
@@ -282,7 +148,7 @@ class StaffService:
             return member
         return self._save(updated, "role", by)
 
-    @_journal_denials
+    @journal_denials
     def set_overrides(
         self,
         staff_id: str,
@@ -302,7 +168,7 @@ class StaffService:
             return member
         return self._save(updated, "overrides", by)
 
-    @_journal_denials
+    @journal_denials
     def define_role(
         self, data: Mapping[str, Any] | Role, *, by: str, approval: Approval | None = None
     ) -> Role:
@@ -311,7 +177,7 @@ class StaffService:
         self._authorize(by, approval)
         role = data if isinstance(data, Role) else Role.from_payload(data)
         if role.name == "owner":
-            raise _deny("the owner role cannot be changed")
+            raise deny("the owner role cannot be changed")
         old = self._perm.role(role.name)
         if old is not None:
             self._perm.ensure_can_grant(by, old.grants)
@@ -321,7 +187,7 @@ class StaffService:
         self._post("role.saved", {"role": role.to_payload()}, by)
         return role
 
-    @_journal_denials
+    @journal_denials
     def record_training(
         self,
         staff_id: str,
@@ -348,7 +214,7 @@ class StaffService:
         self._post("training.recorded", {"staff_id": staff_id, "record": record.to_payload()}, by)
         return record
 
-    @_journal_denials
+    @journal_denials
     def graduate(
         self, staff_id: str, *, by: str, result: str = "checklist complete"
     ) -> StaffMember:
@@ -362,7 +228,7 @@ class StaffService:
         if not member.trainee:
             raise StaffError(f"{member.name} is not a trainee")
         if member.staff_id == by:
-            raise _deny("nobody signs off their own training")
+            raise deny("nobody signs off their own training")
         if self.training is None:
             raise StaffError("training progress is not available on this terminal")
         checklist = self.training.checklist(staff_id)
@@ -379,7 +245,7 @@ class StaffService:
 
     # --- secrets -----------------------------------------------------------------------------
 
-    @_journal_denials
+    @journal_denials
     def reset_pin(
         self,
         staff_id: str,
@@ -394,7 +260,7 @@ class StaffService:
         self._authorize(by, approval)
         member = self._member(staff_id)
         if member.staff_id == by:
-            raise _deny("change your own PIN from the login screen")
+            raise deny("change your own PIN from the login screen")
         self._guard_target(by, member)
         if not member.active:
             raise StaffError(f"account is {member.status.value}")
@@ -403,24 +269,7 @@ class StaffService:
         self._set_pin(staff_id, pin, must_change, by, kind="staff.pin_reset")
         return pin
 
-    def _set_pin(self, staff_id: str, pin: str, must_change: bool, by: str, *, kind: str) -> None:
-        previous = self._dir.pin(staff_id)
-        previous_lock = self._dir.lock_state(staff_id)
-        self._dir.set_pin(PinCredential(staff_id, self._hasher.hash(pin), must_change))
-        try:
-            self._post(kind, {"staff_id": staff_id, "must_change": must_change}, by)
-        except Exception:
-            self._restore_pin(staff_id, previous)
-            raise
-        self._dir.set_lock_state(replace(previous_lock, failures=0, locks=0, locked_until=None))
-
-    def _restore_pin(self, staff_id: str, previous: PinCredential | None) -> None:
-        if previous is not None:
-            self._dir.set_pin(previous)
-        else:
-            self._dir.set_pin(PinCredential(staff_id, "", True))
-
-    @_journal_denials
+    @journal_denials
     def assign_card(
         self, staff_id: str, code: str, *, by: str, approval: Approval | None = None
     ) -> str:
@@ -448,7 +297,7 @@ class StaffService:
             raise
         return card_tag(lookup)
 
-    @_journal_denials
+    @journal_denials
     def revoke_card(
         self,
         staff_id: str,
@@ -481,7 +330,7 @@ class StaffService:
 
     # --- plain-dict commands -----------------------------------------------------------------
 
-    @_journal_denials
+    @journal_denials
     def execute(self, command: Mapping[str, Any], *, by: str) -> dict[str, Any]:
         """Run one command given as a plain dict (from the provisioning link or a form).
 
@@ -552,123 +401,6 @@ class StaffService:
         except (TypeError, AttributeError) as exc:
             raise InvalidInput(f"malformed command {op!r}: {exc}") from exc
         raise InvalidInput(f"unknown staff command {op!r}")
-
-    # --- snapshots ---------------------------------------------------------------------------
-
-    @_journal_denials
-    def apply_snapshot(
-        self,
-        version: int,
-        staff: Iterable[Mapping[str, Any]],
-        roles: Iterable[Mapping[str, Any]],
-        cards: Iterable[Mapping[str, Any]],
-        *,
-        by: str = OWNER,
-    ) -> dict[str, Any]:
-        """Bring staff, roles and cards to snapshot ``version``.
-
-        The snapshot is the whole truth: members it does not list are marked left (never
-        deleted), cards it does not list are revoked. A staff entry may carry ``pin`` (and
-        ``must_change_pin``): it is used only for a clerk who has no PIN yet, so a later
-        snapshot never undoes a PIN the clerk chose. Re-applying the current version changes
-        nothing; an older version is refused.
-        """
-        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            raise InvalidInput("snapshot version must be a whole number >= 1")
-        current = self._dir.snapshot_version()
-        if version == current:
-            return {"ok": True, "applied": False, "version": version}
-        if version < current:
-            raise StaffError(
-                f"snapshot {version} is older than the applied {current}", code="staff.stale"
-            )
-        self._authorize(by)
-        staff = [dict(s) for s in staff]
-        role_objs = [Role.from_payload(r) for r in roles]
-        members = []
-        for s in staff:
-            data = {k: v for k, v in s.items() if k not in ("pin", "must_change_pin")}
-            members.append((StaffMember.from_payload(data), s))
-        wanted_cards: dict[str, tuple[str, str]] = {}
-        listed = {m.staff_id for m, _ in members}
-        for c in cards:
-            try:
-                sid, code = str(c["staff_id"]), str(c["code"])
-            except KeyError as exc:
-                raise InvalidInput(f"a snapshot card needs {exc.args[0]!r}") from exc
-            if sid not in listed:
-                raise InvalidInput(f"snapshot card for unlisted staff {sid}")
-            wanted_cards[self._cards.lookup_id(code)] = (sid, code)
-        for _, s in members:
-            if s.get("pin") is not None:
-                check_pin_strength(str(s["pin"]), self._pin_policy)
-        # Validate everything before the first write, so a bad snapshot changes nothing.
-        incoming = {r.name: r for r in role_objs}
-        for r in role_objs:
-            if r.name == "owner":
-                raise _deny("the owner role cannot be changed")
-            self._perm.ensure_can_grant(by, r.grants)
-        seen: set[str] = set()
-        for m, _ in members:
-            if m.staff_id in seen:
-                raise InvalidInput(f"snapshot lists {m.staff_id} twice")
-            seen.add(m.staff_id)
-            role = incoming.get(m.role) or self._perm.role(m.role)
-            if role is None:
-                raise StaffError(f"snapshot gives {m.staff_id} an unknown role {m.role!r}")
-            self._perm.ensure_can_grant(by, self._perm.grants_for(m, role))
-
-        counts = {"roles": 0, "added": 0, "updated": 0, "left": 0, "pins": 0, "assigned": 0}
-        counts["revoked"] = 0
-        for r in role_objs:
-            old = self._perm.role(r.name)
-            if old is None or old.to_payload() != r.to_payload():
-                self._post("role.saved", {"role": r.to_payload()}, by)
-                counts["roles"] += 1
-        for m, s in members:
-            old = self._dir.member(m.staff_id)
-            if old is None:
-                self._save(m, "added", by, snapshot=version)
-                counts["added"] += 1
-            elif old.to_payload() != m.to_payload():
-                self._save(m, "updated", by, snapshot=version)
-                counts["updated"] += 1
-            cred = self._dir.pin(m.staff_id)
-            if s.get("pin") is not None and (cred is None or not cred.pin_hash):
-                self._set_pin(
-                    m.staff_id,
-                    str(s["pin"]),
-                    bool(s.get("must_change_pin", True)),
-                    by,
-                    kind="staff.pin_issued",
-                )
-                counts["pins"] += 1
-        for old in self._dir.members():
-            if old.staff_id not in listed and old.status is not StaffStatus.LEFT:
-                self._save(
-                    replace(old, status=StaffStatus.LEFT, training=()), "left", by, snapshot=version
-                )
-                counts["left"] += 1
-        for old in self._dir.members():
-            for card in self._dir.cards_of(old.staff_id):
-                wanted = wanted_cards.get(card.lookup_id)
-                if wanted is None or wanted[0] != old.staff_id:
-                    self._dir.remove_card(card.lookup_id)
-                    self._post(
-                        "staff.card_revoked",
-                        {"staff_id": old.staff_id, "card": card_tag(card.lookup_id)},
-                        by,
-                    )
-                    counts["revoked"] += 1
-        for lookup, (sid, code) in wanted_cards.items():
-            if self._dir.card(lookup) is None:
-                self._dir.set_card(
-                    CardCredential(lookup, sid, self._hasher.hash(normalize_card_code(code)))
-                )
-                self._post("staff.card_assigned", {"staff_id": sid, "card": card_tag(lookup)}, by)
-                counts["assigned"] += 1
-        self._post("staff.snapshot_applied", {"version": version, **counts}, by)
-        return {"ok": True, "applied": True, "version": version, **counts}
 
 
 def _parse_grants(overrides: Mapping[Any, Any]) -> dict[Right, Grant]:

@@ -3,10 +3,12 @@ ledger has its own tests and one integration test runs a sale through it."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC
 from typing import Any
 
 from terminal.core.clock import ManualClock
@@ -22,14 +24,23 @@ from terminal.core.rights import Decision, Right, Verdict
 
 
 class FakeLedger:
-    """A journal in a list with the report queries computed by scanning it."""
+    """A journal in a list with the report queries computed by scanning it.
 
-    def __init__(self, clock: ManualClock, terminal_id: str = "T1") -> None:
-        self.clock = clock
+    It keeps the journal's contract the services rely on: sequence and per-series numbers,
+    payloads stored as JSON, the training flag, an outbox of real entries only, projectors run
+    on post and nothing stored when one raises. ``full`` makes every post fail like a full disk;
+    ``fail_next`` fails only the next one.
+    """
+
+    def __init__(self, clock: ManualClock | None = None, terminal_id: str = "T1") -> None:
+        self.clock = clock or ManualClock()
         self.terminal_id = terminal_id
         self.journal: list[JournalEntry] = []
         self.counters: dict[str, int] = {}
+        self.outbox: list[int] = []
+        self.projectors: dict[str, Callable[[JournalEntry], None]] = {}
         self.full = False
+        self.fail_next: Exception | None = None
 
     def post(
         self,
@@ -40,19 +51,20 @@ class FakeLedger:
         series: str | None = None,
         training: bool = False,
     ) -> JournalEntry:
+        if self.fail_next is not None:
+            exc, self.fail_next = self.fail_next, None
+            raise exc
         if self.full:
             raise LedgerFull("database or disk is full")
-        body = json.loads(json.dumps(payload))  # what a real ledger stores is JSON
-        number = None
-        if series:
-            key = f"{'training:' if training else ''}{series}"
-            number = self.counters.get(key, 0) + 1
-            self.counters[key] = number
+        # Round-trip through JSON like the real journal, so non-JSON payloads fail here too.
+        body = json.loads(json.dumps(dict(payload), allow_nan=False))
+        key = f"{'training:' if training else ''}{series}"
+        number = self.counters.get(key, 0) + 1 if series else None
         prev = self.journal[-1].hash if self.journal else "0" * 64
         entry = JournalEntry(
             seq=len(self.journal) + 1,
             uuid=str(uuid.uuid4()),
-            ts=self.clock.now().isoformat(),
+            ts=self.clock.now().astimezone(UTC).isoformat(timespec="microseconds"),
             terminal_id=self.terminal_id,
             kind=kind,
             staff_id=staff_id,
@@ -63,7 +75,14 @@ class FakeLedger:
             prev_hash=prev,
             hash=hashlib.sha256((prev + json.dumps(body, sort_keys=True)).encode()).hexdigest(),
         )
+        projector = self.projectors.get(kind)
+        if projector is not None:
+            projector(copy.deepcopy(entry))
         self.journal.append(entry)
+        if number is not None:
+            self.counters[key] = number
+        if not training:
+            self.outbox.append(entry.seq)
         return entry
 
     def kinds(self) -> list[str]:
@@ -154,23 +173,9 @@ class FakeLedger:
             first = first or e.seq
             last = e.seq
             if e.kind in ("sale.completed", "refund.completed"):
-                rec = SaleRecord.from_payload(p)
                 first_r = first_r or e.number
                 last_r = e.number
-                sign = 1 if rec.kind == "sale" else -1
-                for tender in rec.tenders:
-                    by_tender[tender.kind] = by_tender.get(tender.kind, 0) + sign * tender.amount
-                if rec.kind == "sale":
-                    t["sales_count"] += 1
-                    t["items_milli"] += sum(x.qty_milli for x in rec.lines)
-                    t["gross"] += rec.subtotal
-                    t["discounts"] += rec.discount_total
-                    t["tax"] += rec.tax_total
-                    t["net_sales"] += rec.total
-                    t["rounding"] += rec.rounding
-                else:
-                    t["refunds_count"] += 1
-                    t["refunds_total"] += rec.total
+                _add_record(t, by_tender, SaleRecord.from_payload(p))
             elif e.kind == "line.voided":
                 t["line_voids"] += 1
             elif e.kind == "sale.voided":
@@ -219,6 +224,23 @@ class FakeLedger:
             if z["number"] == number:
                 return z
         return None
+
+
+def _add_record(t: dict[str, Any], by_tender: dict[str, int], rec: SaleRecord) -> None:
+    sign = 1 if rec.kind == "sale" else -1
+    for tender in rec.tenders:
+        by_tender[tender.kind] = by_tender.get(tender.kind, 0) + sign * tender.amount
+    if rec.kind == "sale":
+        t["sales_count"] += 1
+        t["items_milli"] += sum(x.qty_milli for x in rec.lines)
+        t["gross"] += rec.subtotal
+        t["discounts"] += rec.discount_total
+        t["tax"] += rec.tax_total
+        t["net_sales"] += rec.total
+        t["rounding"] += rec.rounding
+    else:
+        t["refunds_count"] += 1
+        t["refunds_total"] += rec.total
 
 
 class FakeGate:

@@ -1,18 +1,14 @@
-"""In-memory stand-ins for the ledger and the staff directory, for core staff tests.
+"""In-memory stand-ins for the staff directory and the staff journal, for core staff tests, and
+a store with one of each built-in role.
 
-``FakeLedger`` keeps the journal's contract that matters here (sequence, training flag, outbox
-only for real entries, projectors run on post, nothing stored when a projector raises) and runs
-the same ``apply_staff_entry`` projection the SQLite store runs.
+``MemoryStaffDirectory.attach`` makes ``fakes.FakeLedger`` run the same ``apply_staff_entry``
+projection the SQLite store runs.
 """
 
 from __future__ import annotations
 
-import copy
-import json
-import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from datetime import UTC
 from typing import Any
 
 from terminal.core.auth import Session
@@ -32,71 +28,14 @@ from terminal.core.staff import (
     apply_staff_entry,
 )
 
+from .fakes import FakeLedger
+
 FAST_SCRYPT = ScryptParams(n=2**8, r=8, p=1)
 """Cheap parameters so the suite stays fast; the encoding and verification path is the same."""
 
 
 def fast_hasher() -> SecretHasher:
     return SecretHasher(FAST_SCRYPT)
-
-
-class FakeLedger:
-    terminal_id = "T-TEST"
-
-    def __init__(self, clock: ManualClock | None = None) -> None:
-        self.clock = clock or ManualClock()
-        self.journal: list[JournalEntry] = []
-        self.outbox: list[int] = []
-        self.projectors: dict[str, Callable[[JournalEntry], None]] = {}
-        self.fail_next: Exception | None = None
-
-    def post(
-        self,
-        kind: str,
-        payload: Mapping[str, Any],
-        *,
-        staff_id: str | None,
-        series: str | None = None,
-        training: bool = False,
-    ) -> JournalEntry:
-        if self.fail_next is not None:
-            exc, self.fail_next = self.fail_next, None
-            raise exc
-        # Round-trip through JSON like the real journal, so non-JSON payloads fail here too.
-        body = json.loads(json.dumps(dict(payload), allow_nan=False))
-        entry = JournalEntry(
-            seq=len(self.journal) + 1,
-            uuid=str(uuid.uuid4()),
-            ts=self.clock.now().astimezone(UTC).isoformat(timespec="microseconds"),
-            terminal_id=self.terminal_id,
-            kind=kind,
-            staff_id=staff_id,
-            payload=body,
-            number=None,
-            series=series,
-            training=training,
-            prev_hash="",
-            hash="",
-        )
-        projector = self.projectors.get(kind)
-        if projector is not None:
-            projector(copy.deepcopy(entry))
-        self.journal.append(entry)
-        if not training:
-            self.outbox.append(entry.seq)
-        return entry
-
-    def entries(self, after_seq: int = 0, limit: int = 1000) -> list[JournalEntry]:
-        return [e for e in self.journal if e.seq > after_seq][:limit]
-
-    def last_entry(self) -> JournalEntry | None:
-        return self.journal[-1] if self.journal else None
-
-    def kinds(self) -> list[str]:
-        return [e.kind for e in self.journal]
-
-    def of_kind(self, kind: str) -> list[JournalEntry]:
-        return [e for e in self.journal if e.kind == kind]
 
 
 class MemoryStaffDirectory:

@@ -1,7 +1,9 @@
-"""A small fixed store for core tests: a few items, both tax treatments, a session factory."""
+"""A small fixed store for core tests: a few items, both tax treatments, a session factory, and
+the check every journaled sale must pass."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,7 +11,7 @@ from terminal.core.barcodes import with_check_digit
 from terminal.core.catalog import MemoryCatalog
 from terminal.core.checkout import SaleSession
 from terminal.core.clock import ManualClock
-from terminal.core.records import Item, TaxClass
+from terminal.core.records import Item, SaleRecord, TaxClass
 from terminal.core.rights import Right, Verdict
 from terminal.core.settings import StoreSettings
 
@@ -107,3 +109,23 @@ def rig(
         new_id=lambda: next(ids),
     )
     return Rig(clock, ledger, catalog, gate, printer, drawer, payments, card, st, session)
+
+
+def assert_consistent(rec: SaleRecord) -> None:
+    assert rec.subtotal == sum(x.gross for x in rec.lines)
+    assert rec.discount_total == sum(x.discount for x in rec.lines)
+    assert rec.tax_total == sum(x.tax for x in rec.lines)
+    for x in rec.lines:
+        assert x.net == x.gross - x.discount
+    excl = sum(x.tax for x in rec.lines if not x.tax_inclusive)
+    assert rec.total == sum(x.net for x in rec.lines) + excl + rec.rounding
+    assert sum(t.amount for t in rec.tenders) == rec.total
+    assert rec == SaleRecord.from_payload(json.loads(json.dumps(rec.to_payload())))
+
+
+def completed(r: Rig) -> SaleRecord:
+    """The last completed sale as journaled, checked for consistency."""
+    entry = r.ledger.of_kind("sale.completed")[-1]
+    rec = SaleRecord.from_payload(entry.payload)
+    assert_consistent(rec)
+    return rec

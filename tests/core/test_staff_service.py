@@ -9,7 +9,7 @@ from terminal.core.errors import InvalidInput, NotFound, PosError
 from terminal.core.pins import WeakPin
 from terminal.core.rights import PermissionDenied, Right, Verdict
 from terminal.core.staff import OWNER, StaffStatus
-from terminal.core.staff_service import StaffError
+from terminal.core.staff_checks import StaffError
 
 from .staff_fakes import CARDS, PINS, StaffEnv, snapshot_parts
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from terminal.core.rights import PermissionDenied, Right
-from terminal.core.staff_service import StaffError
+from terminal.core.staff_checks import StaffError
 from terminal.core.training import TASKS, TrainingError
 
 from .staff_fakes import CARDS, PINS, StaffEnv, sale_payload
