@@ -26,4 +26,4 @@ screenshots: setup
 	@scripts/with-xvfb.sh $(PY) -m pytest -q tests/screens/test_screenshots.py --screenshots
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build *.egg-info

@@ -152,7 +152,7 @@ class Remote:
         rc, mid = self._client.subscribe(topic, qos=1)
         with self._suback_cv:
             answered = self._suback_cv.wait_for(lambda: mid in self._subacks, self.connect_timeout)
-            ok = answered and self._subacks.pop(mid)
+            ok = answered and mid is not None and self._subacks.pop(mid)
         if rc != mqtt.MQTT_ERR_SUCCESS or not ok:
             raise RemoteError(
                 f"the broker refused posctl's subscription to {topic}; regenerate the ACL with "

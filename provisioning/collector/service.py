@@ -133,7 +133,7 @@ class Collector:
         self._connected = threading.Event()
         self._subscribed = threading.Event()
         self._writer: threading.Thread | None = None
-        self._gaps: dict[str, _Gap] = {}
+        self._gaps: dict[tuple[str, str], _Gap] = {}
         self._client = self._make_client()
 
     # --- MQTT ----------------------------------------------------------------------------------
@@ -185,7 +185,8 @@ class Collector:
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         self.stats.received += 1
-        events, status = self._decode(msg.topic, msg.payload)
+        # paho types the payload as bytes | bytearray; bytes() of a bytes object is that object.
+        events, status = self._decode(msg.topic, bytes(msg.payload))
         self._queue.put(_Incoming(events, status, msg.mid, msg.qos))
 
     # --- lifecycle ------------------------------------------------------------------------------

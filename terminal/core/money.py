@@ -205,7 +205,8 @@ def parse_money(text: str, currency: str = "CNY", *, allow_negative: bool = Fals
             f"{raw!r} has too many decimals: {currency.upper()} takes {what}",
             code="money.too_many_decimals",
         )
-    value = int(m.group("units") or "0") * 10**exp + int((frac + "0" * exp)[:exp] or "0")
+    per_unit: int = 10**exp  # int ** int is typed Any: a negative power would be a float
+    value = int(m.group("units") or "0") * per_unit + int((frac + "0" * exp)[:exp] or "0")
     if m.group("sign"):
         if not allow_negative:
             raise MoneyFormatError(f"{raw!r} is negative", code="money.negative")

@@ -241,8 +241,8 @@ def sale_receipt(
         w.row(w.t("reason"), record.reason)
     w.rule()
     w.blocks.append(QR(receipt_qr(record.terminal_id, record.sale_id)))
-    for line in settings.receipt_footer:
-        w.text(line, align="center")
+    for footer_line in settings.receipt_footer:
+        w.text(footer_line, align="center")
     if record.training:
         w.blocks.append(Text(TRAINING_TITLE, align="center", bold=True))
     w.blocks.append(Feed(2))

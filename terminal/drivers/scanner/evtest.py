@@ -57,10 +57,10 @@ def parse_evtest(text: str) -> list[InputEvent | _Unplug]:
                 raise ValueError(f"line {lineno}: bad value in {raw!r}") from None
             out.append(InputEvent(int(m["sec"]), int(m["usec"]), etype, code, value))
         elif m := _SYN.match(line):
-            code = getattr(e, m["name"], None)
-            if code is None:
+            syn_code = getattr(e, m["name"], None)
+            if syn_code is None:
                 raise ValueError(f"line {lineno}: unknown {m['name']} in {raw!r}")
-            out.append(InputEvent(int(m["sec"]), int(m["usec"]), e.EV_SYN, code, 0))
+            out.append(InputEvent(int(m["sec"]), int(m["usec"]), e.EV_SYN, syn_code, 0))
         elif _UNPLUG.match(line):
             out.append(UNPLUG)
         elif line.startswith("Event:"):

@@ -14,7 +14,7 @@ import fnmatch
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from evdev import ecodes as e
 
@@ -35,20 +35,31 @@ NAME_HINTS: tuple[str, ...] = (
 
 
 class DeviceInfo(Protocol):
-    bustype: int
-    vendor: int
-    product: int
-    version: int
+    @property
+    def bustype(self) -> int: ...
+
+    @property
+    def vendor(self) -> int: ...
+
+    @property
+    def product(self) -> int: ...
+
+    @property
+    def version(self) -> int: ...
 
 
 class InputDeviceLike(Protocol):
     """The part of ``evdev.InputDevice`` the scanner drivers use."""
 
-    path: str
-    name: str
-    info: DeviceInfo
+    @property
+    def name(self) -> str: ...
 
-    def capabilities(self, verbose: bool = False, absinfo: bool = True) -> dict[Any, Any]: ...
+    @property
+    def info(self) -> DeviceInfo: ...
+
+    def capabilities(
+        self, verbose: Literal[False] = False, absinfo: bool = True
+    ) -> dict[int, list[int]]: ...
 
     def active_keys(self, verbose: bool = False) -> list[int]: ...
 
