@@ -8,13 +8,17 @@ in one process never share a binding.
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import peewee as pw
 
 SCHEMA_VERSION = 1
 
+# The table builders take the per-database base model as ``Any``: a class made at run time is
+# a value, and mypy accepts no value as a base class.
 
-def _event_models(base: type[pw.Model]) -> tuple[type[pw.Model], type[pw.Model]]:
+
+def _event_models(base: Any) -> tuple[type[pw.Model], type[pw.Model]]:
     class EventRow(base):
         store_id = pw.CharField(max_length=64)
         terminal_id = pw.CharField(max_length=64)
@@ -52,7 +56,7 @@ def _event_models(base: type[pw.Model]) -> tuple[type[pw.Model], type[pw.Model]]
 
 
 def _sale_models(
-    base: type[pw.Model],
+    base: Any,
 ) -> tuple[type[pw.Model], type[pw.Model], type[pw.Model]]:
     class Sale(base):
         store_id = pw.CharField(max_length=64)
@@ -116,7 +120,7 @@ def _sale_models(
     return Sale, SaleLine, Tender
 
 
-def _alert_models(base: type[pw.Model]) -> tuple[type[pw.Model], type[pw.Model]]:
+def _alert_models(base: Any) -> tuple[type[pw.Model], type[pw.Model]]:
     class Alert(base):
         store_id = pw.CharField(max_length=64)
         terminal_id = pw.CharField(max_length=64)

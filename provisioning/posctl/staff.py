@@ -4,7 +4,7 @@ PINs, and the owner directory's record of the staff as posctl last sent them."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import Any, Literal
 
 from provisioning.home import Home, utc_now
 from provisioning.posctl.common import (
@@ -137,7 +137,9 @@ def cmd_staff_edit(args: argparse.Namespace) -> int:
 def cmd_staff_suspend(args: argparse.Namespace) -> int:
     home = owner_home(args)
     home.require()
-    status = "active" if args.lift else ("left" if args.left else "suspended")
+    status: Literal["suspended", "left", "active"] = (
+        "active" if args.lift else ("left" if args.left else "suspended")
+    )
     send_all(
         home,
         args,

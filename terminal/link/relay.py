@@ -144,7 +144,7 @@ class Relay:
         self._next_status = 0.0
         self._next_poll = 0.0
         self._inflight_limit = config.max_inflight
-        self._sub_mid = -1
+        self._sub_mid: int | None = -1
         if intake is not None:
             intake.register("resend.from", self._resend_from)
 
@@ -343,7 +343,7 @@ class Relay:
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         if msg.topic == self._ack_topic:
-            self._on_ack(msg.payload)
+            self._on_ack(bytes(msg.payload))
         elif msg.topic in self._cmd_topics and self._intake is not None:
             self._on_command(client, msg)
 

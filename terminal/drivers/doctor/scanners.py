@@ -39,8 +39,8 @@ def check_scanners(c: Checkup) -> None:
             "plug the scanner in, or add its /dev/input/by-id/ path to [scanner] devices",
         )
     for port in c.section("scanner").get("serial_ports", []):
-        n = c.probe.node(str(port))
-        if n is None:
+        serial = c.probe.node(str(port))
+        if serial is None:
             c.report.fail(f"serial scanner {port} is not present", "check the cable and the path")
         else:
-            c.node_check(n, 6, "serial scanner")
+            c.node_check(serial, 6, "serial scanner")

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from link.test_broker_generated import STORE, StoreEnv, make_store, wait_until
 from link.live_terminal import LiveTerminal
+from link.test_broker_generated import STORE, StoreEnv, make_store, wait_until
 
 from provisioning.collector.db import CentralDB
 from provisioning.collector.service import BrokerConfig, Collector
