@@ -254,13 +254,14 @@ def log_file(tmp_path: Path) -> Iterator[Path]:
 
 _INCIDENTAL = re.compile(
     rb"[0-9a-f]{64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    rb"|[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?"
 )
 
 
 def _leaks(secret: str, blobs: dict[str, bytes]) -> list[tuple[str, str]]:
     """Where ``secret`` occurs, in any case, as UTF-8 or UTF-16. Occurrences wholly inside a
-    SHA-256 hex digest or a UUID are chance (a 4-digit PIN turns up in random hex about once per
-    65,536 positions) and are not leaks; a stored PIN would sit in a record or JSON text."""
+    SHA-256 hex digest, a UUID or a timestamp are chance (a 4-digit PIN turns up in random hex
+    about once per 65,536 positions, a 6-digit one in a microseconds field) and are not leaks; a stored PIN would sit in a record or JSON text."""
     found = []
     for form in {secret, secret.upper(), secret.lower()}:
         for encoded in (form.encode("utf-8"), form.encode("utf-16-le")):
