@@ -1,9 +1,10 @@
-"""Pure functions that turn what the core returns into what a widget shows. No Kivy here, so
-they are tested directly."""
+"""Pure functions that turn what the core returns into what a widget shows, down to the rows of
+the cart. No Kivy here, so they are tested directly."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from terminal.core.money import format_money
@@ -47,6 +48,74 @@ def item_name(line: Mapping[str, Any], language: str) -> str:
 
 def money(minor: int, currency: str = "CNY") -> str:
     return format_money(minor, currency)
+
+
+@dataclass(frozen=True, slots=True)
+class CartRow:
+    """One line of the cart as the sale screen draws it: texts ready to show."""
+
+    line_no: int
+    name: str
+    qty: str
+    """With its unit: "3", "1.250 kg"."""
+    price: str
+    total: str
+    discount: str
+    """Empty when the line has none."""
+    detail: str
+    """The small print under the name: quantity × price (or the scale label's price), then the
+    discount."""
+    voided: bool
+    selected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRow:
+    """One item found by the search, shown where the cart is while a query is typed."""
+
+    sku: str
+    name: str
+    price: str
+
+
+def active_line(lines: Iterable[Mapping[str, Any]], selected: int | None) -> int | None:
+    """The line the quantity, price, discount and void keys act on: the one the clerk picked
+    while it is still in the cart, otherwise the newest."""
+    nos = [ln["line_no"] for ln in lines if not ln.get("voided")]
+    if selected in nos:
+        return selected
+    return nos[-1] if nos else None
+
+
+def cart_rows(
+    lines: Iterable[Mapping[str, Any]], *, selected: int | None, language: str, currency: str,
+    _: Callable[[str], str],
+) -> list[CartRow]:
+    """A row for each line of a sale snapshot, voided ones included and flagged."""
+    rows = []
+    for ln in lines:
+        discount = money(ln["discount"], currency) if ln.get("discount") else ""
+        if ln.get("price_source") == "embedded":
+            detail = _("Scale label {amount}").format(amount=money(ln["gross"], currency))
+        else:
+            detail = (f"{qty_text(ln['qty_milli'], ln['unit'])} × "
+                      f"{money(ln['unit_price'], currency)}")
+        if discount:
+            detail += "  " + _("disc. {amount}").format(amount=discount)
+        rows.append(CartRow(
+            line_no=ln["line_no"], name=item_name(ln, language),
+            qty=qty_text(ln["qty_milli"], ln["unit"]), price=money(ln["unit_price"], currency),
+            total=money(ln["net"], currency), discount=discount, detail=detail,
+            voided=bool(ln.get("voided")), selected=ln["line_no"] == selected,
+        ))
+    return rows
+
+
+def result_rows(
+    items: Iterable[Mapping[str, Any]], *, language: str, currency: str
+) -> list[ResultRow]:
+    return [ResultRow(sku=item["sku"], name=item_name(item, language),
+                      price=money(item["price"], currency)) for item in items]
 
 
 def mask_pin(pin: str) -> str:

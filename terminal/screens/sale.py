@@ -8,17 +8,22 @@ from typing import Any
 from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
-from kivy.uix.scrollview import ScrollView
 
 from terminal.core.money import parse_money
 from terminal.core.records import QTY_ONE
 from terminal.screens.base import PosScreen
-from terminal.screens.presenters import apply_key, item_name, money, qty_text
+from terminal.screens.cart_view import CartView
+from terminal.screens.presenters import (
+    active_line,
+    apply_key,
+    cart_rows,
+    item_name,
+    money,
+    result_rows,
+)
 from terminal.screens.widgets import INK, MUTED, WHITE, Keypad, Panel, PosButton, TapPanel, Text
 
 KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
-SELECTED_BG = (0.85, 0.92, 1.0, 1)
-STRIPES = (WHITE, (0.96, 0.97, 0.98, 1))
 QUICK_BG = (1.0, 0.96, 0.86, 1)
 
 
@@ -46,12 +51,9 @@ class SaleScreen(PosScreen):
         body = BoxLayout(orientation="vertical" if m.portrait else "horizontal",
                          padding=m.pad, spacing=m.pad)
         left = BoxLayout(orientation="vertical", spacing=m.pad)
-        self.cart_box = GridLayout(cols=1, size_hint_y=None, spacing=1)
-        self.cart_box.bind(minimum_height=self.cart_box.setter("height"))
-        self.cart_scroll = ScrollView(do_scroll_x=False, bar_width=m.pad * 1.5)
-        self.cart_scroll.add_widget(self.cart_box)
+        self.cart = CartView(m, on_line=self.select, on_result=self.add_sku)
         cart_panel = Panel(orientation="vertical", bg=WHITE)
-        cart_panel.add_widget(self.cart_scroll)
+        cart_panel.add_widget(self.cart)
         left.add_widget(cart_panel)
         self.totals = Panel(orientation="horizontal", bg=(0.12, 0.17, 0.24, 1),
                             size_hint_y=None, height=m.row(1.2), padding=(m.pad * 2, 0))
@@ -210,24 +212,9 @@ class SaleScreen(PosScreen):
     def _fill_results(self) -> None:
         """Search results take the cart's place while a query is typed: the widest list on
         the screen, so names are readable and rows are big enough to tap."""
-        m = self.m
-        box = self.cart_box
-        box.clear_widgets()
-        lang = self.app.tr.language
-        cur = self.app.terminal.currency
-        if not self.results:
-            box.add_widget(Text(self._("No items found"), color=MUTED, font_size=m.font(0),
-                                halign="center", size_hint_y=None, height=m.row(1.5)))
-        for i, item in enumerate(self.results):
-            row = TapPanel(orientation="horizontal", bg=STRIPES[i % 2], size_hint_y=None,
-                           height=m.row(0.95), padding=(m.pad, 0), aid=f"search.result.{i}",
-                           on_tap=lambda sku=item["sku"]: self.add_sku(sku))
-            row.add_widget(Text(item_name(item, lang), font_size=m.font(0), shorten=True,
-                                shorten_from="right"))
-            row.add_widget(Text(money(item["price"], cur), font_size=m.font(0), halign="right",
-                                size_hint_x=0.4))
-            box.add_widget(row)
-        self.cart_scroll.scroll_y = 1
+        rows = result_rows(self.results, language=self.app.tr.language,
+                           currency=self.app.terminal.currency)
+        self.cart.show_results(rows, self._("No items found"))
 
     # --- cart -----------------------------------------------------------------------------
 
@@ -236,53 +223,12 @@ class SaleScreen(PosScreen):
             self._fill_results()
             self._render_totals()
             return
-        _ = self._
-        m = self.m
-        sale = self.app.sale or {}
-        lines = [ln for ln in sale.get("lines", []) if not ln.get("voided")]
-        box = self.cart_box
-        box.clear_widgets()
-        if not lines:
-            box.add_widget(Text(_("Scan an item or pick a quick key to start a sale."),
-                                color=MUTED, font_size=m.font(0), halign="center",
-                                size_hint_y=None, height=m.row(2)))
-        nos = [ln["line_no"] for ln in lines]
-        if self.selected not in nos:
-            self.selected = nos[-1] if nos else None
-        lang = self.app.tr.language
-        cur = self.app.terminal.currency
-        for i, ln in enumerate(lines):
-            selected = ln["line_no"] == self.selected
-            row = TapPanel(orientation="horizontal",
-                           bg=SELECTED_BG if selected else STRIPES[i % 2],
-                           size_hint_y=None, height=m.row(1.05), padding=(m.pad, 0),
-                           aid=f"cart.line.{ln['line_no']}",
-                           on_tap=lambda n=ln["line_no"]: self.select(n))
-            name = Text(item_name(ln, lang), font_size=m.font(0), shorten=True,
-                        shorten_from="right")
-            if ln.get("price_source") == "embedded":
-                detail = _("Scale label {amount}").format(amount=money(ln["gross"], cur))
-            else:
-                detail = (f"{qty_text(ln['qty_milli'], ln['unit'])} × "
-                          f"{money(ln['unit_price'], cur)}")
-            if ln.get("discount"):
-                detail += "  " + _("disc. {amount}").format(amount=money(ln["discount"], cur))
-            left = BoxLayout(orientation="vertical")
-            left.add_widget(name)
-            left.add_widget(Text(detail, font_size=m.font(-1), color=MUTED))
-            row.add_widget(left)
-            row.add_widget(Text(money(ln["net"], cur), font_size=m.font(1), bold=True,
-                                halign="right", size_hint_x=0.45))
-            box.add_widget(row)
-        # Keep the newest line in view once the cart is longer than the list.
-        Clock.schedule_once(lambda _dt: self._scroll_to_end(), 0)
+        lines = (self.app.sale or {}).get("lines", [])
+        self.selected = active_line(lines, self.selected)
+        rows = cart_rows(lines, selected=self.selected, language=self.app.tr.language,
+                         currency=self.app.terminal.currency, _=self._)
+        self.cart.show_cart(rows, self._("Scan an item or pick a quick key to start a sale."))
         self._render_totals()
-
-    def _scroll_to_end(self) -> None:
-        if self.cart_box.height > self.cart_scroll.height:
-            self.cart_scroll.scroll_y = 0
-        else:
-            self.cart_scroll.scroll_y = 1
 
     def _render_totals(self) -> None:
         _ = self._

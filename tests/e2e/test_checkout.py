@@ -283,3 +283,39 @@ def test_hold_recall_and_void_a_sale(launch_app) -> None:
     assert app.stop() == 0, app.log[-2000:]
     assert not app.socket_path.exists()
     assert "terminal stopped" in app.log
+
+
+def test_long_cart_keeps_the_newest_line_in_view_and_a_tapped_line_takes_the_keys(
+        launch_app) -> None:
+    app = launch_app(language="en", size=(800, 480))
+    c = app.c
+    c.tap_keys(_pin("manager"))
+    c.tap("login.ok")
+    c.wait_screen("shift_open")
+    c.tap("shift_open.ok")
+    c.wait_screen("sale")
+    items, _taxes, _quick = sample_catalog()
+    each = [i for i in items if i.unit == "each" and not i.open_price and i.barcodes][:12]
+    for item in each:
+        c.scan(item.barcodes[0])
+        c.wait_idle()
+    st = c.state()
+    assert len(st["cart"]) == 12 and st["selected_line"] == 12
+    # Only the rows in view exist: the list has scrolled to the newest line.
+    ids = set(c.call("ids")["ids"])
+    assert "cart.line.12" in ids and "cart.line.1" not in ids
+
+    c.tap("cart.line.11")
+    assert c.state()["selected_line"] == 11
+    c.tap("sale.mode.keypad")
+    c.tap_keys("3")
+    c.tap("sale.qty")
+    st = c.wait_screen("sale")
+    assert st["last_error"] is None
+    assert [ln["qty_milli"] for ln in st["cart"]][10:] == [3000, 1000]
+    assert st["selected_line"] == 11
+
+    c.tap("sale.void_line")
+    st = c.wait_screen("sale")
+    assert st["last_error"] is None and st["cart"][10]["voided"]
+    assert "cart.line.11" not in set(c.call("ids")["ids"]) and st["selected_line"] == 12

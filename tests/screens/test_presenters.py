@@ -1,8 +1,18 @@
-"""Keypad editing and the text the screens show for quantities, names and reports."""
+"""Keypad editing and the text the screens show for quantities, names, cart rows and reports."""
 
 from __future__ import annotations
 
-from terminal.screens.presenters import apply_key, item_name, mask_pin, qty_text, report_rows
+from terminal.screens.presenters import (
+    CartRow,
+    active_line,
+    apply_key,
+    cart_rows,
+    item_name,
+    mask_pin,
+    qty_text,
+    report_rows,
+    result_rows,
+)
 
 
 def test_keypad_editing() -> None:
@@ -29,6 +39,53 @@ def test_quantities_and_names() -> None:
     assert item_name(line, "en") == "Apple"
     assert item_name({"name": "", "name_zh": "苹果"}, "en") == "苹果"
     assert mask_pin("1234") == "●●●●"
+
+
+def _line(line_no: int, **kw: object) -> dict[str, object]:
+    """A line as the sale snapshot hands it to the screen."""
+    return {"line_no": line_no, "sku": f"S{line_no}", "name": f"Item {line_no}",
+            "name_zh": f"商品{line_no}", "qty_milli": 1000, "unit": "each", "unit_price": 350,
+            "gross": 350, "discount": 0, "net": 350, "price_source": "catalog",
+            "voided": False, **kw}
+
+
+def test_cart_rows_show_quantity_price_discount_and_scale_labels() -> None:
+    lines = [
+        _line(1, qty_milli=3000, gross=1050, discount=105, net=945),
+        _line(2, unit="kg", qty_milli=1250, unit_price=798, gross=998, net=998),
+        _line(3, price_source="embedded", qty_milli=1000, unit_price=2150, gross=2150,
+              net=2150),
+    ]
+    rows = cart_rows(lines, selected=2, language="en", currency="CNY", _=str)
+    assert rows[0] == CartRow(line_no=1, name="Item 1", qty="3", price="¥3.50", total="¥9.45",
+                              discount="¥1.05", detail="3 × ¥3.50  disc. ¥1.05",
+                              voided=False, selected=False)
+    assert (rows[1].qty, rows[1].detail, rows[1].selected) == (
+        "1.250 kg", "1.250 kg × ¥7.98", True)
+    assert rows[2].detail == "Scale label ¥21.50" and rows[2].discount == ""
+    zh = cart_rows(lines, selected=None, language="zh_CN", currency="CNY",
+                   _=lambda s: {"Scale label {amount}": "秤签 {amount}"}.get(s, s))
+    assert zh[0].name == "商品1" and zh[2].detail == "秤签 ¥21.50"
+
+
+def test_voided_lines_are_flagged_and_never_selected_by_default() -> None:
+    lines = [_line(1), _line(2), _line(3, voided=True)]
+    rows = cart_rows(lines, selected=None, language="en", currency="CNY", _=str)
+    assert [r.voided for r in rows] == [False, False, True]
+    # The newest line still in the cart is the one the keys act on ...
+    assert active_line(lines, None) == 2
+    assert active_line(lines, 3) == 2
+    # ... unless the clerk picked another that is still there.
+    assert active_line(lines, 1) == 1
+    assert active_line([], 1) is None
+    assert active_line([_line(1, voided=True)], None) is None
+
+
+def test_search_results_become_rows() -> None:
+    items = [{"sku": "S1", "name": "Cola", "name_zh": "可乐", "price": 300}]
+    assert [(r.sku, r.name, r.price) for r in result_rows(items, language="zh_CN",
+                                                            currency="CNY")] == [
+        ("S1", "可乐", "¥3.00")]
 
 
 def test_report_rows_carry_each_tender_and_expected_cash() -> None:
