@@ -7,7 +7,7 @@ from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
 
-from terminal.screens.approval import desk_of, watch_idle
+from terminal.screens.approval import watch_idle
 from terminal.screens.base import PosScreen
 from terminal.screens.i18n import LANGUAGE_NAMES, LANGUAGES
 from terminal.screens.pin_change import StaffLogin
@@ -111,8 +111,8 @@ class LoginScreen(PosScreen):
         if not pin:
             self.app.show_error(self._("Enter your PIN first."), code="login.empty")
             return
-        # The staff desk switches clerks with each one's open sale parked.
-        desk = desk_of(self.app)
+        # Logging in over another clerk parks their open sale for them.
+        terminal = self.app.terminal
         picked = self.staff_tiles().staff_id
         if self.step == "new":
             self._new_pin, self.step = pin, "confirm"
@@ -124,13 +124,13 @@ class LoginScreen(PosScreen):
                 self.step = "new"
                 self.rerender()
                 return
-            self.app.call(desk.change_pin, self._old_pin, pin, card=self.card,
+            self.app.call(terminal.change_pin, self._old_pin, pin, card=self.card,
                           staff_id=picked, on_done=self._done, on_error=self._failed)
         elif self.card:
-            self.app.call(desk.login, pin, card=self.card, on_done=self._done,
+            self.app.call(terminal.login, pin, card=self.card, on_done=self._done,
                           on_error=lambda e, pin=pin: self._failed(e, pin))
         else:
-            self.app.call(desk.login, pin, staff_id=picked, on_done=self._done,
+            self.app.call(terminal.login, pin, staff_id=picked, on_done=self._done,
                           on_error=lambda e, pin=pin: self._failed(e, pin))
 
     def staff_tiles(self) -> StaffLogin:
@@ -163,15 +163,15 @@ class LoginScreen(PosScreen):
         if pin:
             # PIN typed first, card second: log in at once.
             self.card = code
-            self.app.call(desk_of(self.app).login, pin, card=code, on_done=self._done,
+            self.app.call(self.app.terminal.login, pin, card=code, on_done=self._done,
                           on_error=lambda e, pin=pin: self._failed(e, pin))
         else:
-            self.app.call(self.app.terminal.login_card, code, None,
+            self.app.call(self.app.terminal.card_holder, code,
                           on_done=lambda who, code=code: self._card_read(code, who))
         return True
 
     def _card_read(self, code: str, who: dict[str, Any]) -> None:
-        self.card, self.card_holder = code, str(who.get("card_holder", ""))
+        self.card, self.card_holder = code, str(who.get("name", ""))
         self.app.clear_error()
         self.rerender()
 

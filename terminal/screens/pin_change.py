@@ -14,7 +14,6 @@ from kivy.uix.scrollview import ScrollView
 
 from terminal.core.auth import AccountLocked, LoginFailed
 from terminal.core.errors import PosError
-from terminal.screens.approval import desk_of
 from terminal.screens.base import PosScreen
 from terminal.screens.i18n import N_
 from terminal.screens.widgets import MUTED, WHITE, TapPanel, Text
@@ -125,7 +124,7 @@ class StaffLogin:
         if hidden:
             return
         # Asked again at each showing: a manager may have added or suspended someone since.
-        self.app.call(desk_of(self.app).tiles, on_done=self._got_tiles)
+        self.app.call(self.app.terminal.tiles, on_done=self._got_tiles)
         if not self.tiles:
             return
         grid = GridLayout(cols=2, spacing=m.pad, size_hint_y=None)

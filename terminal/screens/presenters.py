@@ -4,7 +4,7 @@ they are tested directly."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from terminal.core.money import format_money
 from terminal.core.records import QTY_ONE
@@ -39,9 +39,22 @@ def qty_text(qty_milli: int, unit: str) -> str:
     return f"{qty_milli / QTY_ONE:g}"
 
 
-def item_name(line: Mapping[str, Any], language: str) -> str:
+class Named(Protocol):
+    """A sale line or item: anything with an English and a Chinese name."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def name_zh(self) -> str: ...
+
+
+def item_name(line: Mapping[str, Any] | Named, language: str) -> str:
     """Chinese name in Chinese, English name in English, whichever exists otherwise."""
-    zh, en = line.get("name_zh") or "", line.get("name") or ""
+    if isinstance(line, Mapping):
+        zh, en = line.get("name_zh") or "", line.get("name") or ""
+    else:
+        zh, en = line.name_zh or "", line.name or ""
     return (zh or en) if language.startswith("zh") else (en or zh)
 
 

@@ -11,9 +11,10 @@ from kivy.uix.gridlayout import GridLayout
 
 from terminal.core.errors import InvalidInput
 from terminal.core.money import parse_money
-from terminal.screens.approval import REASON_LABELS, SupervisorDialog, desk_of
+from terminal.screens.approval import REASON_LABELS, SupervisorDialog
 from terminal.screens.base import PosScreen
 from terminal.screens.i18n import N_
+from terminal.screens.port import SaleSnapshot
 from terminal.screens.presenters import apply_key
 from terminal.screens.widgets import INK, MUTED, WHITE, Keypad, Panel, PosButton, Text
 
@@ -38,7 +39,7 @@ class TrainingScreen(PosScreen):
         self.checklist: dict[str, Any] | None = None
 
     def on_enter_screen(self, **params: Any) -> None:
-        self.app.call(desk_of(self.app).checklist, on_done=self._got)
+        self.app.call(self.app.terminal.checklist, on_done=self._got)
 
     def _got(self, checklist: dict[str, Any]) -> None:
         self.checklist = checklist
@@ -117,7 +118,7 @@ class TrainingScreen(PosScreen):
         SupervisorDialog.open(self.app, mode="training", on_granted=self._switched)
 
     def leave(self) -> None:
-        self.app.call(desk_of(self.app).leave_training, on_done=self._switched)
+        self.app.call(self.app.terminal.leave_training, on_done=self._switched)
 
     def _switched(self, clerk: dict[str, Any]) -> None:
         self.app.clerk = clerk
@@ -126,7 +127,7 @@ class TrainingScreen(PosScreen):
         self.app.call(self.app.terminal.sale_snapshot, on_done=self._fresh_sale)
         self.on_enter_screen()
 
-    def _fresh_sale(self, snapshot: dict[str, Any] | None) -> None:
+    def _fresh_sale(self, snapshot: SaleSnapshot | None) -> None:
         self.app.sale = snapshot
         self.rerender()
 
@@ -237,7 +238,7 @@ class DrawerScreen(PosScreen):
     def no_sale(self) -> None:
         if self._need_reason():
             return
-        self.app.call(desk_of(self.app).no_sale, self.reason, on_done=self._done)
+        self.app.call(self.app.terminal.no_sale, self.reason, on_done=self._done)
 
     def move(self, direction: str) -> None:
         if self._need_reason():
@@ -247,7 +248,7 @@ class DrawerScreen(PosScreen):
         except (ValueError, InvalidInput):
             self.app.show_error(self._("Type the amount first."), code="input.missing")
             return
-        self.app.call(desk_of(self.app).cash_move, direction, amount, self.reason,
+        self.app.call(self.app.terminal.cash_move, direction, amount, self.reason,
                       on_done=self._done)
 
     def _done(self, result: dict[str, Any]) -> None:
@@ -297,7 +298,7 @@ class StaffScreen(PosScreen):
         self.load()
 
     def load(self) -> None:
-        self.app.call(desk_of(self.app).staff_list, on_done=self._got)
+        self.app.call(self.app.terminal.staff_list, on_done=self._got)
 
     def _got(self, members: list[dict[str, Any]]) -> None:
         self.members = members
@@ -582,7 +583,7 @@ class StaffScreen(PosScreen):
         return True
 
     def _do(self, method: str, *args: Any) -> None:
-        self.app.call(getattr(desk_of(self.app), method), *args, on_done=self._done)
+        self.app.call(getattr(self.app.terminal, method), *args, on_done=self._done)
 
     def _done(self, result: dict[str, Any]) -> None:
         self.app.clear_error()
