@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from terminal.app.staff_desk import StaffDesk
+from terminal.core.auth import Session
 from terminal.core.checkout import SaleSession, SaleSnapshot
 from terminal.core.rights import Approval
 
@@ -276,7 +277,7 @@ class Terminal(StaffDesk):
     def _counted_drawer(self) -> _CountingDrawer:
         return _CountingDrawer(self)
 
-    def _serve(self, session: Any) -> dict[str, Any]:
+    def _serve(self, session: Session) -> dict[str, Any]:
         """Point the sale and shift services at the clerk of ``session``."""
         from terminal.core.shift import ShiftService
 

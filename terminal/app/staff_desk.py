@@ -12,11 +12,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from terminal.core.auth import AuthService, Session
 from terminal.core.errors import IllegalStep, InvalidInput
 from terminal.core.rights import Approval, PermissionDenied, Right, Verdict
 from terminal.core.scan import ReadKind, classify
+
+if TYPE_CHECKING:
+    from terminal.core.checkout import SaleSession
+    from terminal.core.shift import ShiftService
+    from terminal.core.staff_wiring import StaffServices
 
 
 def _tile(t: Any) -> dict[str, Any]:
@@ -36,12 +42,12 @@ class StaffDesk:
     payments: Any
     clock: Any
     gate: Any
-    auth: Any
-    staff: Any
-    session: Any
-    shifts: Any
+    auth: AuthService
+    staff: StaffServices
+    session: SaleSession | None
+    shifts: ShiftService | None
 
-    def _serve(self, session: Any) -> dict[str, Any]:
+    def _serve(self, session: Session) -> dict[str, Any]:
         raise NotImplementedError
 
     def _counted_drawer(self) -> Any:
@@ -164,7 +170,7 @@ class StaffDesk:
         self._sessions[current.training] = current
         self.session = self._sessions.pop(training, None)
 
-    def _opened(self, session: Any) -> dict[str, Any]:
+    def _opened(self, session: Session) -> dict[str, Any]:
         self._mode_session(session.training)
         clerk = self._serve(session)
         parked = session.parked_sale
@@ -179,7 +185,7 @@ class StaffDesk:
         clerk.update(self._clerk_extra(session))
         return clerk
 
-    def _clerk_extra(self, session: Any) -> dict[str, Any]:
+    def _clerk_extra(self, session: Session) -> dict[str, Any]:
         extra: dict[str, Any] = {"store_scope": self.staff.evaluation.store_scope(
             session.staff_id)}
         member = self.staff.directory.member(session.staff_id)
@@ -228,7 +234,7 @@ class StaffDesk:
         self.staff.training.leave(s)
         return self._reopened(s)
 
-    def _reopened(self, session: Any) -> dict[str, Any]:
+    def _reopened(self, session: Session) -> dict[str, Any]:
         # The sale and shift services follow the clerk's new mode; a sale open in the old mode
         # waits in that mode's session.
         self._mode_session(session.training)

@@ -335,7 +335,7 @@ class SupervisorDialog(AnchorLayout):
         return True
 
     def _show_error(self, exc: BaseException | str, code: str = "error") -> None:
-        from terminal.screens.pin_change import login_error_text
+        from terminal.screens.login import login_error_text
 
         if isinstance(exc, str):
             self.error = {"code": code, "message": exc}

@@ -43,9 +43,9 @@ SCREENS: dict[str, str] = {
     "recall": "terminal.screens.recall:RecallScreen",
     "refund": "terminal.screens.refund:RefundScreen",
     "figures": "terminal.screens.figures:FiguresScreen",
-    "training": "terminal.screens.staff_admin:TrainingScreen",
-    "drawer": "terminal.screens.staff_admin:DrawerScreen",
-    "staff": "terminal.screens.staff_admin:StaffScreen",
+    "training": "terminal.screens.training:TrainingScreen",
+    "drawer": "terminal.screens.drawer:DrawerScreen",
+    "staff": "terminal.screens.staff:StaffScreen",
 }
 
 NAMED_KEYS: dict[int, str] = {13: "enter", 271: "enter", 8: "backspace", 27: "escape",
@@ -92,6 +92,7 @@ class PosApp(App):
         """When a touch, key, scan or action last happened (the idle logout reads it)."""
         self.dialog: SupervisorDialog | None = None
         """The supervisor dialog lying over the window, if one is open."""
+        self._sale_plain: tuple[SaleSnapshot | None, dict[str, Any]] = (None, {})
         self.idle_watch: Any = None
         """The clock event of the idle logout, once a clerk has logged in."""
 
@@ -413,9 +414,17 @@ class PosApp(App):
             {w.aid for w in self.root_widget.walk(restrict=True) if getattr(w, "aid", "")}
         )
 
+    def _sale_dict(self) -> dict[str, Any]:
+        """The control channel speaks JSON: the snapshot goes out as the core's own dict, made
+        once per snapshot however often the state is read."""
+        if self.sale is None:
+            return {}
+        if self._sale_plain[0] is not self.sale:
+            self._sale_plain = (self.sale, self.sale.to_dict())
+        return self._sale_plain[1]
+
     def state(self) -> dict[str, Any]:
-        # The control channel speaks JSON: the snapshot goes out as the core's own dict.
-        sale = self.sale.to_dict() if self.sale is not None else {}
+        sale = self._sale_dict()
         out: dict[str, Any] = {
             "ready": self.ready,
             "screen": self.sm.current,
