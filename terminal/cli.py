@@ -139,7 +139,7 @@ def _report(args: argparse.Namespace) -> int:
         return EXIT_PROBLEM
     try:
         # The header carries the store as the terminal shows it, provisioned settings included.
-        from terminal.app import provisioned_values, store_settings, with_provisioned
+        from terminal.app.settings import provisioned_values, store_settings, with_provisioned
 
         settings = with_provisioned(store_settings(config), provisioned_values(ledger))
         now = datetime.now(UTC)
@@ -232,11 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="start the terminal (touchscreen app)")
     data_dir_option(p)
-    p.set_defaults(handler=_delegate("terminal.app", "run_command", "run"))
+    p.set_defaults(handler=_delegate("terminal.app.run", "run_command", "run"))
 
     p = sub.add_parser("demo", help="start the terminal in simulator mode with a sample store")
     data_dir_option(p)
-    p.set_defaults(handler=_delegate("terminal.app", "demo_command", "demo"))
+    p.set_defaults(handler=_delegate("terminal.app.run", "demo_command", "demo"))
 
     p = sub.add_parser("ledger", help="ledger maintenance")
     ledger_sub = p.add_subparsers(dest="ledger_command", metavar="SUBCOMMAND")

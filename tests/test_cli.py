@@ -124,12 +124,12 @@ def test_broken_config_names_key_and_line(
 
 def test_run_demo_and_doctor_delegate(monkeypatch: pytest.MonkeyPatch, config: Path) -> None:
     calls = []
-    app = types.ModuleType("terminal.app")
+    app = types.ModuleType("terminal.app.run")
     app.run_command = lambda args: calls.append(("run", args.data_dir)) or 0
     app.demo_command = lambda args: calls.append(("demo", args.config)) or 3
     doctor = types.ModuleType("terminal.drivers.doctor")
     doctor.doctor_command = lambda args: calls.append(("doctor", None))
-    monkeypatch.setitem(sys.modules, "terminal.app", app)
+    monkeypatch.setitem(sys.modules, "terminal.app.run", app)
     monkeypatch.setitem(sys.modules, "terminal.drivers.doctor", doctor)
     assert cli.main(["run", "--data-dir", "/x"]) == 0
     assert cli.main(["--config", str(config), "demo"]) == 3

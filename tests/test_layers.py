@@ -1,5 +1,6 @@
-"""The one rule between layers: core imports only the standard library, and only screens/ and
-the composition root touch Kivy."""
+"""The rules between layers: core imports only the standard library, only screens/ and the
+app's start-up touch Kivy, and screens/ never import the app package (the app starts the
+screens; the screens know the terminal only through ``screens/port.py``)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def test_core_imports_only_stdlib_and_core() -> None:
 
 
 def test_only_screens_import_kivy() -> None:
-    allowed = {ROOT / "app.py"}
+    allowed = {ROOT / "app" / "run.py"}
     bad = []
     for path in sorted(ROOT.rglob("*.py")):
         if (ROOT / "screens") in path.parents or path in allowed:
@@ -44,3 +45,12 @@ def test_only_screens_import_kivy() -> None:
             if name.split(".")[0] == "kivy":
                 bad.append(f"{path.relative_to(ROOT.parent)}:{line}: {name}")
     assert not bad, "only screens/ may import kivy:\n" + "\n".join(bad)
+
+
+def test_screens_do_not_import_the_app() -> None:
+    bad = []
+    for path in sorted((ROOT / "screens").rglob("*.py")):
+        for line, name in _imports(path):
+            if name == "terminal.app" or name.startswith("terminal.app."):
+                bad.append(f"{path.relative_to(ROOT.parent)}:{line}: {name}")
+    assert not bad, "screens/ must not import terminal.app:\n" + "\n".join(bad)

@@ -23,7 +23,6 @@ from kivy.uix.gridlayout import GridLayout
 from terminal.core.rights import ApprovalRequired, Right
 from terminal.screens.i18n import N_
 from terminal.screens.presenters import apply_key, mask_pin
-from terminal.screens.staff_desk import StaffDesk
 from terminal.screens.widgets import MUTED, WHITE, Keypad, Panel, PosButton, Text
 
 if TYPE_CHECKING:
@@ -75,15 +74,6 @@ REASON_LABELS: dict[str, str] = {
     "change for the float": N_("change for the float"),
     "other": N_("other"),
 }
-
-
-def desk_of(app: PosApp) -> StaffDesk:
-    """The app's staff desk, made on first use."""
-    desk = getattr(app, "staff_desk", None)
-    if desk is None:
-        desk = StaffDesk(app.terminal)
-        app.staff_desk = desk  # type: ignore[attr-defined]
-    return desk
 
 
 def _takes_approval(fn: Callable[..., Any]) -> bool:
@@ -147,24 +137,15 @@ class SupervisorDialog(AnchorLayout):
     @classmethod
     def open(cls, app: PosApp, *, mode: str, decision: Any = None,
              on_granted: Callable[[Any], None] | None = None) -> SupervisorDialog:
-        old = getattr(app, "dialog", None)
-        if old is not None:
-            old.close()
+        if app.dialog is not None:
+            app.dialog.close()
         dialog = cls(app, mode=mode, decision=decision, on_granted=on_granted)
-        app.dialog = dialog  # type: ignore[attr-defined]
-        if not getattr(app, "_dialog_follows_language", False):
-            # Once per app: whichever dialog is open is redrawn in the new language.
-            def redraw(_lang: str) -> None:
-                current = getattr(app, "dialog", None)
-                if current is not None:
-                    current.render()
-
-            app.tr.on_change(redraw)
-            app._dialog_follows_language = True  # type: ignore[attr-defined]
+        # The app redraws whichever dialog it holds when the language changes.
+        app.dialog = dialog
         app.root_widget.add_widget(dialog)
         dialog.render()
         if mode == "approval":
-            app.call(desk_of(app).reasons, on_done=dialog._got_reasons)
+            app.call(app.terminal.reasons, on_done=dialog._got_reasons)
         return dialog
 
     def close(self) -> None:
@@ -172,8 +153,8 @@ class SupervisorDialog(AnchorLayout):
         self.card = None
         if self.parent is not None:
             self.parent.remove_widget(self)
-        if getattr(self.app, "dialog", None) is self:
-            self.app.dialog = None  # type: ignore[attr-defined]
+        if self.app.dialog is self:
+            self.app.dialog = None
 
     def _sync(self, *_a: Any) -> None:
         self._scrim.pos = self.pos
@@ -337,7 +318,7 @@ class SupervisorDialog(AnchorLayout):
         self.card_holder = ""
         self.error = None
         self.render()
-        self.app.call(desk_of(self.app).identify, code, on_done=self._identified,
+        self.app.call(self.app.terminal.identify, code, on_done=self._identified,
                       on_error=self._card_failed)
         return True
 
@@ -354,7 +335,7 @@ class SupervisorDialog(AnchorLayout):
         return True
 
     def _show_error(self, exc: BaseException | str, code: str = "error") -> None:
-        from terminal.screens.pin_change import login_error_text
+        from terminal.screens.login import login_error_text
 
         if isinstance(exc, str):
             self.error = {"code": code, "message": exc}
@@ -386,12 +367,12 @@ class SupervisorDialog(AnchorLayout):
         self.busy = True
         self.error = None
         self.render()
-        desk = desk_of(self.app)
+        terminal = self.app.terminal
         if self.mode == "approval":
-            self.app.call(desk.approve, self.decision.right.value, self.card, pin, self.reason,
+            self.app.call(terminal.approve, self.decision.right.value, self.card, pin, self.reason,
                           on_done=self._granted, on_error=self._failed)
         else:
-            self.app.call(desk.enter_training, self.card, pin, on_done=self._granted,
+            self.app.call(terminal.enter_training, self.card, pin, on_done=self._granted,
                           on_error=self._failed)
 
     def _granted(self, result: Any) -> None:
@@ -425,14 +406,14 @@ class SupervisorDialog(AnchorLayout):
 def watch_idle(app: PosApp) -> None:
     """Idle auto-logout: no touch, key, scan or action for the configured time logs the clerk
     out with their sale parked. Installed once; the limit is read from the staff settings."""
-    if getattr(app, "_idle_watch", None) is not None:
+    if app.idle_watch is not None:
         return
     from kivy.core.window import Window
 
-    app.last_input = time.monotonic()  # type: ignore[attr-defined]
+    app.last_input = time.monotonic()
 
     def touched(*_a: Any) -> None:
-        app.last_input = time.monotonic()  # type: ignore[attr-defined]
+        app.last_input = time.monotonic()
 
     Window.bind(on_touch_down=touched, on_key_down=touched)
     state = {"limit": None, "asking": False}
@@ -445,11 +426,11 @@ def watch_idle(app: PosApp) -> None:
             return
         if state["limit"] is None:
             state["asking"] = True
-            app.worker.submit(desk_of(app).idle_limit,
+            app.worker.submit(app.terminal.idle_limit,
                               on_done=lambda v: (got_limit(v), state.update(asking=False)))
             return
         limit = state["limit"]
-        idle = time.monotonic() - getattr(app, "last_input", time.monotonic())
+        idle = time.monotonic() - app.last_input
         if not limit or idle < limit or app.busy:
             return
         state["asking"] = True
@@ -457,16 +438,15 @@ def watch_idle(app: PosApp) -> None:
         def done(logged_out: bool) -> None:
             state["asking"] = False
             if logged_out:
-                dialog = getattr(app, "dialog", None)
-                if dialog is not None:
-                    dialog.close()
+                if app.dialog is not None:
+                    app.dialog.close()
                 app.clerk = None
                 app.sale = None
                 app.show("login")
                 app.show_error(app.tr.gettext("Logged out after being idle; the open sale is "
                                               "kept for you."), code="login.idle")
 
-        app.call(desk_of(app).idle_logout, idle, on_done=done,
+        app.call(app.terminal.idle_logout, idle, on_done=done,
                  on_error=lambda _e: state.update(asking=False))
 
-    app._idle_watch = Clock.schedule_interval(check, 1.0)  # type: ignore[attr-defined]
+    app.idle_watch = Clock.schedule_interval(check, 1.0)

@@ -206,7 +206,7 @@ def describe(exc: BaseException, _: Callable[[str], str], currency: str = "CNY"
         or exc.code in ("pin.weak", "approval.refused")
     ):
         # Tries left, time still locked, why a new PIN is weak: in the clerk's language.
-        from terminal.screens.pin_change import login_error_text
+        from terminal.screens.login import login_error_text
 
         return login_error_text(exc, _)
     if isinstance(exc, (PermissionDenied, ApprovalRequired)):

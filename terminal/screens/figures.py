@@ -11,7 +11,6 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.scrollview import ScrollView
 
-from terminal.screens.approval import desk_of
 from terminal.screens.base import PosScreen
 from terminal.screens.i18n import N_
 from terminal.screens.presenters import apply_key, money
@@ -88,7 +87,7 @@ class FiguresScreen(PosScreen):
             self.rerender()
             return
         start, end = self.typed[:8], self.typed[8:]
-        self.app.call(desk_of(self.app).figures, self.period, start, end, self.everyone,
+        self.app.call(self.app.terminal.figures, self.period, start, end, self.everyone,
                       on_done=self._got)
 
     def _got(self, data: dict[str, Any]) -> None:
@@ -239,7 +238,7 @@ class FiguresScreen(PosScreen):
 
     def export(self) -> None:
         start, end = self.typed[:8], self.typed[8:]
-        self.app.call(desk_of(self.app).export_figures, self.period, start, end,
+        self.app.call(self.app.terminal.export_figures, self.period, start, end,
                       self.everyone, on_done=self._exported)
 
     def _exported(self, path: str) -> None:
@@ -276,7 +275,7 @@ def rating_row(app: Any, result: dict[str, Any]) -> BoxLayout:
             if app.screen.name == "done":
                 app.screen.rerender()
 
-        app.call(desk_of(app).rate_sale, str(result.get("sale_id", "")),
+        app.call(app.terminal.rate_sale, str(result.get("sale_id", "")),
                  str(result.get("clerk_id", "")), n, bool(result.get("training")),
                  on_done=done)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from terminal.core.money import format_money
 from terminal.core.records import QTY_ONE
+from terminal.screens.port import LineView
 
 
 def apply_key(buffer: str, key: str, *, max_len: int = 12, decimals: int | None = None) -> str:
@@ -40,9 +41,22 @@ def qty_text(qty_milli: int, unit: str) -> str:
     return f"{qty_milli / QTY_ONE:g}"
 
 
-def item_name(line: Mapping[str, Any], language: str) -> str:
+class Named(Protocol):
+    """A sale line or item: anything with an English and a Chinese name."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def name_zh(self) -> str: ...
+
+
+def item_name(line: Mapping[str, Any] | Named, language: str) -> str:
     """Chinese name in Chinese, English name in English, whichever exists otherwise."""
-    zh, en = line.get("name_zh") or "", line.get("name") or ""
+    if isinstance(line, Mapping):
+        zh, en = line.get("name_zh") or "", line.get("name") or ""
+    else:
+        zh, en = line.name_zh or "", line.name or ""
     return (zh or en) if language.startswith("zh") else (en or zh)
 
 
@@ -78,35 +92,34 @@ class ResultRow:
     price: str
 
 
-def active_line(lines: Iterable[Mapping[str, Any]], selected: int | None) -> int | None:
+def active_line(lines: Iterable[LineView], selected: int | None) -> int | None:
     """The line the quantity, price, discount and void keys act on: the one the clerk picked
     while it is still in the cart, otherwise the newest."""
-    nos = [ln["line_no"] for ln in lines if not ln.get("voided")]
+    nos = [ln.line_no for ln in lines if not ln.voided]
     if selected in nos:
         return selected
     return nos[-1] if nos else None
 
 
 def cart_rows(
-    lines: Iterable[Mapping[str, Any]], *, selected: int | None, language: str, currency: str,
+    lines: Iterable[LineView], *, selected: int | None, language: str, currency: str,
     _: Callable[[str], str],
 ) -> list[CartRow]:
     """A row for each line of a sale snapshot, voided ones included and flagged."""
     rows = []
     for ln in lines:
-        discount = money(ln["discount"], currency) if ln.get("discount") else ""
-        if ln.get("price_source") == "embedded":
-            detail = _("Scale label {amount}").format(amount=money(ln["gross"], currency))
+        discount = money(ln.discount, currency) if ln.discount else ""
+        if ln.price_source == "embedded":
+            detail = _("Scale label {amount}").format(amount=money(ln.gross, currency))
         else:
-            detail = (f"{qty_text(ln['qty_milli'], ln['unit'])} × "
-                      f"{money(ln['unit_price'], currency)}")
+            detail = f"{qty_text(ln.qty_milli, ln.unit)} × {money(ln.unit_price, currency)}"
         if discount:
             detail += "  " + _("disc. {amount}").format(amount=discount)
         rows.append(CartRow(
-            line_no=ln["line_no"], name=item_name(ln, language),
-            qty=qty_text(ln["qty_milli"], ln["unit"]), price=money(ln["unit_price"], currency),
-            total=money(ln["net"], currency), discount=discount, detail=detail,
-            voided=bool(ln.get("voided")), selected=ln["line_no"] == selected,
+            line_no=ln.line_no, name=item_name(ln, language),
+            qty=qty_text(ln.qty_milli, ln.unit), price=money(ln.unit_price, currency),
+            total=money(ln.net, currency), discount=discount, detail=detail,
+            voided=ln.voided, selected=ln.line_no == selected,
         ))
     return rows
 

@@ -11,6 +11,7 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.scrollview import ScrollView
 
 from terminal.screens.base import PosScreen
+from terminal.screens.port import OPEN_STATES, SaleSnapshot
 from terminal.screens.presenters import money
 from terminal.screens.widgets import MUTED, WHITE, Panel, PosButton, TapPanel, Text
 
@@ -30,7 +31,7 @@ class RecallScreen(PosScreen):
         # The snapshot may be older than the last sale's end: read it fresh.
         self.app.call(self.app.terminal.sale_snapshot, on_done=self._fresh)
 
-    def _fresh(self, snapshot: dict[str, Any] | None) -> None:
+    def _fresh(self, snapshot: SaleSnapshot | None) -> None:
         self.app.sale = snapshot
         if self.manager is not None:
             self.rerender()
@@ -39,22 +40,22 @@ class RecallScreen(PosScreen):
         _ = self._
         m = self.m
         cur = self.app.terminal.currency
-        sale = self.app.sale or {}
-        open_sale = sale.get("state") in ("open", "tendering")
-        lines = [ln for ln in sale.get("lines", ()) if not ln.get("voided")]
+        sale = self.app.sale
+        open_sale = sale is not None and sale.state in OPEN_STATES
+        lines = [ln for ln in sale.lines if not ln.voided] if sale is not None else []
         body = BoxLayout(orientation="vertical", padding=m.pad * 2, spacing=m.pad * 2)
         body.add_widget(Text(_("Held sales"), font_size=m.font(2), bold=True,
                              size_hint_y=None, height=m.row()))
         current = Panel(orientation="horizontal", bg=WHITE, size_hint_y=None,
                         height=m.row(1.3), padding=(m.pad * 2, m.pad), spacing=m.pad * 2)
-        if open_sale:
+        if open_sale and sale is not None:
             current.add_widget(Text(
                 _("Open sale: {n} lines, {total}").format(n=len(lines),
-                                                          total=money(sale.get("total", 0), cur)),
+                                                          total=money(sale.total, cur)),
                 aid="recall.current", font_size=m.font(0)))
             current.add_widget(PosButton(_("Hold"), aid="recall.suspend", kind="accent",
                                          font_size=m.font(0), size_hint_x=0.35,
-                                         disabled=bool(sale.get("tenders")),
+                                         disabled=bool(sale.tenders),
                                          on_tap=self.suspend))
             current.add_widget(PosButton(
                 _("Tap again to void") if self.confirm_void else _("Void sale"),
@@ -64,7 +65,7 @@ class RecallScreen(PosScreen):
             current.add_widget(Text(_("No sale is open."), aid="recall.current",
                                     font_size=m.font(0), color=MUTED))
         body.add_widget(current)
-        held = list(sale.get("suspended", ()))
+        held = list(sale.suspended) if sale is not None else []
         box = GridLayout(cols=1, spacing=1, size_hint_y=None)
         box.bind(minimum_height=box.setter("height"))
         if not held:
@@ -73,10 +74,10 @@ class RecallScreen(PosScreen):
         for i, h in enumerate(held):
             row = TapPanel(orientation="horizontal", bg=WHITE, size_hint_y=None,
                            height=m.row(1.0), padding=(m.pad * 2, 0), aid=f"recall.held.{i}",
-                           on_tap=lambda sid=h["sale_id"]: self.recall(sid))
-            row.add_widget(Text(self._held_time(h["started_at"]), font_size=m.font(0)))
-            row.add_widget(Text(_("{n} lines").format(n=h["lines"]), font_size=m.font(0)))
-            row.add_widget(Text(money(h["total"], cur), font_size=m.font(1), bold=True,
+                           on_tap=lambda sid=h.sale_id: self.recall(sid))
+            row.add_widget(Text(self._held_time(h.started_at), font_size=m.font(0)))
+            row.add_widget(Text(_("{n} lines").format(n=h.lines), font_size=m.font(0)))
+            row.add_widget(Text(money(h.total, cur), font_size=m.font(1), bold=True,
                                 halign="right"))
             box.add_widget(row)
         scroll = ScrollView(do_scroll_x=False)
@@ -120,12 +121,12 @@ class RecallScreen(PosScreen):
     def recall(self, sale_id: str) -> None:
         self.app.call(self.app.terminal.recall, sale_id, on_done=self._to_sale)
 
-    def _to_sale(self, snapshot: dict[str, Any]) -> None:
+    def _to_sale(self, snapshot: SaleSnapshot) -> None:
         self.app.sale = snapshot
         self.app.clear_error()
         self.app.show("sale")
 
     def automation_state(self) -> dict[str, Any]:
-        sale = self.app.sale or {}
-        return {"held": [h["sale_id"] for h in sale.get("suspended", ())],
+        sale = self.app.sale
+        return {"held": [h.sale_id for h in sale.suspended] if sale is not None else [],
                 "confirm_void": self.confirm_void}

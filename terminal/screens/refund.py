@@ -12,7 +12,7 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.scrollview import ScrollView
 
 from terminal.core.records import QTY_ONE
-from terminal.screens.approval import REASON_LABELS, desk_of
+from terminal.screens.approval import REASON_LABELS
 from terminal.screens.base import PosScreen
 from terminal.screens.presenters import apply_key, item_name, money, qty_text
 from terminal.screens.widgets import INK, MUTED, WHITE, Keypad, Panel, PosButton, Text
@@ -156,7 +156,7 @@ class RefundScreen(PosScreen):
                             height=m.row(0.55)))
         grid = GridLayout(cols=2, spacing=m.pad // 2)
         if self.reasons is None:
-            self.app.call(desk_of(self.app).reasons, on_done=self._got_reasons)
+            self.app.call(self.app.terminal.reasons, on_done=self._got_reasons)
         for i, reason in enumerate(self.reasons or ()):
             grid.add_widget(PosButton(_(REASON_LABELS.get(reason, reason)),
                                       aid=f"refund.reason.{i}",
@@ -220,7 +220,7 @@ class RefundScreen(PosScreen):
         return True
 
     def on_scan(self, code: str) -> bool:
-        self.app.call(desk_of(self.app).find_receipt, qr=code, on_done=self._found)
+        self.app.call(self.app.terminal.find_receipt, qr=code, on_done=self._found)
         return True
 
     def find_number(self) -> None:
@@ -228,7 +228,7 @@ class RefundScreen(PosScreen):
             self.app.show_error(self._("Type the receipt number first."), code="input.missing")
             return
         number, self.number = int(self.number), ""
-        self.app.call(desk_of(self.app).find_receipt, number=number, on_done=self._found)
+        self.app.call(self.app.terminal.find_receipt, number=number, on_done=self._found)
 
     def _found(self, found: dict[str, Any]) -> None:
         self.app.clear_error()
@@ -268,7 +268,7 @@ class RefundScreen(PosScreen):
             self.qty[n] = qty
         else:
             self.qty.pop(n, None)
-        self.app.call(desk_of(self.app).refund_amount, dict(self.qty), on_done=self._priced)
+        self.app.call(self.app.terminal.refund_amount, dict(self.qty), on_done=self._priced)
 
     def _priced(self, amount: int) -> None:
         self.amount = amount
@@ -285,7 +285,7 @@ class RefundScreen(PosScreen):
         if not self.reason:
             self.app.show_error(self._("Pick a reason first."), code="refund.reason")
             return
-        self.app.call(desk_of(self.app).refund, dict(self.qty), self.reason,
+        self.app.call(self.app.terminal.refund, dict(self.qty), self.reason,
                       on_done=self._refunded)
 
     def _refunded(self, result: dict[str, Any]) -> None:

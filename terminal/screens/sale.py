@@ -13,6 +13,7 @@ from terminal.core.money import parse_money
 from terminal.core.records import QTY_ONE
 from terminal.screens.base import PosScreen
 from terminal.screens.cart_view import CartView
+from terminal.screens.port import LineView, SaleSnapshot, SaleState
 from terminal.screens.presenters import (
     active_line,
     apply_key,
@@ -223,7 +224,7 @@ class SaleScreen(PosScreen):
             self._fill_results()
             self._render_totals()
             return
-        lines = (self.app.sale or {}).get("lines", [])
+        lines = self.app.sale.lines if self.app.sale is not None else ()
         self.selected = active_line(lines, self.selected)
         rows = cart_rows(lines, selected=self.selected, language=self.app.tr.language,
                          currency=self.app.terminal.currency, _=self._)
@@ -234,15 +235,15 @@ class SaleScreen(PosScreen):
         _ = self._
         m = self.m
         cur = self.app.terminal.currency
-        sale = self.app.sale or {}
-        lines = [ln for ln in sale.get("lines", []) if not ln.get("voided")]
+        sale = self.app.sale
+        lines = [ln for ln in sale.lines if not ln.voided] if sale is not None else []
         t = self.totals
         t.clear_widgets()
-        count = sum(ln["qty_milli"] for ln in lines if ln["unit"] != "kg") // QTY_ONE + sum(
-            1 for ln in lines if ln["unit"] == "kg")
+        count = sum(ln.qty_milli for ln in lines if ln.unit != "kg") // QTY_ONE + sum(
+            1 for ln in lines if ln.unit == "kg")
         t.add_widget(Text(_("{n} items").format(n=count), aid="sale.count", color=WHITE,
                           font_size=m.font(0)))
-        t.add_widget(Text(money(sale.get("total", 0), cur), aid="sale.total", color=WHITE,
+        t.add_widget(Text(money(sale.total if sale else 0, cur), aid="sale.total", color=WHITE,
                           font_size=m.font(3), bold=True, halign="right"))
 
     def select(self, line_no: int) -> None:
@@ -254,7 +255,7 @@ class SaleScreen(PosScreen):
 
     # --- actions --------------------------------------------------------------------------
 
-    def _apply(self, snapshot: dict[str, Any]) -> None:
+    def _apply(self, snapshot: SaleSnapshot) -> None:
         self.app.clear_error()
         self.app.set_sale(snapshot)
 
@@ -270,15 +271,15 @@ class SaleScreen(PosScreen):
             return True
         return False
 
-    def _added(self, snapshot: dict[str, Any]) -> None:
+    def _added(self, snapshot: SaleSnapshot) -> None:
         # A customer's payment code scanned at the cart pays the balance straight away.
-        if snapshot.get("state") == "completed":
+        if snapshot.state == SaleState.COMPLETED:
             self.app.sale = None
-            self.app.last_result = snapshot
+            self.app.last_result = snapshot.to_dict()
             self.app.clear_error()
             self.app.show("done")
             return
-        if snapshot.get("state") == "tendering":
+        if snapshot.state == SaleState.TENDERING:
             self.app.sale = snapshot
             self.app.show("tender")
             return
@@ -340,7 +341,7 @@ class SaleScreen(PosScreen):
         self.app.call(self.app.terminal.add_sku, item["sku"], on_done=self._added_pending,
                       **kw)
 
-    def _added_pending(self, snapshot: dict[str, Any]) -> None:
+    def _added_pending(self, snapshot: SaleSnapshot) -> None:
         self.pending = None
         self.entry = ""
         self.mode = self._mode_before
@@ -358,9 +359,9 @@ class SaleScreen(PosScreen):
         self.key("")
         return text
 
-    def _selected_line(self) -> dict[str, Any] | None:
-        for ln in (self.app.sale or {}).get("lines", []):
-            if ln["line_no"] == self.selected and not ln.get("voided"):
+    def _selected_line(self) -> LineView | None:
+        for ln in self.app.sale.lines if self.app.sale is not None else ():
+            if ln.line_no == self.selected and not ln.voided:
                 return ln
         return None
 
@@ -372,12 +373,12 @@ class SaleScreen(PosScreen):
                                 code="input.missing")
             return
         whole, _dot, frac = text.partition(".")
-        if len(frac) > 3 or (line["unit"] != "kg" and frac.strip("0")):
+        if len(frac) > 3 or (line.unit != "kg" and frac.strip("0")):
             self.app.show_error(self._("Quantity not valid: {text}").format(text=text),
                                 code="input.invalid")
             return
         qty = int(whole or 0) * QTY_ONE + int((frac + "000")[:3])
-        self.app.call(self.app.terminal.set_qty, line["line_no"], qty, on_done=self._apply)
+        self.app.call(self.app.terminal.set_qty, line.line_no, qty, on_done=self._apply)
 
     def set_price(self) -> None:
         line = self._selected_line()
@@ -391,7 +392,7 @@ class SaleScreen(PosScreen):
         except ValueError as e:
             self.app.show_error(e)
             return
-        self.app.call(self.app.terminal.set_price, line["line_no"], price, on_done=self._apply)
+        self.app.call(self.app.terminal.set_price, line.line_no, price, on_done=self._apply)
 
     def discount(self) -> None:
         """The typed number is a percentage off the selected line: 10 or 12.5."""
@@ -407,7 +408,7 @@ class SaleScreen(PosScreen):
             self.app.show_error(self._("Discount not valid: {text}").format(text=text),
                                 code="input.invalid")
             return
-        self.app.call(self.app.terminal.discount_line, line["line_no"], bp, on_done=self._apply)
+        self.app.call(self.app.terminal.discount_line, line.line_no, bp, on_done=self._apply)
 
     def enter_code(self) -> None:
         text = self._take_entry()
@@ -421,15 +422,15 @@ class SaleScreen(PosScreen):
         if line is None:
             self.app.show_error(self._("Nothing to void."), code="input.missing")
             return
-        self.app.call(self.app.terminal.void_line, line["line_no"], on_done=self._apply)
+        self.app.call(self.app.terminal.void_line, line.line_no, on_done=self._apply)
 
     def pay(self) -> None:
-        if not (self.app.sale or {}).get("lines"):
+        if self.app.sale is None or not self.app.sale.lines:
             self.app.show_error(self._("The cart is empty."), code="sale.empty")
             return
         self.app.call(self.app.terminal.start_payment, on_done=self._to_tender)
 
-    def _to_tender(self, snapshot: dict[str, Any]) -> None:
+    def _to_tender(self, snapshot: SaleSnapshot) -> None:
         self.app.sale = snapshot
         self.app.clear_error()
         self.app.show("tender")

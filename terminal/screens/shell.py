@@ -25,8 +25,9 @@ from terminal.screens.i18n import Translator
 from terminal.screens.widgets import BG, HEADER, WHITE, Metrics, Panel, PosButton, Text
 
 if TYPE_CHECKING:
-    from terminal.app import Terminal, Worker
+    from terminal.screens.approval import SupervisorDialog
     from terminal.screens.base import PosScreen
+    from terminal.screens.port import SaleSnapshot, TerminalPort, WorkerPort
 
 log = logging.getLogger("terminal")
 
@@ -42,9 +43,9 @@ SCREENS: dict[str, str] = {
     "recall": "terminal.screens.recall:RecallScreen",
     "refund": "terminal.screens.refund:RefundScreen",
     "figures": "terminal.screens.figures:FiguresScreen",
-    "training": "terminal.screens.staff_admin:TrainingScreen",
-    "drawer": "terminal.screens.staff_admin:DrawerScreen",
-    "staff": "terminal.screens.staff_admin:StaffScreen",
+    "training": "terminal.screens.training:TrainingScreen",
+    "drawer": "terminal.screens.drawer:DrawerScreen",
+    "staff": "terminal.screens.staff:StaffScreen",
 }
 
 NAMED_KEYS: dict[int, str] = {13: "enter", 271: "enter", 8: "backspace", 27: "escape",
@@ -66,15 +67,15 @@ class Root(FloatLayout):
 class PosApp(App):
     title = "POS Terminal"
 
-    def __init__(self, terminal: Terminal, worker: Worker, **kw: Any) -> None:
+    def __init__(self, terminal: TerminalPort, worker: WorkerPort, **kw: Any) -> None:
         super().__init__(**kw)
         self.terminal = terminal
         self.worker = worker
         self.tr = Translator(terminal.language)
         self.metrics = Metrics(800, 480)
         self.clerk: dict[str, Any] | None = None
-        self.sale: dict[str, Any] | None = None
-        """The last sale snapshot from the core, as a plain dict."""
+        self.sale: SaleSnapshot | None = None
+        """The last sale snapshot from the core."""
         self.last_result: dict[str, Any] | None = None
         """The sale just completed (receipt number, change) for the done screen."""
         self.last_error: dict[str, str] | None = None
@@ -87,6 +88,13 @@ class PosApp(App):
         """Run once the login screen has been drawn (the app starts its worker there)."""
         self._screens: dict[str, PosScreen] = {}
         self._started = time.monotonic()
+        self.last_input = time.monotonic()
+        """When a touch, key, scan or action last happened (the idle logout reads it)."""
+        self.dialog: SupervisorDialog | None = None
+        """The supervisor dialog lying over the window, if one is open."""
+        self._sale_plain: tuple[SaleSnapshot | None, dict[str, Any]] = (None, {})
+        self.idle_watch: Any = None
+        """The clock event of the idle logout, once a clerk has logged in."""
 
     # --- building -------------------------------------------------------------------------
 
@@ -105,6 +113,8 @@ class PosApp(App):
         root.chrome.add_widget(self.sm)
         self.render_chrome()
         self.tr.on_change(lambda _lang: self.rerender_all())
+        # Whichever supervisor dialog is open is redrawn in the new language.
+        self.tr.on_change(lambda _lang: self.dialog.render() if self.dialog else None)
         Window.bind(size=self._on_resize, on_key_down=self._key_down,
                     on_textinput=self._text_input)
         self.show("login")
@@ -331,7 +341,7 @@ class PosApp(App):
         self.clear_error()
         self.call(self.terminal.sale_snapshot, on_done=self._after_login)
 
-    def _after_login(self, snapshot: dict[str, Any] | None) -> None:
+    def _after_login(self, snapshot: SaleSnapshot | None) -> None:
         self.sale = snapshot
         # Training sales belong to no shift, so a clerk in training sells straight away.
         training = bool(self.clerk and self.clerk.get("training"))
@@ -346,12 +356,10 @@ class PosApp(App):
             self.sale = None
             self.show("login")
 
-        # The staff desk parks the clerk's open sale for their next login.
-        from terminal.screens.approval import desk_of
+        # Logging out parks the clerk's open sale for their next login.
+        self.call(self.terminal.logout, on_done=done)
 
-        self.call(desk_of(self).logout, on_done=done)
-
-    def set_sale(self, snapshot: dict[str, Any] | None) -> None:
+    def set_sale(self, snapshot: SaleSnapshot | None) -> None:
         self.sale = snapshot
         self.screen.refresh()
 
@@ -359,7 +367,7 @@ class PosApp(App):
 
     def on_scan(self, code: str) -> None:
         self.last_input = time.monotonic()
-        dialog = getattr(self, "dialog", None)
+        dialog = self.dialog
         if dialog is not None and dialog.on_scan(code):
             return
         if not self.screen.on_scan(code):
@@ -371,15 +379,15 @@ class PosApp(App):
         """A named key ("enter", "backspace", "escape", "tab") or one character, from a
         keyboard or the control channel: to an open dialog first, else the screen."""
         self.last_input = time.monotonic()
-        dialog = getattr(self, "dialog", None)
-        if dialog is not None and hasattr(dialog, "on_key"):
+        dialog = self.dialog
+        if dialog is not None:
             return bool(dialog.on_key(key))
         return bool(self.screen.on_key(key))
 
     def on_type(self, text: str) -> None:
         self.last_input = time.monotonic()
-        dialog = getattr(self, "dialog", None)
-        if dialog is not None and hasattr(dialog, "on_key"):
+        dialog = self.dialog
+        if dialog is not None:
             for ch in text:
                 dialog.on_key(ch)
             return
@@ -406,8 +414,17 @@ class PosApp(App):
             {w.aid for w in self.root_widget.walk(restrict=True) if getattr(w, "aid", "")}
         )
 
+    def _sale_dict(self) -> dict[str, Any]:
+        """The control channel speaks JSON: the snapshot goes out as the core's own dict, made
+        once per snapshot however often the state is read."""
+        if self.sale is None:
+            return {}
+        if self._sale_plain[0] is not self.sale:
+            self._sale_plain = (self.sale, self.sale.to_dict())
+        return self._sale_plain[1]
+
     def state(self) -> dict[str, Any]:
-        sale = self.sale or {}
+        sale = self._sale_dict()
         out: dict[str, Any] = {
             "ready": self.ready,
             "screen": self.sm.current,
@@ -428,6 +445,5 @@ class PosApp(App):
             "last_result": self.last_result,
         }
         out.update(self.screen.automation_state())
-        dialog = getattr(self, "dialog", None)
-        out["dialog"] = dialog.automation_state() if dialog is not None else None
+        out["dialog"] = self.dialog.automation_state() if self.dialog is not None else None
         return out

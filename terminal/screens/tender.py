@@ -12,6 +12,7 @@ from kivy.uix.gridlayout import GridLayout
 
 from terminal.core.money import parse_money
 from terminal.screens.base import PosScreen
+from terminal.screens.port import SaleSnapshot, SaleState
 from terminal.screens.presenters import apply_key, money
 from terminal.screens.widgets import INK, MUTED, WHITE, Keypad, Panel, PosButton, Text
 
@@ -42,25 +43,26 @@ class TenderScreen(PosScreen):
         _ = self._
         m = self.m
         cur = self.app.terminal.currency
-        sale = self.app.sale or {}
+        sale = self.app.sale
+        tenders = sale.tenders if sale is not None else ()
         body = BoxLayout(orientation="vertical" if m.portrait else "horizontal",
                          padding=m.pad, spacing=m.pad * 2)
         left = Panel(orientation="vertical", bg=WHITE, padding=m.pad * 2, spacing=m.pad)
         left.add_widget(Text(_("Amount due"), font_size=m.font(0), color=MUTED,
                              size_hint_y=None, height=m.row(0.6)))
-        left.add_widget(Text(money(sale.get("balance_due", 0), cur), aid="tender.balance",
+        left.add_widget(Text(money(self._balance(), cur), aid="tender.balance",
                              font_size=m.font(3), bold=True, size_hint_y=None,
                              height=m.row(1.1)))
-        rows = [(_("Total"), money(sale.get("total", 0), cur))]
-        for t in sale.get("tenders", []):
-            rows.append((self._kind_name(t["kind"]), money(t["amount"], cur)))
+        rows = [(_("Total"), money(sale.total if sale is not None else 0, cur))]
+        for t in tenders:
+            rows.append((self._kind_name(t.kind), money(t.amount, cur)))
         for label, value in rows:
             r = BoxLayout(orientation="horizontal", size_hint_y=None, height=m.row(0.6))
             r.add_widget(Text(label, font_size=m.font(0)))
             r.add_widget(Text(value, font_size=m.font(0), halign="right"))
             left.add_widget(r)
         left.add_widget(BoxLayout())
-        if not sale.get("tenders"):
+        if not tenders:
             left.add_widget(PosButton(_("Back to sale"), aid="tender.back", kind="muted",
                                       font_size=m.font(0), size_hint_y=None, height=m.row(),
                                       on_tap=self.back))
@@ -116,7 +118,7 @@ class TenderScreen(PosScreen):
         m = self.m
         cur = self.app.terminal.currency
         quick = GridLayout(cols=4, spacing=m.pad, size_hint_y=None, height=m.row(1.0))
-        for i, amount in enumerate((self.app.sale or {}).get("quick_cash", ())):
+        for i, amount in enumerate(self._quick_cash()):
             quick.add_widget(PosButton(money(amount, cur), aid=f"tender.quick.{i}", kind="quick",
                                        font_size=m.font(0),
                                        on_tap=lambda a=amount: self.pay_cash(a)))
@@ -159,8 +161,11 @@ class TenderScreen(PosScreen):
 
     # --- entry ----------------------------------------------------------------------------
 
+    def _quick_cash(self) -> tuple[int, ...]:
+        return self.app.sale.quick_cash if self.app.sale is not None else ()
+
     def _balance(self) -> int:
-        return int((self.app.sale or {}).get("balance_due", 0))
+        return self.app.sale.balance_due if self.app.sale is not None else 0
 
     def _show_entry(self) -> None:
         cur = self.app.terminal.currency
@@ -196,7 +201,7 @@ class TenderScreen(PosScreen):
     def back(self) -> None:
         self.app.call(self.app.terminal.back_to_cart, on_done=self._back_done)
 
-    def _back_done(self, snapshot: dict[str, Any]) -> None:
+    def _back_done(self, snapshot: SaleSnapshot) -> None:
         self.app.sale = snapshot
         self.app.show("sale")
 
@@ -250,7 +255,7 @@ class TenderScreen(PosScreen):
                      on_error=self._qr_failed)
         return True
 
-    def _qr_done(self, snapshot: dict[str, Any]) -> None:
+    def _qr_done(self, snapshot: SaleSnapshot) -> None:
         self.qr_status = QR_APPROVED
         self._paid(snapshot)
 
@@ -260,12 +265,12 @@ class TenderScreen(PosScreen):
         self.rerender()
         return False
 
-    def _paid(self, snapshot: dict[str, Any]) -> None:
+    def _paid(self, snapshot: SaleSnapshot) -> None:
         self.app.clear_error()
         self.card_status = ""
-        if snapshot.get("state") == "completed":
+        if snapshot.state == SaleState.COMPLETED:
             self.app.sale = None
-            self.app.last_result = snapshot
+            self.app.last_result = snapshot.to_dict()
             self.app.show("done")
             return
         self.app.sale = snapshot
@@ -291,4 +296,4 @@ class TenderScreen(PosScreen):
     def automation_state(self) -> dict[str, Any]:
         return {"method": self.method, "entry": self.entry, "qr_status": self.qr_status,
                 "card_status": self.card_status,
-                "quick_cash": list((self.app.sale or {}).get("quick_cash", ()))}
+                "quick_cash": list(self._quick_cash())}

@@ -261,7 +261,8 @@ _INCIDENTAL = re.compile(
 def _leaks(secret: str, blobs: dict[str, bytes]) -> list[tuple[str, str]]:
     """Where ``secret`` occurs, in any case, as UTF-8 or UTF-16. Occurrences wholly inside a
     SHA-256 hex digest, a UUID or a timestamp are chance (a 4-digit PIN turns up in random hex
-    about once per 65,536 positions, a 6-digit one in a microseconds field) and are not leaks; a stored PIN would sit in a record or JSON text."""
+    about once per 65,536 positions, a 6-digit one in a microseconds field) and are not leaks;
+    a stored PIN would sit in a record or JSON text."""
     found = []
     for form in {secret, secret.upper(), secret.lower()}:
         for encoded in (form.encode("utf-8"), form.encode("utf-16-le")):

@@ -123,7 +123,7 @@ def test_every_core_error_code_has_its_own_sentence() -> None:
 
     codes = _core_error_codes()
     assert {"shift.not_open", "refund.other_terminal", "barcode.zero_weight"} <= codes
-    # Login, PIN and approval failures have their own texts (screens/pin_change.py);
+    # Login, PIN and approval failures have their own texts (screens/login.py);
     # "pos.error" is the base class that every real error overrides.
     own = {c for c in codes if c.startswith("login.")} | {"pin.weak", "approval.refused",
                                                          "pos.error"}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from terminal.screens.port import LineView
 from terminal.screens.presenters import (
     CartRow,
     active_line,
@@ -41,12 +44,15 @@ def test_quantities_and_names() -> None:
     assert mask_pin("1234") == "●●●●"
 
 
-def _line(line_no: int, **kw: object) -> dict[str, object]:
+def _line(line_no: int, **kw: Any) -> LineView:
     """A line as the sale snapshot hands it to the screen."""
-    return {"line_no": line_no, "sku": f"S{line_no}", "name": f"Item {line_no}",
-            "name_zh": f"商品{line_no}", "qty_milli": 1000, "unit": "each", "unit_price": 350,
-            "gross": 350, "discount": 0, "net": 350, "price_source": "catalog",
-            "voided": False, **kw}
+    fields: dict[str, Any] = {
+        "line_no": line_no, "sku": f"S{line_no}", "name": f"Item {line_no}",
+        "name_zh": f"商品{line_no}", "display_name": f"Item {line_no}", "qty_milli": 1000,
+        "unit": "each", "unit_price": 350, "gross": 350, "discount": 0, "net": 350, "tax": 0,
+        "price_source": "catalog", "barcode": "", "voided": False,
+    }
+    return LineView(**{**fields, **kw})
 
 
 def test_cart_rows_show_quantity_price_discount_and_scale_labels() -> None:

@@ -36,7 +36,7 @@ pytestmark = pytest.mark.link
 
 
 class Till:
-    """A terminal wired as ``terminal.app`` wires it: ``build_link`` over the bundle's
+    """A terminal wired as ``terminal.app.wiring`` wires it: ``build_link`` over the bundle's
     ``[link]`` section, the staff service, and (optionally) a simulated receipt printer."""
 
     def __init__(self, env: StoreEnv, terminal_id: str, data: Path, *, printer: bool) -> None:

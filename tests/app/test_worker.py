@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from terminal.app import Worker
+from terminal.app.worker import Worker
 
 
 def test_calls_run_serially_in_order_off_the_calling_thread() -> None:

@@ -1,5 +1,5 @@
-"""The staff desk without a window: the worker-side calls the staff screens make, on a real
-ledger file with the sample store, its clerks and simulated devices."""
+"""The staff side of the terminal facade without a window: the worker-side calls the staff
+screens make, on a real ledger file with the sample store, its clerks and simulated devices."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from terminal.app import build_terminal
+from terminal.app.facade import Terminal
+from terminal.app.wiring import build_terminal
 from terminal.config import parse_config
 from terminal.core.errors import InvalidInput, PosError
 from terminal.core.rights import ApprovalRequired, PermissionDenied, Right
 from terminal.core.staff import OWNER
 from terminal.sample import sample_catalog, sample_staff
-from terminal.screens.staff_desk import StaffDesk
 
 CARDS = {"1001": "STF-LINA-1001", "1002": "STF-WANG-1002"}
 
@@ -31,7 +31,7 @@ def desk(tmp_path: Path):
     t = build_terminal(config, seed_sample=True)
     for sid, code in CARDS.items():
         t.staff.staff.assign_card(sid, code, by=OWNER)
-    yield StaffDesk(t)
+    yield t
     t.close()
 
 
@@ -39,34 +39,34 @@ def _cola() -> str:
     return next(i for i in sample_catalog()[0] if i.name == "Cola 330ml can").barcodes[0]
 
 
-def test_tiles_and_card_identification(desk: StaffDesk) -> None:
+def test_tiles_and_card_identification(desk: Terminal) -> None:
     assert [t["staff_id"] for t in desk.tiles()] == ["1001", "1002"]
     assert desk.identify(CARDS["1001"])["name_zh"] == "李娜"
     with pytest.raises(InvalidInput, match="scan a staff card"):
         desk.identify(_cola())
 
 
-def test_switch_parks_each_clerks_sale_and_gives_it_back(desk: StaffDesk) -> None:
-    t = desk.t
+def test_switch_parks_each_clerks_sale_and_gives_it_back(desk: Terminal) -> None:
+    t = desk
     clerk = desk.login(_pin("cashier"), staff_id="1002")
     assert clerk["staff_id"] == "1002" and clerk["store_scope"] is False
     t.open_shift(10000)
-    sale_id = t.scan(_cola())["sale_id"]
+    sale_id = t.scan(_cola()).sale_id
     # A wrong PIN from the next clerk leaves the sale where it was.
     with pytest.raises(PosError):
         desk.login("0000", staff_id="1001")
-    assert t.sale_snapshot()["sale_id"] == sale_id
+    assert t.sale_snapshot().sale_id == sale_id
     manager = desk.login(_pin("manager"), staff_id="1001")
     assert manager["store_scope"] is True
-    assert not t.sale_snapshot()["lines"]
+    assert not t.sale_snapshot().lines
     desk.logout()
     desk.login(_pin("cashier"), card=CARDS["1002"])
     snap = t.sale_snapshot()
-    assert snap["sale_id"] == sale_id and len(snap["lines"]) == 1
+    assert snap.sale_id == sale_id and len(snap.lines) == 1
 
 
-def test_idle_logout_respects_the_configured_limit(desk: StaffDesk) -> None:
-    t = desk.t
+def test_idle_logout_respects_the_configured_limit(desk: Terminal) -> None:
+    t = desk
     desk.login(_pin("cashier"), staff_id="1002")
     limit = desk.idle_limit()
     assert limit == 300
@@ -82,8 +82,8 @@ def test_idle_logout_respects_the_configured_limit(desk: StaffDesk) -> None:
     assert desk.idle_logout(limit) is True and desk.auth.current is None
 
 
-def test_approval_by_a_supervisor_card_then_the_retry_succeeds(desk: StaffDesk) -> None:
-    t = desk.t
+def test_approval_by_a_supervisor_card_then_the_retry_succeeds(desk: Terminal) -> None:
+    t = desk
     desk.login(_pin("cashier"), staff_id="1002")
     t.open_shift(10000)
     t.scan(_cola())
@@ -96,30 +96,30 @@ def test_approval_by_a_supervisor_card_then_the_retry_succeeds(desk: StaffDesk) 
         desk.approve(right, CARDS["1002"], _pin("cashier"), reason)
     approval = desk.approve(right, CARDS["1001"], _pin("manager"), reason)
     snap = t.set_price(1, 200, approval=approval)
-    assert snap["lines"][0]["unit_price"] == 200
+    assert snap.lines[0].unit_price == 200
 
 
-def test_refund_found_by_number_priced_and_capped(desk: StaffDesk) -> None:
-    t = desk.t
+def test_refund_found_by_number_priced_and_capped(desk: Terminal) -> None:
+    t = desk
     desk.login(_pin("cashier"), staff_id="1002")
     t.open_shift(10000)
     for _n in range(3):
         t.scan(_cola())
     t.start_payment()
     done = t.pay_cash(5000)
-    found = desk.find_receipt(number=done["receipt_no"])
+    found = desk.find_receipt(number=done.receipt_no)
     line = found["lines"][0]
     assert line["remaining_milli"] == 3000
-    assert desk.refund_amount({line["line_no"]: 1000}) == done["total"] // 3
+    assert desk.refund_amount({line["line_no"]: 1000}) == done.total // 3
     with pytest.raises(PosError, match="left to refund"):
         desk.refund({line["line_no"]: 4000}, "customer changed mind")
     result = desk.refund({line["line_no"]: 1000}, "customer changed mind")
-    assert result["total"] == done["total"] // 3 and result["approver_id"] is None
+    assert result["total"] == done.total // 3 and result["approver_id"] is None
     again = desk.find_receipt(qr=f"POS1:UT1:{found['sale_id']}")
     assert again["lines"][0]["refunded_milli"] == 1000
 
 
-def test_figures_periods_everyone_and_csv(desk: StaffDesk, tmp_path: Path) -> None:
+def test_figures_periods_everyone_and_csv(desk: Terminal, tmp_path: Path) -> None:
     desk.login(_pin("cashier"), staff_id="1002")
     assert [r["staff_id"] for r in desk.figures("today")["rows"]] == ["1002"]
     # Asking for everyone without store scope still gives only their own row.
@@ -142,20 +142,20 @@ def test_figures_periods_everyone_and_csv(desk: StaffDesk, tmp_path: Path) -> No
     assert lines[0].startswith("staff_id,") and len(lines) == 3
 
 
-def test_training_keeps_its_own_sale_session(desk: StaffDesk) -> None:
-    t = desk.t
+def test_training_keeps_its_own_sale_session(desk: Terminal) -> None:
+    t = desk
     desk.login(_pin("cashier"), staff_id="1002")
     t.open_shift(10000)
-    real = t.scan(_cola())["sale_id"]
+    real = t.scan(_cola()).sale_id
     clerk = desk.enter_training(CARDS["1001"], _pin("manager"))
     assert clerk["training"] is True and clerk["checklist"]["total"] == 6
     training = t.scan(_cola())
-    assert training["training"] is True and training["sale_id"] != real
+    assert training.training is True and training.sale_id != real
     clerk = desk.leave_training()
-    assert clerk["training"] is False and t.sale_snapshot()["sale_id"] == real
+    assert clerk["training"] is False and t.sale_snapshot().sale_id == real
 
 
-def test_staff_management_is_for_managers(desk: StaffDesk) -> None:
+def test_staff_management_is_for_managers(desk: Terminal) -> None:
     desk.login(_pin("cashier"), staff_id="1002")
     with pytest.raises(PermissionDenied):
         desk.staff_list()

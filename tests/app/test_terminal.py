@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from terminal.app import build_terminal
+from terminal.app.wiring import build_terminal
 from terminal.config import parse_config
 from terminal.core.auth import LoginFailed, PinChangeRequired
 from terminal.core.barcodes import with_check_digit
@@ -35,7 +35,7 @@ def _pin(role: str) -> str:
 
 def test_a_sale_through_the_terminal(terminal, tmp_path: Path) -> None:
     items = {i.name: i for i in sample_catalog()[0]}
-    clerk = terminal.login_pin(_pin("cashier"))
+    clerk = terminal.login(_pin("cashier"))
     assert clerk["role"] == "cashier" and not clerk["training"]
     assert terminal.shift_state() is None
     with pytest.raises(PosError):
@@ -44,14 +44,14 @@ def test_a_sale_through_the_terminal(terminal, tmp_path: Path) -> None:
     assert terminal.shift_state()["opening_float"] == 20000
     terminal.scan(items["Cola 330ml can"].barcodes[0])
     snap = terminal.scan(with_check_digit(f"22{items['Pork belly'].barcodes[0]}00990"))
-    assert [ln["net"] for ln in snap["lines"]] == [items["Cola 330ml can"].price, 990]
-    total = snap["total"]
+    assert [ln.net for ln in snap.lines] == [items["Cola 330ml can"].price, 990]
+    total = snap.total
     snap = terminal.start_payment()
-    assert snap["state"] == "tendering" and snap["balance_due"] == total
+    assert snap.state == "tendering" and snap.balance_due == total
     snap = terminal.pay_cash(500)
-    assert snap["balance_due"] == total - 500
+    assert snap.balance_due == total - 500
     snap = terminal.pay_qr("134567890123456789", total - 500)
-    assert snap["state"] == "completed" and snap["receipt_no"] == 1
+    assert snap.state == "completed" and snap.receipt_no == 1
     assert terminal.drawer_state()["opened"] == 1
     assert terminal.wait_printed(10)
     assert (tmp_path / "printer" / "out.bin").stat().st_size > 0
@@ -64,7 +64,7 @@ def test_a_sale_through_the_terminal(terminal, tmp_path: Path) -> None:
 
 
 def test_search_and_quick_keys_come_from_the_catalog(terminal) -> None:
-    terminal.login_pin(_pin("manager"))
+    terminal.login(_pin("manager"))
     keys = terminal.quick_keys()
     assert keys and {"sku", "name", "name_zh", "price"} <= set(keys[0])
     found = terminal.search("noodle")
@@ -73,15 +73,15 @@ def test_search_and_quick_keys_come_from_the_catalog(terminal) -> None:
 
 def test_wrong_pin_and_an_issued_pin_that_must_change(terminal) -> None:
     with pytest.raises(LoginFailed):
-        terminal.login_pin("0000")
+        terminal.login("0000")
     terminal.staff.staff.add({"staff_id": "2001", "name": "New Clerk", "role": "cashier"},
                              by=OWNER, pin="5917", must_change_pin=True)
     with pytest.raises(PinChangeRequired):
-        terminal.login_pin("5917")
+        terminal.login("5917")
     clerk = terminal.change_pin("5917", "3861")
     assert clerk["staff_id"] == "2001"
     terminal.logout()
-    assert terminal.login_pin("3861")["staff_id"] == "2001"
+    assert terminal.login("3861")["staff_id"] == "2001"
 
 
 def test_deferred_terminal_loads_on_demand(tmp_path: Path) -> None:
@@ -92,7 +92,7 @@ def test_deferred_terminal_loads_on_demand(tmp_path: Path) -> None:
     t.load()
     try:
         assert t.loaded and (tmp_path / "ledger.sqlite3").exists()
-        assert t.login_pin(_pin("manager"))["role"] == "manager"
+        assert t.login(_pin("manager"))["role"] == "manager"
     finally:
         t.close()
 
@@ -107,11 +107,11 @@ def test_link_is_wired_when_enabled_and_never_blocks_selling(tmp_path: Path, cap
     t = build_terminal(cfg, seed_sample=True)
     try:
         assert any(fn.__qualname__.startswith("Relay.") for fn in t._closers)
-        t.login_pin(_pin("manager"))
+        t.login(_pin("manager"))
         t.open_shift(0)
         item = sample_catalog()[0][0]
         t.scan(item.barcodes[0])
-        assert t.pay_cash(item.price)["state"] == "completed"
+        assert t.pay_cash(item.price).state == "completed"
         assert t.ledger.outbox().depth() > 0
     finally:
         t.close()
@@ -128,7 +128,7 @@ def test_link_is_wired_when_enabled_and_never_blocks_selling(tmp_path: Path, cap
 
 
 def test_control_channel_only_on_simulated_hardware(tmp_path: Path) -> None:
-    from terminal.app import automation_allowed, automation_socket
+    from terminal.app.run import automation_allowed, automation_socket
 
     def cfg(simulated: bool, enabled: bool, socket: str = ""):
         return parse_config(
@@ -175,21 +175,21 @@ def test_open_price_over_the_clerks_limit_asks_for_a_supervisor(terminal) -> Non
 
     assert "approval" in inspect.signature(terminal.add_sku).parameters
     terminal.staff.staff.assign_card("1001", "SUPCARD-1", by=OWNER)
-    terminal.login_pin(_pin("cashier"))
+    terminal.login(_pin("cashier"))
     terminal.open_shift(0)
     price = 500_000  # ¥5,000.00, over the cashier's open-price limit
     with pytest.raises(ApprovalRequired) as raised:
         terminal.add_sku("MISC", price=price)
     assert raised.value.decision.right is Right.OPEN_PRICE
-    assert not terminal.sale_snapshot()["lines"]
+    assert not terminal.sale_snapshot().lines
     approval = terminal.staff.approvals.approve(
         clerk_id="1002", right=Right.OPEN_PRICE, card="SUPCARD-1", pin=_pin("manager"),
         reason="other", amount=price,
     )
     snap = terminal.add_sku("MISC", price=price, approval=approval)
-    (line,) = snap["lines"]
-    assert line["unit_price"] == price and line["price_source"] == "open"
-    assert line["approver_id"] == "1001"
+    (line,) = snap.lines
+    assert line.unit_price == price and line.price_source == "open"
+    assert line.approver_id == "1001"
 
 
 def _entries(terminal, kind: str) -> list:
@@ -210,7 +210,7 @@ def _wait_for(predicate, timeout: float = 15.0) -> bool:
 def test_drawer_left_open_and_closed_are_journaled_through_the_worker(tmp_path: Path) -> None:
     import threading
 
-    from terminal.app import Worker
+    from terminal.app.worker import Worker
 
     cfg = parse_config(
         f'[terminal]\nid = "UT4"\ndata_dir = "{tmp_path}"\n[hardware]\nsimulated = true\n'
@@ -223,12 +223,12 @@ def test_drawer_left_open_and_closed_are_journaled_through_the_worker(tmp_path: 
     t.background = worker.submit
     worker.start()
     try:
-        t.login_pin(_pin("cashier"))
+        t.login(_pin("cashier"))
         t.open_shift(0)
         item = sample_catalog()[0][0]
         t.scan(item.barcodes[0])
-        assert t.pay_cash(item.price)["state"] == "completed"
-        assert t.drawer_state()["open"] is True
+        assert t.pay_cash(item.price).state == "completed"
+        assert _wait_for(lambda: t.drawer_state()["open"] is True)
         assert _wait_for(lambda: t.drawer_state()["left_open"] is not None)
         assert worker.wait_idle(10)
         (left,) = _entries(t, "drawer.left_open")
@@ -296,18 +296,18 @@ def test_provisioned_settings_survive_a_restart_over_the_files_values(tmp_path: 
         assert s.cash_rounding_mode.value == "down"
         assert s.store_name == "File Store"  # not provisioned: the file's value
         # Checkout takes the provisioned rounding: 12.34 in cash is 12.30.
-        t.login_pin(_pin("manager"))
+        t.login(_pin("manager"))
         t.open_shift(0)
         pork = next(i for i in sample_catalog()[0] if i.name == "Pork belly")
         t.scan(with_check_digit(f"22{pork.barcodes[0]}01234"))
         done = t.pay_cash(1230)
-        assert done["state"] == "completed" and done["rounding"] == -4
+        assert done.state == "completed" and done.rounding == -4
     finally:
         t.close()
 
 
 def test_a_provisioned_value_that_no_longer_fits_keeps_the_files(tmp_path: Path, caplog) -> None:
-    from terminal.app import store_settings, with_provisioned
+    from terminal.app.settings import store_settings, with_provisioned
 
     base = store_settings(_config(tmp_path))
     s = with_provisioned(base, {"cash_rounding_mode": "sideways", "no_such_setting": 1,
@@ -317,10 +317,17 @@ def test_a_provisioned_value_that_no_longer_fits_keeps_the_files(tmp_path: Path,
     assert "cash_rounding_mode" in caplog.text and "no_such_setting" in caplog.text
 
 
-def test_drawer_state_survives_a_sensor_that_cannot_be_read(terminal) -> None:
-    """The screen polls the drawer every two seconds for its banner: a GPIO sensor that is not
-    ready (here: no GPIO library at all) reads as unknown instead of raising on the UI thread."""
+def test_drawer_state_is_the_monitors_and_never_reads_the_pin(terminal) -> None:
+    """The screen polls the drawer every two seconds for its banner: that reads what the drawer
+    monitor last saw, so the UI thread never waits on the sensor pin the kick pulse holds."""
     from terminal.drivers.drawer.gpio import GpioDrawer
 
-    terminal.drawer = GpioDrawer(17, sensor_pin=27)
+    assert terminal.drawer_monitor is not None
+    terminal.drawer = GpioDrawer(17, sensor_pin=27)  # not ready: reading it would raise
+    assert terminal.drawer_state() == {"open": terminal.drawer_monitor.state, "opened": 0,
+                                       "left_open": None}
+
+
+def test_drawer_state_without_a_monitor_is_unknown(terminal) -> None:
+    terminal.drawer_monitor = None
     assert terminal.drawer_state() == {"open": None, "opened": 0, "left_open": None}

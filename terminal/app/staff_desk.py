@@ -1,9 +1,10 @@
-"""The staff side of the terminal as the screens use it: login by tile, card and PIN, first-login
-PIN change, quick clerk switch and idle logout with each clerk's sale parked, supervisor
-approvals, training mode, refunds and clerk figures.
+"""The staff side of the terminal facade: login by tile, card and PIN, first-login PIN change,
+quick clerk switch and idle logout with each clerk's sale parked, supervisor approvals, training
+mode, refunds, clerk figures, the drawer outside a sale and staff management.
 
-Every method runs on the worker (it reads the ledger, hashes PINs, prints) and returns plain
-dicts; the core services decide rights and journal. No Kivy here.
+``Terminal`` (``app/facade.py``) inherits this, so the screens call one object. Every method
+runs on the worker (it reads the ledger, hashes PINs, prints) and returns plain dicts; the core
+services decide rights and journal. No Kivy here.
 """
 
 from __future__ import annotations
@@ -11,11 +12,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from terminal.core.auth import AuthService, Session
 from terminal.core.errors import IllegalStep, InvalidInput
 from terminal.core.rights import Approval, PermissionDenied, Right, Verdict
 from terminal.core.scan import ReadKind, classify
+
+if TYPE_CHECKING:
+    from terminal.core.checkout import SaleSession
+    from terminal.core.shift import ShiftService
+    from terminal.core.staff_wiring import StaffServices
 
 
 def _tile(t: Any) -> dict[str, Any]:
@@ -24,10 +31,32 @@ def _tile(t: Any) -> dict[str, Any]:
 
 
 class StaffDesk:
-    """One per app; holds the refund in progress and the sales parked per clerk."""
+    """The staff half of the facade; holds the refund in progress and the session of the mode
+    not in use. The names below are the facade's, set when its services are attached."""
 
-    def __init__(self, terminal: Any) -> None:
-        self.t = terminal
+    config: Any
+    settings: Any
+    ledger: Any
+    catalog: Any
+    printer: Any
+    payments: Any
+    clock: Any
+    gate: Any
+    auth: AuthService
+    staff: StaffServices
+    session: SaleSession | None
+    shifts: ShiftService | None
+
+    def _serve(self, session: Session) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _counted_drawer(self) -> Any:
+        raise NotImplementedError
+
+    def refresh_shift(self) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def __init__(self) -> None:
         self._refunds: Any = None
         self._refund_clerk: tuple[str, bool] | None = None
         self.found: Any = None
@@ -36,14 +65,6 @@ class StaffDesk:
         """The sale session of the mode not in use (training or real), kept for its sales."""
 
     # --- small reads ------------------------------------------------------------------------
-
-    @property
-    def staff(self) -> Any:
-        return self.t.staff
-
-    @property
-    def auth(self) -> Any:
-        return self.t.auth
 
     def pin_only(self) -> bool:
         return bool(self.auth.config.pin_only_login)
@@ -54,16 +75,27 @@ class StaffDesk:
             return []
         return [_tile(t) for t in self.auth.tiles()]
 
-    def classify(self, code: str) -> str:
-        s = self.t.settings
-        return classify(code, s.scan_rules, s.variable_measure).kind.value
+    def read_kind(self, code: str) -> ReadKind:
+        """What a scan is, by the store's scan rules; the one place the app classifies reads
+        (the sale session classifies the reads it is handed)."""
+        s = self.settings
+        return classify(code, s.scan_rules, s.variable_measure).kind
+
+    def _staff_card(self, code: str) -> str:
+        kind = self.read_kind(code)
+        if kind is not ReadKind.STAFF_CARD:
+            raise InvalidInput(f"{kind.value} read: scan a staff card",
+                               code="login.not_staff_card")
+        return code
 
     def identify(self, code: str) -> dict[str, Any]:
-        """A scanned staff card: whose it is (the PIN pad greets them). Anything else that was
-        scanned is refused with a message saying what it was."""
-        kind = self.classify(code)
-        if kind != ReadKind.STAFF_CARD.value:
-            raise InvalidInput(f"{kind} read: scan a staff card", code="login.not_staff_card")
+        """A scanned staff card: whose it is (the supervisor dialog greets them). Anything else
+        that was scanned is refused with a message saying what it was."""
+        return _tile(self.auth.identify_card(self._staff_card(code)))
+
+    def card_holder(self, code: str) -> dict[str, Any]:
+        """The login tile of a card scanned at the login screen; any code that is no known card
+        is journaled as a failed login."""
         return _tile(self.auth.identify_card(code))
 
     def reasons(self) -> list[str]:
@@ -115,7 +147,7 @@ class StaffDesk:
 
     def _park(self) -> str | None:
         """Suspend the open sale (if it has lines and no payment) and return its id."""
-        session = self.t.session
+        session = self.session
         if session is None:
             return None
         snap = session.snapshot()
@@ -132,20 +164,20 @@ class StaffDesk:
     def _mode_session(self, training: bool) -> None:
         """Real and training selling each keep their own sale session, so a sale (open or
         parked) of one mode never blocks a clerk of the other from logging in."""
-        current = self.t.session
+        current = self.session
         if current is None or current.training == training:
             return
         self._sessions[current.training] = current
-        self.t.session = self._sessions.pop(training, None)
+        self.session = self._sessions.pop(training, None)
 
-    def _opened(self, session: Any) -> dict[str, Any]:
+    def _opened(self, session: Session) -> dict[str, Any]:
         self._mode_session(session.training)
-        clerk = self.t._opened(session)
+        clerk = self._serve(session)
         parked = session.parked_sale
-        if parked and self.t.session is not None and self.t.session.state.value not in (
+        if parked and self.session is not None and self.session.state.value not in (
                 "open", "tendering"):
             try:
-                self.t.session.recall(str(parked))
+                self.session.recall(str(parked))
             except Exception:
                 # A parked sale recalled elsewhere (or voided) is simply gone; the clerk starts
                 # a fresh one.
@@ -153,7 +185,7 @@ class StaffDesk:
         clerk.update(self._clerk_extra(session))
         return clerk
 
-    def _clerk_extra(self, session: Any) -> dict[str, Any]:
+    def _clerk_extra(self, session: Session) -> dict[str, Any]:
         extra: dict[str, Any] = {"store_scope": self.staff.evaluation.store_scope(
             session.staff_id)}
         member = self.staff.directory.member(session.staff_id)
@@ -175,7 +207,7 @@ class StaffDesk:
         s = self.auth.current
         if s is None:
             raise IllegalStep("log in first", code="login.required")
-        sale = self.t.session.snapshot().sale_id if self.t.session is not None else None
+        sale = self.session.snapshot().sale_id if self.session is not None else None
         return self.staff.approvals.approve(
             clerk_id=s.staff_id, right=Right(right), card=card, pin=pin, reason=reason,
             training=s.training, context=str(sale or ""),
@@ -202,11 +234,11 @@ class StaffDesk:
         self.staff.training.leave(s)
         return self._reopened(s)
 
-    def _reopened(self, session: Any) -> dict[str, Any]:
+    def _reopened(self, session: Session) -> dict[str, Any]:
         # The sale and shift services follow the clerk's new mode; a sale open in the old mode
         # waits in that mode's session.
         self._mode_session(session.training)
-        clerk = self.t._opened(session)
+        clerk = self._serve(session)
         clerk.update(self._clerk_extra(session))
         return clerk
 
@@ -218,15 +250,13 @@ class StaffDesk:
             raise IllegalStep("log in first", code="login.required")
         key = (s.staff_id, s.training)
         if self._refunds is None or self._refund_clerk != key:
-            from terminal.app import _CountingDrawer
             from terminal.core.refund import RefundService
 
-            t = self.t
             self._refunds = RefundService(
-                ledger=t.ledger, printer=t.printer, drawer=_CountingDrawer(t),
-                payments=t.payments, clock=t.clock, gate=t.gate, settings=t.settings,
-                clerk_id=s.staff_id, training=s.training, clerk_name=s.name,
-                catalog=t.catalog, staff_name=t.staff.name_of,
+                ledger=self.ledger, printer=self.printer, drawer=self._counted_drawer(),
+                payments=self.payments, clock=self.clock, gate=self.gate,
+                settings=self.settings, clerk_id=s.staff_id, training=s.training,
+                clerk_name=s.name, catalog=self.catalog, staff_name=self.staff.name_of,
             )
             self._refund_clerk = key
         return self._refunds
@@ -242,7 +272,7 @@ class StaffDesk:
         return {
             "sale_id": r.sale_id, "receipt_no": r.receipt_no, "total": r.total,
             "completed_at": r.completed_at, "age_days": found.age_days,
-            "completed_local": self.t.settings.local(
+            "completed_local": self.settings.local(
                 datetime.fromisoformat(r.completed_at)).isoformat(),
             "tenders": [{"kind": t.kind, "amount": t.amount} for t in r.tenders],
             "lines": [{"line_no": x.line.line_no, "sku": x.line.sku, "name": x.line.name,
@@ -271,7 +301,7 @@ class StaffDesk:
         record = svc.refund(self.found, {int(k): int(v) for k, v in qty_by_line.items()},
                             reason=reason, approval=approval)
         self.found = None
-        self.t.refresh_shift()
+        self.refresh_shift()
         return {"sale_id": record.sale_id, "receipt_no": record.receipt_no,
                 "total": record.total, "approver_id": record.approver_id,
                 "reason": record.reason, "original_sale_id": record.original_sale_id,
@@ -284,8 +314,7 @@ class StaffDesk:
         """(since, until) as UTC ISO instants, and the local dates shown, for "today", "week"
         (Monday on), "month" (last 30 days) or "custom" (``start``/``end`` as YYYYMMDD,
         inclusive)."""
-        s = self.t.settings
-        tz = s.tz()
+        tz = self.settings.tz()
         today = datetime.now(tz).date()
         if name == "today":
             first, last = today, today
@@ -334,7 +363,7 @@ class StaffDesk:
         since, until, first, last = self.period(period, start, end)
         text = self.staff.evaluation.export_csv(
             s.staff_id, staff_id=None if everyone else s.staff_id, since=since, until=until)
-        folder = Path(self.t.config.data_dir) / "exports"
+        folder = Path(self.config.data_dir) / "exports"
         folder.mkdir(parents=True, exist_ok=True)
         who = "all" if everyone else s.staff_id
         path = folder / f"figures-{who}-{first}-{last}.csv"
@@ -349,9 +378,9 @@ class StaffDesk:
     # --- the drawer outside a sale --------------------------------------------------------
 
     def _shifts(self) -> Any:
-        if self.auth.current is None or self.t.shifts is None:
+        if self.auth.current is None or self.shifts is None:
             raise IllegalStep("log in first", code="login.required")
-        return self.t.shifts
+        return self.shifts
 
     def no_sale(self, reason: str, approval: Approval | None = None) -> dict[str, Any]:
         """Open the drawer without a sale (journaled with the reason and any approver)."""
@@ -372,7 +401,7 @@ class StaffDesk:
             shifts.cash_out(amount, reason, approval=approval)
         else:
             raise InvalidInput("cash moves in or out", code="drawer.direction")
-        self.t.refresh_shift()
+        self.refresh_shift()
         return {"done": f"cash_{direction}", "amount": amount, "reason": reason}
 
     # --- staff management on the terminal (the staff service checks the manager's rights) ---
@@ -415,9 +444,7 @@ class StaffDesk:
         return {"staff_id": staff_id, "status": member.status.value}
 
     def staff_assign_card(self, staff_id: str, code: str) -> dict[str, Any]:
-        kind = self.classify(code)
-        if kind != ReadKind.STAFF_CARD.value:
-            raise InvalidInput(f"{kind} read: scan a staff card", code="login.not_staff_card")
+        self._staff_card(code)
         return {"staff_id": staff_id,
                 "tag": self.staff.staff.assign_card(staff_id, code, by=self._by())}
 

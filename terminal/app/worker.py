@@ -1,0 +1,97 @@
+"""The one background thread the screens hand core work to, and how its results come back."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from terminal.core.ports import Dispatch
+
+log = logging.getLogger("terminal")
+
+
+class Worker:
+    """One background thread running core calls one at a time, in submission order.
+
+    Serial on purpose: ledger writes must not interleave, and a clerk's actions happen in the
+    order they were made. Results and errors go back through ``dispatch`` so callbacks run on
+    the UI thread.
+    """
+
+    def __init__(
+        self,
+        dispatch: Dispatch,
+        *,
+        on_unhandled: Callable[[BaseException], None] | None = None,
+        name: str = "core-worker",
+    ) -> None:
+        self._dispatch = dispatch
+        self._on_unhandled = on_unhandled
+        self._queue: queue.Queue[tuple[Callable[[], Any], Callable | None, Callable | None] | None]
+        self._queue = queue.Queue()
+        self._name = name
+        self._thread: threading.Thread | None = None
+        self._pending = 0
+        self._cond = threading.Condition()
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish what is queued, then end the thread."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout)
+            self._thread = None
+
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Queue ``fn(*args, **kwargs)``; ``on_done(result)`` or ``on_error(exc)`` is dispatched
+        afterwards. An error with no ``on_error`` goes to ``on_unhandled``."""
+        with self._cond:
+            self._pending += 1
+        self._queue.put((lambda: fn(*args, **kwargs), on_done, on_error))
+
+    @property
+    def busy(self) -> bool:
+        with self._cond:
+            return self._pending > 0
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until nothing is queued or running; False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._pending == 0, timeout)
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            call, on_done, on_error = job
+            try:
+                result = call()
+            except Exception as e:
+                handler = on_error or self._on_unhandled
+                if handler is None:
+                    log.exception("unhandled error on the worker")
+                else:
+                    self._dispatch(lambda h=handler, e=e: h(e))
+            else:
+                if on_done is not None:
+                    self._dispatch(lambda f=on_done, r=result: f(r))
+            finally:
+                with self._cond:
+                    self._pending -= 1
+                    self._cond.notify_all()
+
