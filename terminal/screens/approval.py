@@ -21,6 +21,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 
 from terminal.core.rights import ApprovalRequired, Right
+from terminal.screens.errors import RIGHT_ACTIONS, limit_text, login_error_text
 from terminal.screens.i18n import N_
 from terminal.screens.presenters import apply_key, mask_pin
 from terminal.screens.widgets import MUTED, WHITE, Keypad, Panel, PosButton, Text
@@ -261,8 +262,6 @@ class SupervisorDialog(AnchorLayout):
         if self.decision is None:
             name = (self.app.clerk or {}).get("name", "")
             return self._("{name} will sell in training mode").format(name=name)
-        from terminal.screens.errors import RIGHT_ACTIONS
-
         right = self.decision.right
         label = RIGHT_LABELS.get(right.value) or RIGHT_ACTIONS.get(right)
         return self._(label) if label else right.value
@@ -271,8 +270,6 @@ class SupervisorDialog(AnchorLayout):
         _ = self._
         if self.decision is None:
             return _("A supervisor other than you scans their card and types their PIN.")
-        from terminal.screens.errors import limit_text
-
         # Money, a percentage or days, as the decision's limit says.
         limit = limit_text(self.decision, self.app.terminal.currency, _)
         if limit:
@@ -335,8 +332,6 @@ class SupervisorDialog(AnchorLayout):
         return True
 
     def _show_error(self, exc: BaseException | str, code: str = "error") -> None:
-        from terminal.screens.login import login_error_text
-
         if isinstance(exc, str):
             self.error = {"code": code, "message": exc}
         else:

@@ -3,13 +3,16 @@ current language.
 
 The core's messages are English and meant for logs and the journal; the screen says the same
 thing from the error's ``code`` (or, for a refusal, the right and its limit) in the clerk's
-language. Only a code this module does not know falls back to the core's own message.
+language. Only a code this module does not know falls back to the core's own message. Login
+failures (tries left, time locked, why a new PIN is weak) are here too: an approval dialog meets
+them as well as the login screen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from terminal.core.auth import AccountLocked, LoginFailed
 from terminal.core.errors import PosError
 from terminal.core.rights import ApprovalRequired, Decision, PermissionDenied, Right
 from terminal.screens.i18n import N_
@@ -206,8 +209,6 @@ def describe(exc: BaseException, _: Callable[[str], str], currency: str = "CNY"
         or exc.code in ("pin.weak", "approval.refused")
     ):
         # Tries left, time still locked, why a new PIN is weak: in the clerk's language.
-        from terminal.screens.login import login_error_text
-
         return login_error_text(exc, _)
     if isinstance(exc, (PermissionDenied, ApprovalRequired)):
         return refusal_text(exc, _, currency)
@@ -222,3 +223,76 @@ def describe(exc: BaseException, _: Callable[[str], str], currency: str = "CNY"
         return exc.code, _(template).format(detail=exc.message)
     detail = f"{type(exc).__name__}: {exc}"
     return "internal", _("Something went wrong: {detail}").format(detail=detail)
+
+
+WEAK_PIN: dict[str, str] = {
+    "a PIN is digits only": N_("A PIN is digits only."),
+    "a PIN may not repeat one digit (like 0000)": N_(
+        "A PIN may not repeat one digit (like 0000)."),
+    "a PIN may not be a run of digits (like 1234 or 4321)": N_(
+        "A PIN may not be a run of digits (like 1234 or 4321)."),
+    "a PIN may not repeat a short pattern (like 1212)": N_(
+        "A PIN may not repeat a short pattern (like 1212)."),
+    "a PIN may not be a straight line on the keypad (like 2580)": N_(
+        "A PIN may not be a straight line on the keypad (like 2580)."),
+    "the new PIN must differ from the old one": N_("The new PIN must differ from the old one."),
+}
+
+
+LOGIN_MESSAGES: dict[str, str] = {
+    "login.failed": N_("Wrong PIN."),
+    "login.locked": N_("Account locked: ask a manager or wait."),
+    "login.pin_change_required": N_("Choose a new PIN before you start."),
+    "login.unknown_card": N_("Card not recognised."),
+    "login.not_staff_card": N_("That is not a staff card."),
+    "login.card_required": N_("Scan your staff card first."),
+    "login.inactive": N_("This account is not active."),
+    "login.no_pin": N_("No PIN issued yet: ask a manager."),
+    "login.ambiguous": N_("This PIN does not identify one person: scan your card."),
+}
+"""Login failures by code; tries left and time still locked are said where they are known."""
+
+
+def duration_text(seconds: int, _: Callable[[str], str]) -> str:
+    if seconds < 120:
+        return _("{n} s").format(n=seconds)
+    if seconds < 7200:
+        return _("{n} min").format(n=(seconds + 59) // 60)
+    return _("{n} h").format(n=(seconds + 3599) // 3600)
+
+
+def login_error_text(exc: BaseException, _: Callable[[str], str]) -> tuple[str, str]:
+    """A login or approval failure as (code, sentence) in the current language."""
+    if isinstance(exc, AccountLocked):
+        return "login.locked", _("Account locked: try again in {time}.").format(
+            time=duration_text(exc.seconds, _))
+    if isinstance(exc, LoginFailed):
+        code = exc.code
+        if exc.remaining is not None and code == "login.failed":
+            return code, _("Wrong PIN: {n} more tries before the account locks.").format(
+                n=exc.remaining)
+        if code in LOGIN_MESSAGES:
+            return code, _(LOGIN_MESSAGES[code])
+        return code, _("Wrong PIN: {detail}").format(detail=exc.message)
+    if isinstance(exc, PosError):
+        if exc.code == "pin.weak":
+            message = WEAK_PIN.get(exc.message)
+            text = _(message) if message else exc.message
+            return exc.code, _("PIN refused: {reason}").format(reason=text)
+        if exc.code == "approval.refused":
+            right = getattr(exc, "right", None)
+            if getattr(exc, "own", False):
+                reason = _("a clerk cannot approve their own action")
+            elif right is not None:
+                reason = _("the approver may not {action}").format(
+                    action=_(RIGHT_ACTIONS[right]) if right in RIGHT_ACTIONS else right.value)
+            else:
+                reason = exc.message
+            return exc.code, _("Approval refused: {reason}").format(reason=reason)
+        if exc.code == "login.not_staff_card":
+            return exc.code, _("That is not a staff card.")
+        if exc.code in LOGIN_MESSAGES:
+            return exc.code, _(LOGIN_MESSAGES[exc.code])
+        if exc.code.startswith("login."):
+            return exc.code, exc.message
+    return describe(exc, _)

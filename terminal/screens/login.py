@@ -1,102 +1,22 @@
 """Login: PIN on a big keypad, or staff card then PIN; choosing a new PIN when the one issued
 must be changed; language switch; and the clear messages for a wrong PIN (attempts left), a
-locked account (time left) and a weak new PIN (the reason). The left side is where staff tiles
-go (``screens/tiles.py``)."""
+locked account (time left) and a weak new PIN (the reason), whose texts are in
+``screens/errors.py``. The left side is where staff tiles go (``screens/tiles.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
 
-from terminal.core.auth import AccountLocked, LoginFailed
-from terminal.core.errors import PosError
 from terminal.screens.approval import watch_idle
 from terminal.screens.base import PosScreen
-from terminal.screens.i18n import LANGUAGE_NAMES, LANGUAGES, N_
+from terminal.screens.i18n import LANGUAGE_NAMES, LANGUAGES
 from terminal.screens.presenters import apply_key, mask_pin
 from terminal.screens.tiles import StaffLogin
 from terminal.screens.widgets import INK, MUTED, Keypad, Panel, PosButton, Text
 
 PIN_MAX = 8
-
-WEAK_PIN: dict[str, str] = {
-    "a PIN is digits only": N_("A PIN is digits only."),
-    "a PIN may not repeat one digit (like 0000)": N_(
-        "A PIN may not repeat one digit (like 0000)."),
-    "a PIN may not be a run of digits (like 1234 or 4321)": N_(
-        "A PIN may not be a run of digits (like 1234 or 4321)."),
-    "a PIN may not repeat a short pattern (like 1212)": N_(
-        "A PIN may not repeat a short pattern (like 1212)."),
-    "a PIN may not be a straight line on the keypad (like 2580)": N_(
-        "A PIN may not be a straight line on the keypad (like 2580)."),
-    "the new PIN must differ from the old one": N_("The new PIN must differ from the old one."),
-}
-
-
-LOGIN_MESSAGES: dict[str, str] = {
-    "login.failed": N_("Wrong PIN."),
-    "login.locked": N_("Account locked: ask a manager or wait."),
-    "login.pin_change_required": N_("Choose a new PIN before you start."),
-    "login.unknown_card": N_("Card not recognised."),
-    "login.not_staff_card": N_("That is not a staff card."),
-    "login.card_required": N_("Scan your staff card first."),
-    "login.inactive": N_("This account is not active."),
-    "login.no_pin": N_("No PIN issued yet: ask a manager."),
-    "login.ambiguous": N_("This PIN does not identify one person: scan your card."),
-}
-"""Login failures by code; tries left and time still locked are said where they are known."""
-
-
-def duration_text(seconds: int, _: Callable[[str], str]) -> str:
-    if seconds < 120:
-        return _("{n} s").format(n=seconds)
-    if seconds < 7200:
-        return _("{n} min").format(n=(seconds + 59) // 60)
-    return _("{n} h").format(n=(seconds + 3599) // 3600)
-
-
-def login_error_text(exc: BaseException, _: Callable[[str], str]) -> tuple[str, str]:
-    """A login or approval failure as (code, sentence) in the current language."""
-    if isinstance(exc, AccountLocked):
-        return "login.locked", _("Account locked: try again in {time}.").format(
-            time=duration_text(exc.seconds, _))
-    if isinstance(exc, LoginFailed):
-        code = exc.code
-        if exc.remaining is not None and code == "login.failed":
-            return code, _("Wrong PIN: {n} more tries before the account locks.").format(
-                n=exc.remaining)
-        if code in LOGIN_MESSAGES:
-            return code, _(LOGIN_MESSAGES[code])
-        return code, _("Wrong PIN: {detail}").format(detail=exc.message)
-    if isinstance(exc, PosError):
-        if exc.code == "pin.weak":
-            message = WEAK_PIN.get(exc.message)
-            text = _(message) if message else exc.message
-            return exc.code, _("PIN refused: {reason}").format(reason=text)
-        if exc.code == "approval.refused":
-            right = getattr(exc, "right", None)
-            if getattr(exc, "own", False):
-                reason = _("a clerk cannot approve their own action")
-            elif right is not None:
-                from terminal.screens.errors import RIGHT_ACTIONS
-
-                reason = _("the approver may not {action}").format(
-                    action=_(RIGHT_ACTIONS[right]) if right in RIGHT_ACTIONS else right.value)
-            else:
-                reason = exc.message
-            return exc.code, _("Approval refused: {reason}").format(reason=reason)
-        if exc.code == "login.not_staff_card":
-            return exc.code, _("That is not a staff card.")
-        if exc.code in LOGIN_MESSAGES:
-            return exc.code, _(LOGIN_MESSAGES[exc.code])
-        if exc.code.startswith("login."):
-            return exc.code, exc.message
-    from terminal.screens.errors import describe
-
-    return describe(exc, _)
-
 
 class LoginScreen(PosScreen):
     title = "login"

@@ -20,7 +20,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from terminal.screens.errors import SCANNER_STATES
+from terminal.screens.errors import SCANNER_STATES, describe
 from terminal.screens.i18n import Translator
 from terminal.screens.widgets import BG, HEADER, WHITE, Metrics, Panel, PosButton, Text
 
@@ -206,8 +206,6 @@ class PosApp(App):
     # --- errors and banners ---------------------------------------------------------------
 
     def show_error(self, exc: BaseException | str, code: str = "error") -> None:
-        from terminal.screens.errors import describe
-
         if isinstance(exc, str):
             message = exc
         else:
