@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from terminal.app.staff_desk import StaffDesk
 from terminal.core.auth import Session
-from terminal.core.checkout import SaleSession, SaleSnapshot
+from terminal.core.checkout import SaleSession
 from terminal.core.rights import Approval
+from terminal.core.views import SaleSnapshot
 
 if TYPE_CHECKING:
     from terminal.app.services import Services

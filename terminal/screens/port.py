@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from terminal.core.checkout import LineView, SaleSnapshot
 from terminal.core.rights import Approval
 from terminal.core.sale import SaleState
 from terminal.core.settings import StoreSettings
+from terminal.core.views import LineView, SaleSnapshot
 
 __all__ = ["Approval", "LineView", "SaleSnapshot", "SaleState", "TerminalPort", "WorkerPort"]
 
