@@ -1,6 +1,6 @@
 """The rights check every money-moving service shares: ask the gate for one clerk, journal every
 decision that was denied or needed a supervisor, and turn a ledger failure into a clerk-readable
-error (``post_or_fail``)."""
+error (``post_or_fail``). ``ClerkActions`` is the same two for a service that acts for one clerk."""
 
 from __future__ import annotations
 
@@ -115,4 +115,31 @@ class RightsGuard:
             staff_id=self.staff_id,
             training=self.training,
             what="the permission decision",
+        )
+
+
+class ClerkActions:
+    """What the sale, refund and shift services share: they act for one clerk, in training or
+    not, so each rights check and each journal entry carries that clerk and that flag."""
+
+    ledger: Ledger
+    gate: Gate
+    clerk_id: str
+    training: bool
+
+    @property
+    def guard(self) -> RightsGuard:
+        return RightsGuard(self.gate, self.ledger, staff_id=self.clerk_id, training=self.training)
+
+    def _post(
+        self, kind: str, payload: Mapping[str, Any], *, series: str | None = None, what: str = ""
+    ) -> JournalEntry:
+        return post_or_fail(
+            self.ledger,
+            kind,
+            payload,
+            staff_id=self.clerk_id,
+            training=self.training,
+            series=series,
+            what=what,
         )

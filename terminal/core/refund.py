@@ -23,7 +23,7 @@ from terminal.core.errors import (
     PaymentFailed,
     RefundError,
 )
-from terminal.core.guard import RightsGuard, post_or_fail
+from terminal.core.guard import ClerkActions, post_or_fail
 from terminal.core.money import allocate, div_round, format_qty, mul_qty
 from terminal.core.ports import (
     CashDrawer,
@@ -158,7 +158,7 @@ def refund_lines(
     return tuple(out), raw, before
 
 
-class RefundService:
+class RefundService(ClerkActions):
     """Refunds for one clerk. Constructed like ``SaleSession`` (the composition root shares the
     ports); ``catalog`` is only needed for refunds without a receipt."""
 
@@ -195,10 +195,6 @@ class RefundService:
         self.pending: SaleRecord | None = None
         """A refund paid back but not yet journaled (the ledger failed); ``retry`` saves it."""
         self.notice = ""
-
-    @property
-    def guard(self) -> RightsGuard:
-        return RightsGuard(self.gate, self.ledger, staff_id=self.clerk_id, training=self.training)
 
     # -- finding the sale ------------------------------------------------------------------
 

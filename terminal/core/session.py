@@ -10,11 +10,11 @@ from __future__ import annotations
 import functools
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 from terminal.core.errors import IllegalStep, PosError
-from terminal.core.guard import RightsGuard, post_or_fail
+from terminal.core.guard import ClerkActions
 from terminal.core.ports import (
     CardTerminal,
     CashDrawer,
@@ -24,7 +24,6 @@ from terminal.core.ports import (
     PaymentProvider,
     ReceiptPrinter,
 )
-from terminal.core.records import JournalEntry
 from terminal.core.rights import ApprovalRequired, Gate, PermissionDenied
 from terminal.core.sale import Sale, SaleState
 from terminal.core.settings import StoreSettings
@@ -58,7 +57,7 @@ def sale_action(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-class SessionCore:
+class SessionCore(ClerkActions):
     def __init__(
         self,
         *,
@@ -103,10 +102,6 @@ class SessionCore:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    @property
-    def guard(self) -> RightsGuard:
-        return RightsGuard(self.gate, self.ledger, staff_id=self.clerk_id, training=self.training)
-
     def _now_iso(self) -> str:
         return self.clock.now().isoformat()
 
@@ -116,19 +111,6 @@ class SessionCore:
         if staff_id == self.clerk_id and self.clerk_name:
             return self.clerk_name
         return self._staff_name(staff_id) if self._staff_name else staff_id
-
-    def _post(
-        self, kind: str, payload: Mapping[str, Any], *, series: str | None = None, what: str = ""
-    ) -> JournalEntry:
-        return post_or_fail(
-            self.ledger,
-            kind,
-            payload,
-            staff_id=self.clerk_id,
-            training=self.training,
-            series=series,
-            what=what,
-        )
 
     def _subject(self, **extra: Any) -> dict[str, Any]:
         return {"sale_id": self._sale.sale_id if self._sale else None, **extra}

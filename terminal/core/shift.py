@@ -11,9 +11,9 @@ from typing import Any
 
 from terminal.core import receipt as receipts
 from terminal.core.errors import IllegalStep, InvalidInput, NotFound, ShiftError
-from terminal.core.guard import RightsGuard, post_or_fail
+from terminal.core.guard import ClerkActions
 from terminal.core.ports import CashDrawer, Clock, Ledger, ReceiptPrinter
-from terminal.core.records import JournalEntry, PrintDoc, ReportTotals
+from terminal.core.records import PrintDoc, ReportTotals
 from terminal.core.rights import Approval, Gate, Right
 from terminal.core.settings import StoreSettings
 
@@ -51,7 +51,7 @@ class Report:
         }
 
 
-class ShiftService:
+class ShiftService(ClerkActions):
     def __init__(
         self,
         *,
@@ -77,23 +77,6 @@ class ShiftService:
         self.clerk_name = clerk_name
         self._new_id = new_id or (lambda: uuid.uuid4().hex)
         self.notice = ""
-
-    @property
-    def guard(self) -> RightsGuard:
-        return RightsGuard(self.gate, self.ledger, staff_id=self.clerk_id, training=self.training)
-
-    def _post(
-        self, kind: str, payload: Mapping[str, Any], *, series: str | None = None, what: str = ""
-    ) -> JournalEntry:
-        return post_or_fail(
-            self.ledger,
-            kind,
-            payload,
-            staff_id=self.clerk_id,
-            training=self.training,
-            series=series,
-            what=what,
-        )
 
     def current(self) -> Mapping[str, Any] | None:
         return self.ledger.current_shift()
