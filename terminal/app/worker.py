@@ -6,6 +6,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from terminal.core.ports import Dispatch
@@ -54,7 +55,7 @@ class Worker:
         fn: Callable[..., Any],
         *args: Any,
         on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[BaseException], None] | None = None,
+        on_error: Callable[[BaseException], object] | None = None,
         **kwargs: Any,
     ) -> None:
         """Queue ``fn(*args, **kwargs)``; ``on_done(result)`` or ``on_error(exc)`` is dispatched
@@ -86,10 +87,10 @@ class Worker:
                 if handler is None:
                     log.exception("unhandled error on the worker")
                 else:
-                    self._dispatch(lambda h=handler, e=e: h(e))
+                    self._dispatch(partial(handler, e))
             else:
                 if on_done is not None:
-                    self._dispatch(lambda f=on_done, r=result: f(r))
+                    self._dispatch(partial(on_done, result))
             finally:
                 with self._cond:
                     self._pending -= 1

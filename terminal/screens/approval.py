@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from kivy.clock import Clock
@@ -214,7 +215,7 @@ class SupervisorDialog(AnchorLayout):
                 grid.add_widget(PosButton(
                     _(REASON_LABELS.get(reason, reason)), aid=f"approval.reason.{i}",
                     kind="accent" if reason == self.reason else "muted", font_size=m.font(-1),
-                    on_tap=lambda r=reason: self.pick_reason(r)))
+                    on_tap=partial(self.pick_reason, reason)))
             left.add_widget(grid)
             left.add_widget(BoxLayout())
         else:
@@ -411,18 +412,17 @@ def watch_idle(app: PosApp) -> None:
         app.last_input = time.monotonic()
 
     Window.bind(on_touch_down=touched, on_key_down=touched)
-    state = {"limit": None, "asking": False}
+    state: dict[str, int | None] = {"limit": None, "asking": 0}
 
     def got_limit(limit: int) -> None:
-        state["limit"] = limit
+        state.update(limit=limit, asking=0)
 
     def check(_dt: float) -> None:
         if app.clerk is None or state["asking"]:
             return
         if state["limit"] is None:
-            state["asking"] = True
-            app.worker.submit(app.terminal.idle_limit,
-                              on_done=lambda v: (got_limit(v), state.update(asking=False)))
+            state["asking"] = 1
+            app.worker.submit(app.terminal.idle_limit, on_done=got_limit)
             return
         limit = state["limit"]
         idle = time.monotonic() - app.last_input

@@ -181,7 +181,7 @@ class AutomationBridge:
         return {"size": list(size)}
 
     def _cmd_language(self, r: dict[str, Any]) -> dict[str, Any]:
-        lang = r.get("language")
+        lang = str(r.get("language") or "")
         try:
             self.on_main(lambda: self.app.tr.set_language(lang))
         except ValueError as e:

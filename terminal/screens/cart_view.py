@@ -171,5 +171,6 @@ class CartView(RecycleView):
 
     def _scroll_to_end(self) -> None:
         # Measured from the data: the layout may not have caught up with it yet.
-        content = sum(d["height"] for d in self.data) + self.spacing * (len(self.data) - 1)
+        rows: list[dict[str, Any]] = self.data
+        content = sum(d["height"] for d in rows) + self.spacing * (len(rows) - 1)
         self.scroll_y = 0 if content > self.height else 1

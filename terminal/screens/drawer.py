@@ -3,6 +3,7 @@ for a supervisor when the clerk's role needs one."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
@@ -55,7 +56,7 @@ class DrawerScreen(PosScreen):
                                       aid=f"drawer.reason.{i}",
                                       kind="accent" if reason == self.reason else "muted",
                                       font_size=m.font(-1),
-                                      on_tap=lambda r=reason: self.pick(r)))
+                                      on_tap=partial(self.pick, reason)))
         left.add_widget(grid)
         note = ""
         if self.done is not None:

@@ -5,6 +5,7 @@ Exported as CSV into the data directory, whose path is shown."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
@@ -108,7 +109,7 @@ class FiguresScreen(PosScreen):
             tabs.add_widget(PosButton(_(label), aid=f"figures.period.{key}",
                                       kind="accent" if key == self.period else "muted",
                                       font_size=m.font(-1),
-                                      on_tap=lambda k=key: self.set_period(k)))
+                                      on_tap=partial(self.set_period, key)))
         scope = bool((self.data or {}).get("store_scope") or
                      (self.app.clerk or {}).get("store_scope"))
         if scope:
@@ -282,5 +283,5 @@ def rating_row(app: Any, result: dict[str, Any]) -> BoxLayout:
     for n in range(1, 6):
         row.add_widget(PosButton("★" * n if m.width >= 1000 else str(n), aid=f"done.rate.{n}",
                                  kind="quick", font_size=m.font(0), size_hint_x=0.45,
-                                 on_tap=lambda n=n: rate(n)))
+                                 on_tap=partial(rate, n)))
     return row

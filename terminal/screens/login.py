@@ -5,6 +5,7 @@ locked account (time left) and a weak new PIN (the reason), whose texts are in
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
@@ -64,7 +65,7 @@ class LoginScreen(PosScreen):
             langs.add_widget(PosButton(
                 LANGUAGE_NAMES[lang], aid=f"login.lang.{lang}",
                 kind="accent" if lang == self.app.tr.language else "muted",
-                font_size=m.font(1), on_tap=lambda lang=lang: self.app.tr.set_language(lang)))
+                font_size=m.font(1), on_tap=partial(self.app.tr.set_language, lang)))
         side.add_widget(langs)
 
         pad = Panel(orientation="vertical", spacing=m.pad)
@@ -129,10 +130,10 @@ class LoginScreen(PosScreen):
                           staff_id=picked, on_done=self._done, on_error=self._failed)
         elif self.card:
             self.app.call(terminal.login, pin, card=self.card, on_done=self._done,
-                          on_error=lambda e, pin=pin: self._failed(e, pin))
+                          on_error=partial(self._failed, pin=pin))
         else:
             self.app.call(terminal.login, pin, staff_id=picked, on_done=self._done,
-                          on_error=lambda e, pin=pin: self._failed(e, pin))
+                          on_error=partial(self._failed, pin=pin))
 
     def staff_tiles(self) -> StaffLogin:
         if getattr(self, "_staff_tiles", None) is None:
@@ -165,10 +166,10 @@ class LoginScreen(PosScreen):
             # PIN typed first, card second: log in at once.
             self.card = code
             self.app.call(self.app.terminal.login, pin, card=code, on_done=self._done,
-                          on_error=lambda e, pin=pin: self._failed(e, pin))
+                          on_error=partial(self._failed, pin=pin))
         else:
             self.app.call(self.app.terminal.card_holder, code,
-                          on_done=lambda who, code=code: self._card_read(code, who))
+                          on_done=partial(self._card_read, code))
         return True
 
     def _card_read(self, code: str, who: dict[str, Any]) -> None:

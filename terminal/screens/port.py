@@ -17,7 +17,11 @@ from terminal.core.sale import SaleState
 from terminal.core.settings import StoreSettings
 from terminal.core.views import LineView, SaleSnapshot
 
-__all__ = ["Approval", "LineView", "SaleSnapshot", "SaleState", "TerminalPort", "WorkerPort"]
+__all__ = ["Approval", "ErrorHandler", "LineView", "SaleSnapshot", "SaleState", "TerminalPort",
+           "WorkerPort"]
+
+ErrorHandler = Callable[[BaseException], bool | None]
+"""A screen's error callback: returning False hands the error on to the error banner."""
 
 OPEN_STATES = (SaleState.OPEN, SaleState.TENDERING)
 """A sale in one of these states still has a cart the clerk works on."""
@@ -28,7 +32,7 @@ class WorkerPort(Protocol):
 
     def submit(self, fn: Callable[..., Any], *args: Any,
                on_done: Callable[[Any], None] | None = None,
-               on_error: Callable[[BaseException], None] | None = None,
+               on_error: Callable[[BaseException], object] | None = None,
                **kwargs: Any) -> None: ...
 
     @property

@@ -3,6 +3,7 @@ held sale, or void the open one. Voiding takes a second tap, because it cannot b
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from kivy.clock import Clock
@@ -74,7 +75,7 @@ class RecallScreen(PosScreen):
         for i, h in enumerate(held):
             row = TapPanel(orientation="horizontal", bg=WHITE, size_hint_y=None,
                            height=m.row(1.0), padding=(m.pad * 2, 0), aid=f"recall.held.{i}",
-                           on_tap=lambda sid=h.sale_id: self.recall(sid))
+                           on_tap=partial(self.recall, h.sale_id))
             row.add_widget(Text(self._held_time(h.started_at), font_size=m.font(0)))
             row.add_widget(Text(_("{n} lines").format(n=h.lines), font_size=m.font(0)))
             row.add_widget(Text(money(h.total, cur), font_size=m.font(1), bold=True,

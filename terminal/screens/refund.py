@@ -5,6 +5,7 @@ asks for a supervisor through the approval dialog."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
@@ -126,17 +127,17 @@ class RefundScreen(PosScreen):
             small = {"size_hint_x": None, "width": m.row(0.95), "font_size": m.font(1)}
             row.add_widget(PosButton("−", aid=f"refund.line.{n}.minus", kind="muted",
                                      disabled=chosen <= 0,
-                                     on_tap=lambda n=n: self.step(n, -1), **small))
+                                     on_tap=partial(self.step, n, -1), **small))
             row.add_widget(Text(qty_text(chosen, ln["unit"]) if chosen else "0",
                                 aid=f"refund.line.{n}.qty", font_size=m.font(1), bold=True,
                                 halign="center", size_hint_x=None, width=m.row(1.3)))
             row.add_widget(PosButton("+", aid=f"refund.line.{n}.plus", kind="muted",
                                      disabled=chosen >= left,
-                                     on_tap=lambda n=n: self.step(n, 1), **small))
+                                     on_tap=partial(self.step, n, 1), **small))
             row.add_widget(PosButton(_("All"), aid=f"refund.line.{n}.all", kind="accent",
                                      disabled=chosen >= left or left <= 0,
                                      size_hint_x=None, width=m.row(1.1), font_size=m.font(0),
-                                     on_tap=lambda n=n: self.take_all(n)))
+                                     on_tap=partial(self.take_all, n)))
             grid.add_widget(row)
         scroll = ScrollView(do_scroll_x=False, bar_width=m.pad * 1.5)
         scroll.add_widget(grid)
@@ -162,7 +163,7 @@ class RefundScreen(PosScreen):
                                       aid=f"refund.reason.{i}",
                                       kind="accent" if reason == self.reason else "muted",
                                       font_size=m.font(-1),
-                                      on_tap=lambda r=reason: self.pick_reason(r)))
+                                      on_tap=partial(self.pick_reason, reason)))
         box.add_widget(grid)
         box.add_widget(Text(_("To refund: {amount}").format(amount=money(self.amount, cur)),
                             aid="refund.amount", font_size=m.font(2), bold=True,

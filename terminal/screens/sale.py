@@ -3,6 +3,7 @@ price and typed codes, and item search on the other."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from kivy.clock import Clock
@@ -72,7 +73,7 @@ class SaleScreen(PosScreen):
             tabs.add_widget(PosButton(label, aid=f"sale.mode.{mode}",
                                       kind="accent" if mode == self.mode else "muted",
                                       font_size=m.font(0),
-                                      on_tap=lambda mode=mode: self.set_mode(mode)))
+                                      on_tap=partial(self.set_mode, mode)))
         right.add_widget(tabs)
         self.panel = BoxLayout(orientation="vertical", spacing=m.pad)
         right.add_widget(self.panel)
@@ -117,7 +118,7 @@ class SaleScreen(PosScreen):
         cur = self.app.terminal.currency
         for i, item in enumerate(self.quick[: cols * 4]):
             tile = TapPanel(orientation="vertical", bg=QUICK_BG, padding=(m.pad, m.pad // 2),
-                            aid=f"quick.{i}", on_tap=lambda sku=item["sku"]: self.add_sku(sku))
+                            aid=f"quick.{i}", on_tap=partial(self.add_sku, item["sku"]))
             # Two lines of name at most, then the price, which must always show.
             tile.add_widget(Text(item_name(item, lang), font_size=m.font(-1), halign="center",
                                  max_lines=2))
@@ -195,7 +196,7 @@ class SaleScreen(PosScreen):
             line = BoxLayout(orientation="horizontal", spacing=2)
             for ch in row:
                 line.add_widget(PosButton(ch.upper(), aid=f"kb.{ch}", font_size=m.font(0),
-                                          on_tap=lambda ch=ch: self.search_key(ch)))
+                                          on_tap=partial(self.search_key, ch)))
             kb.add_widget(line)
         last = BoxLayout(orientation="horizontal", spacing=2)
         last.add_widget(PosButton(_("Space"), aid="kb.space", font_size=m.font(0),
@@ -261,7 +262,7 @@ class SaleScreen(PosScreen):
 
     def on_scan(self, code: str) -> bool:
         self.app.call(self.app.terminal.scan, code, on_done=self._added,
-                      on_error=lambda exc, code=code: self._scan_failed(code, exc))
+                      on_error=partial(self._scan_failed, code))
         return True
 
     def _scan_failed(self, code: str, exc: BaseException) -> bool:
@@ -324,7 +325,7 @@ class SaleScreen(PosScreen):
         if not text:
             self.app.show_error(self._entry_hint(), code="input.missing")
             return
-        kw: dict[str, int] = {}
+        kw: dict[str, Any] = {}
         if item.get("open_price"):
             try:
                 kw["price"] = parse_money(text, self.app.terminal.currency)
@@ -465,7 +466,7 @@ class SaleScreen(PosScreen):
             self.render_cart()
             return
         self.app.call(self.app.terminal.search, query,
-                     on_done=lambda items, q=query: self._got_results(q, items))
+                     on_done=partial(self._got_results, query))
 
     def _got_results(self, query: str, items: list[dict[str, Any]]) -> None:
         if query != self.query.strip():

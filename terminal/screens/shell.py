@@ -27,7 +27,7 @@ from terminal.screens.widgets import BG, HEADER, WHITE, Metrics, Panel, PosButto
 if TYPE_CHECKING:
     from terminal.screens.approval import SupervisorDialog
     from terminal.screens.base import PosScreen
-    from terminal.screens.port import SaleSnapshot, TerminalPort, WorkerPort
+    from terminal.screens.port import ErrorHandler, SaleSnapshot, TerminalPort, WorkerPort
 
 log = logging.getLogger("terminal")
 
@@ -147,7 +147,7 @@ class PosApp(App):
 
     @property
     def screen(self) -> PosScreen:
-        return self.sm.current_screen  # type: ignore[return-value]
+        return self.sm.current_screen
 
     def show(self, name: str, **params: Any) -> None:
         screen = self._screens.get(name)
@@ -174,7 +174,7 @@ class PosApp(App):
         fn: Callable[..., Any],
         *args: Any,
         on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[BaseException], None] | None = None,
+        on_error: ErrorHandler | None = None,
         **kwargs: Any,
     ) -> None:
         """Run ``fn`` on the worker; callbacks come back on this thread. Errors without an

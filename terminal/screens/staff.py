@@ -4,6 +4,7 @@ graduation."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
@@ -90,7 +91,7 @@ class StaffScreen(PosScreen):
                            bg=(0.85, 0.92, 1.0, 1) if picked else
                            (WHITE if i % 2 == 0 else (0.96, 0.97, 0.98, 1)),
                            size_hint_y=None, height=m.row(1.0), padding=(m.pad, 2),
-                           on_tap=lambda s=sid: self.pick(s))
+                           on_tap=partial(self.pick, sid))
             row.add_widget(Text(f"{self._name(person)}  ·  {sid}", font_size=m.font(0),
                                 bold=True, shorten=True, shorten_from="right"))
             detail = _(ROLE_LABELS.get(person["role"], person["role"]))
@@ -187,7 +188,7 @@ class StaffScreen(PosScreen):
             topics.add_widget(PosButton(_(topic), aid=f"staff.topic.{i}",
                                         kind="accent" if i == self.topic else "muted",
                                         font_size=m.font(-1),
-                                        on_tap=lambda i=i: self.pick_topic(i)))
+                                        on_tap=partial(self.pick_topic, i)))
         box.add_widget(topics)
         results = BoxLayout(orientation="horizontal", spacing=m.pad // 2, size_hint_y=None,
                             height=m.row(0.8))
@@ -195,9 +196,7 @@ class StaffScreen(PosScreen):
             results.add_widget(PosButton(_("Record: {result}").format(result=_(label)),
                                          aid=f"staff.record.{key}", kind="key",
                                          font_size=m.font(-1),
-                                         on_tap=lambda r=label: self._do(
-                                             "staff_record_training", sid,
-                                             TRAINING_TOPICS[self.topic], r)))
+                                         on_tap=partial(self._record_training, sid, label)))
         box.add_widget(results)
         records = person.get("training") or []
         if records:
@@ -223,7 +222,7 @@ class StaffScreen(PosScreen):
                                         aid=f"staff.field.{key}",
                                         kind="accent" if key == self.field else "key",
                                         font_size=m.font(-1),
-                                        on_tap=lambda k=key: self.pick_field(k)))
+                                        on_tap=partial(self.pick_field, key)))
         box.add_widget(fields)
         roles = BoxLayout(orientation="horizontal", spacing=m.pad // 2, size_hint_y=None,
                           height=m.row(0.75))
@@ -231,14 +230,14 @@ class StaffScreen(PosScreen):
             roles.add_widget(PosButton(_(ROLE_LABELS[role]), aid=f"staff.role.{role}",
                                        kind="accent" if role == self.form["role"] else "muted",
                                        font_size=m.font(-1),
-                                       on_tap=lambda r=role: self.pick_role(r)))
+                                       on_tap=partial(self.pick_role, role)))
         box.add_widget(roles)
         kb = BoxLayout(orientation="vertical", spacing=2)
         for row in KEYBOARD_ROWS:
             line = BoxLayout(orientation="horizontal", spacing=2)
             for ch in row:
                 line.add_widget(PosButton(ch.upper(), aid=f"staff.kb.{ch}", font_size=m.font(-1),
-                                          on_tap=lambda ch=ch: self.type_key(ch)))
+                                          on_tap=partial(self.type_key, ch)))
             kb.add_widget(line)
         last = BoxLayout(orientation="horizontal", spacing=2)
         last.add_widget(PosButton(_("Space"), aid="staff.kb.space", font_size=m.font(-1),
@@ -332,6 +331,10 @@ class StaffScreen(PosScreen):
             return False
         self._do("staff_assign_card", self.selected, code)
         return True
+
+    def _record_training(self, sid: str, result: str) -> None:
+        # The topic is read at the tap, not when the button was built.
+        self._do("staff_record_training", sid, TRAINING_TOPICS[self.topic], result)
 
     def _do(self, method: str, *args: Any) -> None:
         self.app.call(getattr(self.app.terminal, method), *args, on_done=self._done)

@@ -5,6 +5,7 @@ balance is a partial tender, so split payments are just several tenders in a row
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
@@ -78,7 +79,7 @@ class TenderScreen(PosScreen):
             methods.add_widget(PosButton(self._kind_name(method), aid=f"tender.method.{method}",
                                          kind="accent" if method == self.method else "muted",
                                          font_size=m.font(1),
-                                         on_tap=lambda k=method: self.set_method(k)))
+                                         on_tap=partial(self.set_method, method)))
         right.add_widget(methods)
         self.entry_label = Text("", aid="tender.entry", font_size=m.font(2), halign="right",
                                 bg=WHITE, size_hint_y=None, height=m.row(1.0))
@@ -121,7 +122,7 @@ class TenderScreen(PosScreen):
         for i, amount in enumerate(self._quick_cash()):
             quick.add_widget(PosButton(money(amount, cur), aid=f"tender.quick.{i}", kind="quick",
                                        font_size=m.font(0),
-                                       on_tap=lambda a=amount: self.pay_cash(a)))
+                                       on_tap=partial(self.pay_cash, amount)))
         right.add_widget(quick)
         self._amount_pad(right, _("Cash received"), "tender.cash", self.pay_cash_entry)
 

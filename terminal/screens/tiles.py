@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
@@ -53,7 +54,7 @@ class StaffLogin:
             tile = TapPanel(orientation="horizontal", aid=f"login.tile.{sid}",
                             bg=TILE_PICKED if sid == self.staff_id else TILE_BG,
                             size_hint_y=None, height=tile_h, padding=m.pad // 2,
-                            spacing=m.pad, on_tap=lambda s=sid: self.pick(s))
+                            spacing=m.pad, on_tap=partial(self.pick, sid))
             if person.get("photo"):
                 tile.add_widget(Image(source=str(person["photo"]), size_hint_x=None,
                                       width=tile_h - m.pad, fit_mode="contain"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from kivy.graphics import Color, Rectangle
 from kivy.properties import StringProperty
@@ -110,7 +112,7 @@ class PosButton(Button):
         if self.disabled:
             bg, fg = (0.88, 0.89, 0.91, 1), (0.6, 0.62, 0.66, 1)
         elif self.state == "down":
-            bg = (*(c * 0.8 for c in bg[:3]), 1)
+            bg = (bg[0] * 0.8, bg[1] * 0.8, bg[2] * 0.8, 1)
         self.background_color = bg
         self.color = fg
         self.disabled_color = (*fg[:3], 0.5)
@@ -121,8 +123,7 @@ class Text(Label, Painted):
 
     aid = StringProperty("")
 
-    def __init__(self, text: str = "", **kw: object) -> None:
-        bg = kw.pop("bg", None)
+    def __init__(self, text: str = "", bg: tuple[float, ...] | None = None, **kw: Any) -> None:
         kw.setdefault("color", INK)
         kw.setdefault("halign", "left")
         kw.setdefault("valign", "middle")
@@ -181,7 +182,7 @@ class Keypad(GridLayout):
                         aid=f"{prefix}.{KEY_AIDS.get(key, key)}",
                         kind=kind,
                         font_size=m.font(1),
-                        on_tap=lambda k=key: on_key(k),
+                        on_tap=partial(on_key, key),
                     )
                 )
 
@@ -192,7 +193,7 @@ class TapPanel(ButtonBehavior, Panel):
     aid = StringProperty("")
 
     def __init__(self, *, aid: str = "", on_tap: Callable[[], None] | None = None,
-                 **kw: object) -> None:
+                 **kw: Any) -> None:
         super().__init__(**kw)
         self.aid = aid
         if on_tap is not None:
