@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(r)
             print(f"   {r.name}: {r.value} {r.unit} ({'pass' if r.passed else 'FAIL'})", flush=True)
     records = [r.to_json() for r in results]
-    if OUT.exists() and argv:
+    if OUT.exists() and set(names) != set(GROUPS):
         # A partial run updates its own records and keeps the others.
         old = {r["name"]: r for r in json.loads(OUT.read_text())}
         old.update({r["name"]: r for r in records})
