@@ -24,13 +24,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("terminal")
 
 
-def _plain(value: Any) -> Any:
-    """A shift close or report as JSON-safe dicts (for the screens and the automation)."""
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    return value
-
-
 def _item_view(item: Any) -> dict[str, Any]:
     return {"sku": item.sku, "name": item.name, "name_zh": item.name_zh, "price": item.price,
             "unit": item.unit, "open_price": item.open_price}
@@ -278,7 +271,7 @@ class Terminal(StaffDesk):
     def _counted_drawer(self) -> _CountingDrawer:
         return _CountingDrawer(self)
 
-    def _serve(self, session: Session) -> dict[str, Any]:
+    def _serve(self, session: Session) -> None:
         """Point the sale and shift services at the clerk of ``session``."""
         from terminal.core.shift import ShiftService
 
@@ -299,8 +292,6 @@ class Terminal(StaffDesk):
             clerk_id=session.staff_id, training=session.training, clerk_name=session.name,
         )
         self.refresh_shift()
-        return {"staff_id": session.staff_id, "name": session.name, "role": session.role,
-                "training": session.training}
 
     # --- selling ---------------------------------------------------------------------------
 
@@ -404,7 +395,7 @@ class Terminal(StaffDesk):
         return self.refresh_shift()
 
     def close_shift(self, counted: int, approval: Approval | None = None) -> dict[str, Any]:
-        result = _plain(self._sh().close_shift(counted, approval=approval))
+        result = self._sh().close_shift(counted, approval=approval).to_dict()
         self.refresh_shift()
         return result
 
@@ -412,8 +403,8 @@ class Terminal(StaffDesk):
         """The X report (printed only on request) or the Z report (always printed: it closes
         the business day)."""
         if kind == "x":
-            return _plain(self._sh().x_report(print_it=print_it))
-        return _plain(self._sh().z_report())
+            return self._sh().x_report(print_it=print_it).to_dict()
+        return self._sh().z_report().to_dict()
 
     # --- lifetime --------------------------------------------------------------------------
 
@@ -438,4 +429,5 @@ class _CountingDrawer:
         self._t._drawer_opens += 1
 
     def is_open(self) -> bool | None:
-        return self._t.drawer.is_open()
+        state: bool | None = self._t.drawer.is_open()
+        return state

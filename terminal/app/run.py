@@ -82,7 +82,7 @@ def start_app(terminal: Terminal) -> None:
 
     from terminal.screens.shell import PosApp
 
-    def dispatch(fn: Callable[[], None]) -> None:
+    def dispatch(fn: Callable[[], object]) -> None:
         Clock.schedule_once(lambda _dt: fn(), 0)
 
     app: PosApp | None = None

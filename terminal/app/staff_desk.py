@@ -18,9 +18,11 @@ from terminal.core.auth import AuthService, Session
 from terminal.core.errors import IllegalStep, InvalidInput
 from terminal.core.rights import Approval, PermissionDenied, Right, Verdict
 from terminal.core.scan import ReadKind, classify
+from terminal.core.views import ClerkView
 
 if TYPE_CHECKING:
     from terminal.core.checkout import SaleSession
+    from terminal.core.refund import RefundableSale
     from terminal.core.shift import ShiftService
     from terminal.core.staff_wiring import StaffServices
 
@@ -47,7 +49,7 @@ class StaffDesk:
     session: SaleSession | None
     shifts: ShiftService | None
 
-    def _serve(self, session: Session) -> dict[str, Any]:
+    def _serve(self, session: Session) -> None:
         raise NotImplementedError
 
     def _counted_drawer(self) -> Any:
@@ -59,7 +61,7 @@ class StaffDesk:
     def __init__(self) -> None:
         self._refunds: Any = None
         self._refund_clerk: tuple[str, bool] | None = None
-        self.found: Any = None
+        self.found: RefundableSale | None = None
         """The ``RefundableSale`` the refund screen shows."""
         self._sessions: dict[bool, Any] = {}
         """The sale session of the mode not in use (training or real), kept for its sales."""
@@ -104,7 +106,7 @@ class StaffDesk:
     # --- login, PIN change, switch, logout --------------------------------------------------
 
     def login(self, pin: str, *, card: str | None = None,
-              staff_id: str | None = None) -> dict[str, Any]:
+              staff_id: str | None = None) -> ClerkView:
         """Log in, or take over from the clerk at the till: the current clerk's open sale is
         parked (suspended, journaled) for them and the new clerk's own parked sale comes back."""
         if self.auth.current is None:
@@ -121,7 +123,7 @@ class StaffDesk:
         return self._opened(session)
 
     def change_pin(self, current: str, new: str, *, card: str | None = None,
-                   staff_id: str | None = None) -> dict[str, Any]:
+                   staff_id: str | None = None) -> ClerkView:
         if self.auth.current is not None:
             self.logout("switch")
         return self._opened(self.auth.change_pin(current, new, card=card, staff_id=staff_id))
@@ -170,9 +172,9 @@ class StaffDesk:
         self._sessions[current.training] = current
         self.session = self._sessions.pop(training, None)
 
-    def _opened(self, session: Session) -> dict[str, Any]:
+    def _opened(self, session: Session) -> ClerkView:
         self._mode_session(session.training)
-        clerk = self._serve(session)
+        self._serve(session)
         parked = session.parked_sale
         if parked and self.session is not None and self.session.state.value not in (
                 "open", "tendering"):
@@ -182,24 +184,22 @@ class StaffDesk:
                 # A parked sale recalled elsewhere (or voided) is simply gone; the clerk starts
                 # a fresh one.
                 pass
-        clerk.update(self._clerk_extra(session))
-        return clerk
+        return self._clerk_view(session)
 
-    def _clerk_extra(self, session: Session) -> dict[str, Any]:
-        extra: dict[str, Any] = {"store_scope": self.staff.evaluation.store_scope(
-            session.staff_id)}
+    def _clerk_view(self, session: Session) -> ClerkView:
         member = self.staff.directory.member(session.staff_id)
-        extra["name_zh"] = member.name_zh if member else ""
-        extra["trainee"] = bool(member.trainee) if member else False
-        extra["checklist"] = self.checklist(session.staff_id) if session.training else None
-        return extra
+        return ClerkView(
+            staff_id=session.staff_id, name=session.name, role=session.role,
+            training=session.training,
+            name_zh=member.name_zh if member else "",
+            trainee=bool(member.trainee) if member else False,
+            store_scope=self.staff.evaluation.store_scope(session.staff_id),
+            checklist=self.checklist(session.staff_id) if session.training else None,
+        )
 
-    def clerk(self) -> dict[str, Any] | None:
+    def clerk(self) -> ClerkView | None:
         s = self.auth.current
-        if s is None:
-            return None
-        return {"staff_id": s.staff_id, "name": s.name, "role": s.role,
-                "training": s.training, **self._clerk_extra(s)}
+        return None if s is None else self._clerk_view(s)
 
     # --- approvals and supervision ----------------------------------------------------------
 
@@ -220,27 +220,26 @@ class StaffDesk:
         return {"counts": counts, "missing": list(c.missing), "done": len(counts) -
                 len(c.missing), "total": len(counts), "complete": c.complete}
 
-    def enter_training(self, card: str, pin: str) -> dict[str, Any]:
+    def enter_training(self, card: str, pin: str) -> ClerkView:
         s = self.auth.current
         if s is None:
             raise IllegalStep("log in first", code="login.required")
         self.staff.training.enter(s, card=card, pin=pin)
         return self._reopened(s)
 
-    def leave_training(self) -> dict[str, Any]:
+    def leave_training(self) -> ClerkView:
         s = self.auth.current
         if s is None:
             raise IllegalStep("log in first", code="login.required")
         self.staff.training.leave(s)
         return self._reopened(s)
 
-    def _reopened(self, session: Session) -> dict[str, Any]:
+    def _reopened(self, session: Session) -> ClerkView:
         # The sale and shift services follow the clerk's new mode; a sale open in the old mode
         # waits in that mode's session.
         self._mode_session(session.training)
-        clerk = self._serve(session)
-        clerk.update(self._clerk_extra(session))
-        return clerk
+        self._serve(session)
+        return self._clerk_view(session)
 
     # --- refunds ----------------------------------------------------------------------------
 

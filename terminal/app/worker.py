@@ -13,6 +13,10 @@ from terminal.core.ports import Dispatch
 
 log = logging.getLogger("terminal")
 
+_Job = tuple[Callable[[], Any], Callable[[Any], None] | None,
+             Callable[[BaseException], object] | None]
+"""The call, then what to do with its result or its error."""
+
 
 class Worker:
     """One background thread running core calls one at a time, in submission order.
@@ -31,7 +35,7 @@ class Worker:
     ) -> None:
         self._dispatch = dispatch
         self._on_unhandled = on_unhandled
-        self._queue: queue.Queue[tuple[Callable[[], Any], Callable | None, Callable | None] | None]
+        self._queue: queue.Queue[_Job | None]
         self._queue = queue.Queue()
         self._name = name
         self._thread: threading.Thread | None = None

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from terminal.core.records import Item, JournalEntry, PrintDoc, ReportTotals, SaleRecord, TaxClass
 
-Dispatch = Callable[[Callable[[], None]], None]
+Dispatch = Callable[[Callable[[], object]], None]
 """Hands a callable to the thread that owns the UI (Kivy's Clock in the app, a direct call in
 tests)."""
 

@@ -105,6 +105,30 @@ class SaleSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class ClerkView:
+    """The clerk at the till, as the header, the banners and the screens show them."""
+
+    staff_id: str
+    name: str
+    role: str
+    training: bool = False
+    name_zh: str = ""
+    trainee: bool = False
+    store_scope: bool = False
+    """May see the whole store's figures, not only their own."""
+    checklist: dict[str, Any] | None = None
+    """Training progress (``done``, ``total``, ``items``) while in training."""
+
+    def display_name(self, language: str) -> str:
+        if language.startswith("zh") and self.name_zh:
+            return self.name_zh
+        return self.name
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
 class ReadOutcome:
     """What ``handle_read`` did with a scan. For staff cards, receipt QRs and member cards the
     caller acts (login, refund, member lookup); ``action`` is then "none"."""

@@ -261,7 +261,7 @@ class SupervisorDialog(AnchorLayout):
 
     def _what(self) -> str:
         if self.decision is None:
-            name = (self.app.clerk or {}).get("name", "")
+            name = self.app.clerk.name if self.app.clerk else ""
             return self._("{name} will sell in training mode").format(name=name)
         right = self.decision.right
         label = RIGHT_LABELS.get(right.value) or RIGHT_ACTIONS.get(right)

@@ -111,7 +111,7 @@ class FiguresScreen(PosScreen):
                                       font_size=m.font(-1),
                                       on_tap=partial(self.set_period, key)))
         scope = bool((self.data or {}).get("store_scope") or
-                     (self.app.clerk or {}).get("store_scope"))
+                     (self.app.clerk and self.app.clerk.store_scope))
         if scope:
             tabs.add_widget(PosButton(_("Everyone") if not self.everyone else _("Only me"),
                                       aid="figures.everyone", kind="key", font_size=m.font(-1),

@@ -13,6 +13,7 @@ from kivy.uix.boxlayout import BoxLayout
 from terminal.screens.approval import watch_idle
 from terminal.screens.base import PosScreen
 from terminal.screens.i18n import LANGUAGE_NAMES, LANGUAGES
+from terminal.screens.port import ClerkView
 from terminal.screens.presenters import apply_key, mask_pin
 from terminal.screens.tiles import StaffLogin
 from terminal.screens.widgets import INK, MUTED, Keypad, Panel, PosButton, Text
@@ -140,7 +141,7 @@ class LoginScreen(PosScreen):
             self._staff_tiles = StaffLogin(self)
         return self._staff_tiles
 
-    def _done(self, clerk: dict[str, Any]) -> None:
+    def _done(self, clerk: ClerkView) -> None:
         self.staff_tiles().staff_id = None
         self.reset()
         watch_idle(self.app)

@@ -27,7 +27,13 @@ from terminal.screens.widgets import BG, HEADER, WHITE, Metrics, Panel, PosButto
 if TYPE_CHECKING:
     from terminal.screens.approval import SupervisorDialog
     from terminal.screens.base import PosScreen
-    from terminal.screens.port import ErrorHandler, SaleSnapshot, TerminalPort, WorkerPort
+    from terminal.screens.port import (
+        ClerkView,
+        ErrorHandler,
+        SaleSnapshot,
+        TerminalPort,
+        WorkerPort,
+    )
 
 log = logging.getLogger("terminal")
 
@@ -73,7 +79,7 @@ class PosApp(App):
         self.worker = worker
         self.tr = Translator(terminal.language)
         self.metrics = Metrics(800, 480)
-        self.clerk: dict[str, Any] | None = None
+        self.clerk: ClerkView | None = None
         self.sale: SaleSnapshot | None = None
         """The last sale snapshot from the core."""
         self.last_result: dict[str, Any] | None = None
@@ -243,9 +249,7 @@ class PosApp(App):
         h.padding = (m.pad, m.pad // 2)
         h.spacing = m.pad
         store = self.terminal.store_name(self.tr.language)
-        who = self.clerk["name"] if self.clerk else _("Not logged in")
-        if self.clerk and self.tr.language.startswith("zh") and self.clerk.get("name_zh"):
-            who = self.clerk["name_zh"]
+        who = self.clerk.display_name(self.tr.language) if self.clerk else _("Not logged in")
         h.add_widget(Text(f"{store}  ·  {who}", color=WHITE, font_size=m.font(0), bold=True,
                           shorten=True, shorten_from="right"))
         self.status_label = Text("", color=WHITE, font_size=m.font(-1), halign="right",
@@ -279,9 +283,9 @@ class PosApp(App):
         b = self.banners
         b.clear_widgets()
         rows: list[tuple[str, tuple[float, ...], str, bool]] = []
-        if self.clerk is not None and self.clerk.get("training"):
+        if self.clerk is not None and self.clerk.training:
             text = _("TRAINING: nothing counts, the drawer stays shut.")
-            checklist = self.clerk.get("checklist")
+            checklist = self.clerk.checklist
             if checklist:
                 text += "  " + _("Checklist {done}/{total}").format(**checklist)
             rows.append(("banner.training", TRAINING_BG, text, False))
@@ -334,7 +338,7 @@ class PosApp(App):
 
     # --- session --------------------------------------------------------------------------
 
-    def logged_in(self, clerk: dict[str, Any]) -> None:
+    def logged_in(self, clerk: ClerkView) -> None:
         self.clerk = clerk
         self.clear_error()
         self.call(self.terminal.sale_snapshot, on_done=self._after_login)
@@ -342,7 +346,7 @@ class PosApp(App):
     def _after_login(self, snapshot: SaleSnapshot | None) -> None:
         self.sale = snapshot
         # Training sales belong to no shift, so a clerk in training sells straight away.
-        training = bool(self.clerk and self.clerk.get("training"))
+        training = bool(self.clerk and self.clerk.training)
         if self.terminal.shift_state() is None and not training:
             self.show("shift_open")
         else:
@@ -428,7 +432,7 @@ class PosApp(App):
             "screen": self.sm.current,
             "language": self.tr.language,
             "size": list(Window.size),
-            "clerk": self.clerk,
+            "clerk": self.clerk.to_dict() if self.clerk else None,
             "shift": self.terminal.shift_state(),
             "busy": self.busy > 0,
             "last_error": self.last_error,

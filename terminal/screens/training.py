@@ -3,6 +3,7 @@ with the practice checklist of what the trainee has done so far."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
@@ -11,7 +12,7 @@ from kivy.uix.gridlayout import GridLayout
 from terminal.screens.approval import SupervisorDialog
 from terminal.screens.base import PosScreen
 from terminal.screens.i18n import N_
-from terminal.screens.port import SaleSnapshot
+from terminal.screens.port import ClerkView, SaleSnapshot
 from terminal.screens.widgets import INK, MUTED, WHITE, Panel, PosButton, Text
 
 TRAINING_BG = (0.45, 0.25, 0.65, 1)
@@ -40,9 +41,9 @@ class TrainingScreen(PosScreen):
     def _got(self, checklist: dict[str, Any]) -> None:
         self.checklist = checklist
         clerk = self.app.clerk
-        if clerk is not None and clerk.get("training"):
+        if clerk is not None and clerk.training:
             # The banner shows the same progress.
-            clerk["checklist"] = checklist
+            self.app.clerk = replace(clerk, checklist=checklist)
             self.app.render_chrome()
         if self.manager is not None:
             self.rerender()
@@ -50,8 +51,8 @@ class TrainingScreen(PosScreen):
     def render(self) -> None:
         _ = self._
         m = self.m
-        clerk = self.app.clerk or {}
-        training = bool(clerk.get("training"))
+        clerk = self.app.clerk
+        training = bool(clerk and clerk.training)
         body = BoxLayout(orientation="vertical" if m.portrait else "horizontal",
                          padding=m.pad * 2, spacing=m.pad * 3)
         left = BoxLayout(orientation="vertical", spacing=m.pad)
@@ -63,12 +64,12 @@ class TrainingScreen(PosScreen):
         else:
             state = _("{name} is selling for real. A supervisor can switch you into training "
                       "to practise.")
-        zh = self.app.tr.language.startswith("zh")
-        name = (clerk.get("name_zh") if zh else "") or clerk.get("name", "")
+        name = clerk.display_name(self.app.tr.language) if clerk else ""
         left.add_widget(Text(state.format(name=name), aid="training.state",
                              font_size=m.font(0), color=MUTED, size_hint_y=None,
                              height=m.row(1.4)))
-        if training and clerk.get("trainee"):
+        trainee = bool(clerk and clerk.trainee)
+        if training and trainee:
             left.add_widget(Text(_("Trainees stay in training until a supervisor signs off "
                                    "the checklist."), font_size=m.font(-1), color=MUTED,
                                  size_hint_y=None, height=m.row(0.8)))
@@ -79,7 +80,7 @@ class TrainingScreen(PosScreen):
                                  font_size=m.font(0), on_tap=lambda: self.app.show("sale")))
         if training:
             row.add_widget(PosButton(_("Leave training"), aid="training.leave", kind="accent",
-                                     font_size=m.font(0), disabled=bool(clerk.get("trainee")),
+                                     font_size=m.font(0), disabled=trainee,
                                      on_tap=self.leave))
         else:
             row.add_widget(PosButton(_("Start training"), aid="training.start",
@@ -116,7 +117,7 @@ class TrainingScreen(PosScreen):
     def leave(self) -> None:
         self.app.call(self.app.terminal.leave_training, on_done=self._switched)
 
-    def _switched(self, clerk: dict[str, Any]) -> None:
+    def _switched(self, clerk: ClerkView) -> None:
         self.app.clerk = clerk
         self.app.clear_error()
         self.app.render_chrome()

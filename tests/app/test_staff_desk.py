@@ -49,7 +49,7 @@ def test_tiles_and_card_identification(desk: Terminal) -> None:
 def test_switch_parks_each_clerks_sale_and_gives_it_back(desk: Terminal) -> None:
     t = desk
     clerk = desk.login(_pin("cashier"), staff_id="1002")
-    assert clerk["staff_id"] == "1002" and clerk["store_scope"] is False
+    assert clerk.staff_id == "1002" and clerk.store_scope is False
     t.open_shift(10000)
     sale_id = t.scan(_cola()).sale_id
     # A wrong PIN from the next clerk leaves the sale where it was.
@@ -57,7 +57,7 @@ def test_switch_parks_each_clerks_sale_and_gives_it_back(desk: Terminal) -> None
         desk.login("0000", staff_id="1001")
     assert t.sale_snapshot().sale_id == sale_id
     manager = desk.login(_pin("manager"), staff_id="1001")
-    assert manager["store_scope"] is True
+    assert manager.store_scope is True
     assert not t.sale_snapshot().lines
     desk.logout()
     desk.login(_pin("cashier"), card=CARDS["1002"])
@@ -148,11 +148,11 @@ def test_training_keeps_its_own_sale_session(desk: Terminal) -> None:
     t.open_shift(10000)
     real = t.scan(_cola()).sale_id
     clerk = desk.enter_training(CARDS["1001"], _pin("manager"))
-    assert clerk["training"] is True and clerk["checklist"]["total"] == 6
+    assert clerk.training is True and clerk.checklist is not None and clerk.checklist["total"] == 6
     training = t.scan(_cola())
     assert training.training is True and training.sale_id != real
     clerk = desk.leave_training()
-    assert clerk["training"] is False and t.sale_snapshot().sale_id == real
+    assert clerk.training is False and t.sale_snapshot().sale_id == real
 
 
 def test_staff_management_is_for_managers(desk: Terminal) -> None:

@@ -36,7 +36,7 @@ def _pin(role: str) -> str:
 def test_a_sale_through_the_terminal(terminal, tmp_path: Path) -> None:
     items = {i.name: i for i in sample_catalog()[0]}
     clerk = terminal.login(_pin("cashier"))
-    assert clerk["role"] == "cashier" and not clerk["training"]
+    assert clerk.role == "cashier" and not clerk.training
     assert terminal.shift_state() is None
     with pytest.raises(PosError):
         terminal.scan(items["Cola 330ml can"].barcodes[0])  # no shift open yet
@@ -79,9 +79,9 @@ def test_wrong_pin_and_an_issued_pin_that_must_change(terminal) -> None:
     with pytest.raises(PinChangeRequired):
         terminal.login("5917")
     clerk = terminal.change_pin("5917", "3861")
-    assert clerk["staff_id"] == "2001"
+    assert clerk.staff_id == "2001"
     terminal.logout()
-    assert terminal.login("3861")["staff_id"] == "2001"
+    assert terminal.login("3861").staff_id == "2001"
 
 
 def test_deferred_terminal_loads_on_demand(tmp_path: Path) -> None:
@@ -92,7 +92,7 @@ def test_deferred_terminal_loads_on_demand(tmp_path: Path) -> None:
     t.load()
     try:
         assert t.loaded and (tmp_path / "ledger.sqlite3").exists()
-        assert t.login(_pin("manager"))["role"] == "manager"
+        assert t.login(_pin("manager")).role == "manager"
     finally:
         t.close()
 
