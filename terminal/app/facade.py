@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from terminal.app.services import Services
     from terminal.config import Config
     from terminal.core.settings import StoreSettings
-    from terminal.core.shift import ShiftService
+    from terminal.core.shift import Report, ShiftClose, ShiftService
     from terminal.drivers.drawer.monitor import DrawerMonitor
 
 log = logging.getLogger("terminal")
@@ -394,17 +394,17 @@ class Terminal(StaffDesk):
         self._sh().open_shift(opening_float, approval=approval)
         return self.refresh_shift()
 
-    def close_shift(self, counted: int, approval: Approval | None = None) -> dict[str, Any]:
-        result = self._sh().close_shift(counted, approval=approval).to_dict()
+    def close_shift(self, counted: int, approval: Approval | None = None) -> ShiftClose:
+        result = self._sh().close_shift(counted, approval=approval)
         self.refresh_shift()
         return result
 
-    def report(self, kind: str, print_it: bool = False) -> dict[str, Any]:
+    def report(self, kind: str, print_it: bool = False) -> Report:
         """The X report (printed only on request) or the Z report (always printed: it closes
         the business day)."""
         if kind == "x":
-            return self._sh().x_report(print_it=print_it).to_dict()
-        return self._sh().z_report().to_dict()
+            return self._sh().x_report(print_it=print_it)
+        return self._sh().z_report()
 
     # --- lifetime --------------------------------------------------------------------------
 

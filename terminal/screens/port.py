@@ -15,10 +15,11 @@ from typing import Any, Protocol
 from terminal.core.rights import Approval
 from terminal.core.sale import SaleState
 from terminal.core.settings import StoreSettings
+from terminal.core.shift import Report, ShiftClose
 from terminal.core.views import ClerkView, LineView, SaleSnapshot
 
-__all__ = ["Approval", "ClerkView", "ErrorHandler", "LineView", "SaleSnapshot", "SaleState",
-           "TerminalPort", "WorkerPort"]
+__all__ = ["Approval", "ClerkView", "ErrorHandler", "LineView", "Report", "SaleSnapshot",
+           "SaleState", "ShiftClose", "TerminalPort", "WorkerPort"]
 
 ErrorHandler = Callable[[BaseException], bool | None]
 """A screen's error callback: returning False hands the error on to the error banner."""
@@ -129,9 +130,9 @@ class TerminalPort(Protocol):
                    ) -> dict[str, Any] | None: ...
 
     def close_shift(self, counted: int, approval: Approval | None = None
-                    ) -> dict[str, Any]: ...
+                    ) -> ShiftClose: ...
 
-    def report(self, kind: str, print_it: bool = False) -> dict[str, Any]: ...
+    def report(self, kind: str, print_it: bool = False) -> Report: ...
 
     # --- staff -----------------------------------------------------------------------------
 

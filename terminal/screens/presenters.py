@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from terminal.core.money import format_money
-from terminal.core.records import QTY_ONE
+from terminal.core.records import QTY_ONE, ReportTotals
 from terminal.screens.port import LineView
 
 
@@ -135,27 +135,24 @@ def mask_pin(pin: str) -> str:
     return "●" * len(pin)
 
 
-def report_rows(
-    report: Mapping[str, Any], _: Any
-) -> list[tuple[str, str, int, bool]]:
+def report_rows(t: ReportTotals, _: Any) -> list[tuple[str, str, int, bool]]:
     """(key, label, value, is_money) for each line of an X or Z report view."""
-    t = report.get("totals", {})
     rows: list[tuple[str, str, int, bool]] = [
-        ("sales_count", _("Sales"), t.get("sales_count", 0), False),
-        ("gross", _("Gross sales"), t.get("gross", 0), True),
-        ("discounts", _("Discounts"), t.get("discounts", 0), True),
-        ("net_sales", _("Net sales"), t.get("net_sales", 0), True),
-        ("tax", _("Tax"), t.get("tax", 0), True),
-        ("refunds_total", _("Refunds"), t.get("refunds_total", 0), True),
+        ("sales_count", _("Sales"), t.sales_count, False),
+        ("gross", _("Gross sales"), t.gross, True),
+        ("discounts", _("Discounts"), t.discounts, True),
+        ("net_sales", _("Net sales"), t.net_sales, True),
+        ("tax", _("Tax"), t.tax, True),
+        ("refunds_total", _("Refunds"), t.refunds_total, True),
     ]
     names = {"cash": _("Cash"), "card": _("Card"), "qr": _("Mobile QR")}
-    for kind, amount in sorted(t.get("by_tender", {}).items()):
+    for kind, amount in sorted(t.by_tender.items()):
         rows.append((f"tender.{kind}", names.get(kind, kind), amount, True))
     rows += [
-        ("opening_float", _("Opening float"), t.get("opening_float", 0), True),
-        ("expected_cash", _("Expected cash in drawer"), t.get("expected_cash", 0), True),
-        ("line_voids", _("Line voids"), t.get("line_voids", 0), False),
-        ("sale_voids", _("Sale voids"), t.get("sale_voids", 0), False),
-        ("no_sales", _("No-sale drawer opens"), t.get("no_sales", 0), False),
+        ("opening_float", _("Opening float"), t.opening_float, True),
+        ("expected_cash", _("Expected cash in drawer"), t.expected_cash, True),
+        ("line_voids", _("Line voids"), t.line_voids, False),
+        ("sale_voids", _("Sale voids"), t.sale_voids, False),
+        ("no_sales", _("No-sale drawer opens"), t.no_sales, False),
     ]
     return rows

@@ -10,6 +10,7 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.scrollview import ScrollView
 
 from terminal.screens.base import PosScreen
+from terminal.screens.port import Report
 from terminal.screens.presenters import money, report_rows
 from terminal.screens.widgets import MUTED, WHITE, Panel, PosButton, Text
 
@@ -20,7 +21,7 @@ class ReportScreen(PosScreen):
     def __init__(self, app: Any, **kw: Any) -> None:
         super().__init__(app, **kw)
         self.kind = "x"
-        self.report: dict[str, Any] | None = None
+        self.report: Report | None = None
         self.loading = False
 
     def on_enter_screen(self, **params: Any) -> None:
@@ -35,7 +36,7 @@ class ReportScreen(PosScreen):
         self.app.call(self.app.terminal.report, self.kind, on_done=self._got,
                      on_error=self._failed)
 
-    def _got(self, report: dict[str, Any]) -> None:
+    def _got(self, report: Report) -> None:
         self.loading = False
         self.report = report
         self.app.clear_error()
@@ -54,7 +55,7 @@ class ReportScreen(PosScreen):
         if self.kind == "x":
             title = _("X report")
         elif self.report:
-            title = _("Z report No. {number}").format(number=self.report.get("number"))
+            title = _("Z report No. {number}").format(number=self.report.number)
         else:
             title = _("Z report")
         body.add_widget(Text(title, aid="report.title", font_size=m.font(2), bold=True,
@@ -67,7 +68,7 @@ class ReportScreen(PosScreen):
                               row_default_height=m.row(0.62), row_force_default=True,
                               spacing=(m.pad * 4, 0))
             grid.bind(minimum_height=grid.setter("height"))
-            for key, label, value, is_money in report_rows(self.report, _):
+            for key, label, value, is_money in report_rows(self.report.totals, _):
                 grid.add_widget(Text(label, font_size=m.font(0)))
                 grid.add_widget(Text(money(value, cur) if is_money else str(value),
                                      aid=f"report.{key}", font_size=m.font(0), halign="right"))
@@ -104,4 +105,5 @@ class ReportScreen(PosScreen):
         self.app.show("menu" if self.app.clerk else "login")
 
     def automation_state(self) -> dict[str, Any]:
-        return {"report_kind": self.kind, "report": self.report}
+        return {"report_kind": self.kind,
+                "report": self.report.to_dict() if self.report else None}

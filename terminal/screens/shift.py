@@ -10,6 +10,7 @@ from kivy.uix.boxlayout import BoxLayout
 from terminal.core.money import parse_money
 from terminal.screens.base import PosScreen
 from terminal.screens.i18n import N_
+from terminal.screens.port import ShiftClose
 from terminal.screens.presenters import apply_key, money
 from terminal.screens.widgets import INK, MUTED, WHITE, Keypad, Panel, PosButton, Text
 
@@ -122,7 +123,7 @@ class ShiftCloseScreen(_AmountScreen):
 
     def __init__(self, app: Any, **kw: Any) -> None:
         super().__init__(app, **kw)
-        self.result: dict[str, Any] | None = None
+        self.result: ShiftClose | None = None
 
     def on_enter_screen(self, **params: Any) -> None:
         self.result = None
@@ -139,14 +140,14 @@ class ShiftCloseScreen(_AmountScreen):
         body = BoxLayout(orientation="vertical", padding=m.pad * 3, spacing=m.pad * 2)
         card = Panel(orientation="vertical", bg=WHITE, padding=m.pad * 3, spacing=m.pad)
         card.add_widget(Text(_("Shift closed"), font_size=m.font(2), bold=True))
-        over = int(r["over_short"])
+        over = r.over_short
         label = _("Over") if over > 0 else _("Short") if over < 0 else _("Balanced")
         color = (0.11, 0.55, 0.32, 1) if over == 0 else (0.78, 0.2, 0.2, 1)
-        for text, value, aid in ((_("Counted"), r["counted"], "shift_close.counted"),
-                                 (_("Expected"), r["expected"], "shift_close.expected")):
+        for text, value, aid in ((_("Counted"), r.counted, "shift_close.counted"),
+                                 (_("Expected"), r.expected, "shift_close.expected")):
             row = BoxLayout(orientation="horizontal")
             row.add_widget(Text(text, font_size=m.font(1)))
-            row.add_widget(Text(money(int(value), cur), aid=aid, font_size=m.font(1),
+            row.add_widget(Text(money(value, cur), aid=aid, font_size=m.font(1),
                                 halign="right"))
             card.add_widget(row)
         row = BoxLayout(orientation="horizontal")
@@ -170,11 +171,11 @@ class ShiftCloseScreen(_AmountScreen):
         if amount is not None:
             self.app.call(self.app.terminal.close_shift, amount, on_done=self._closed)
 
-    def _closed(self, result: dict[str, Any]) -> None:
+    def _closed(self, result: ShiftClose) -> None:
         self.app.clear_error()
         self.result = result
         self.app.render_chrome()
         self.rerender()
 
     def automation_state(self) -> dict[str, Any]:
-        return {"entry": self.entry, "result": self.result}
+        return {"entry": self.entry, "result": self.result.to_dict() if self.result else None}

@@ -56,10 +56,10 @@ def test_a_sale_through_the_terminal(terminal, tmp_path: Path) -> None:
     assert terminal.wait_printed(10)
     assert (tmp_path / "printer" / "out.bin").stat().st_size > 0
     x = terminal.report("x")
-    assert x["totals"]["net_sales"] == total
-    assert x["totals"]["by_tender"] == {"cash": 500, "qr": total - 500}
+    assert x.totals.net_sales == total
+    assert x.totals.by_tender == {"cash": 500, "qr": total - 500}
     closed = terminal.close_shift(20500)
-    assert closed["over_short"] == 0
+    assert closed.over_short == 0
     assert terminal.shift_state() is None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from terminal.core.records import ReportTotals
 from terminal.screens.port import LineView
 from terminal.screens.presenters import (
     CartRow,
@@ -95,14 +96,14 @@ def test_search_results_become_rows() -> None:
 
 
 def test_report_rows_carry_each_tender_and_expected_cash() -> None:
-    report = {"totals": {"sales_count": 2, "net_sales": 3000, "by_tender": {"cash": 1000,
-                                                                            "qr": 2000},
-                         "opening_float": 500, "expected_cash": 1500}}
-    rows = {key: (value, is_money) for key, _label, value, is_money in report_rows(report, str)}
+    totals = ReportTotals(sales_count=2, net_sales=3000, by_tender={"cash": 1000, "qr": 2000},
+                          opening_float=500)
+    rows = {key: (value, is_money) for key, _label, value, is_money in report_rows(totals, str)}
     assert rows["sales_count"] == (2, False)
     assert rows["tender.cash"] == (1000, True)
     assert rows["tender.qr"] == (2000, True)
-    assert rows["expected_cash"] == (1500, True)
+    assert rows["expected_cash"] == (totals.expected_cash, True)
+    assert totals.expected_cash == 1500
 
 
 def test_errors_are_described_in_the_screen_language() -> None:
