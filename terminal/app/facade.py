@@ -17,16 +17,12 @@ from terminal.core.views import SaleSnapshot
 if TYPE_CHECKING:
     from terminal.app.services import Services
     from terminal.config import Config
+    from terminal.core.records import Item
     from terminal.core.settings import StoreSettings
     from terminal.core.shift import Report, ShiftClose, ShiftService
     from terminal.drivers.drawer.monitor import DrawerMonitor
 
 log = logging.getLogger("terminal")
-
-
-def _item_view(item: Any) -> dict[str, Any]:
-    return {"sku": item.sku, "name": item.name, "name_zh": item.name_zh, "price": item.price,
-            "unit": item.unit, "open_price": item.open_price}
 
 
 class Terminal(StaffDesk):
@@ -371,11 +367,11 @@ class Terminal(StaffDesk):
     def recall(self, sale_id: str) -> SaleSnapshot:
         return self._s().recall(sale_id)
 
-    def search(self, text: str) -> list[dict[str, Any]]:
-        return [_item_view(i) for i in self.catalog.search(text, limit=30)]
+    def search(self, text: str) -> list[Item]:
+        return list(self.catalog.search(text, limit=30))
 
-    def quick_keys(self) -> list[dict[str, Any]]:
-        return [_item_view(i) for i in self.catalog.quick_keys()]
+    def quick_keys(self) -> list[Item]:
+        return list(self.catalog.quick_keys())
 
     # --- shifts and reports ----------------------------------------------------------------
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from terminal.core.records import Item
 from terminal.core.rights import Approval
 from terminal.core.sale import SaleState
 from terminal.core.settings import StoreSettings
 from terminal.core.shift import Report, ShiftClose
 from terminal.core.views import ClerkView, LineView, SaleSnapshot
 
-__all__ = ["Approval", "ClerkView", "ErrorHandler", "LineView", "Report", "SaleSnapshot",
+__all__ = ["Approval", "ClerkView", "ErrorHandler", "Item", "LineView", "Report", "SaleSnapshot",
            "SaleState", "ShiftClose", "TerminalPort", "WorkerPort"]
 
 ErrorHandler = Callable[[BaseException], bool | None]
@@ -120,9 +121,9 @@ class TerminalPort(Protocol):
 
     def recall(self, sale_id: str) -> SaleSnapshot: ...
 
-    def search(self, text: str) -> list[dict[str, Any]]: ...
+    def search(self, text: str) -> list[Item]: ...
 
-    def quick_keys(self) -> list[dict[str, Any]]: ...
+    def quick_keys(self) -> list[Item]: ...
 
     # --- shifts and reports ----------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from terminal.core.money import format_money
-from terminal.core.records import QTY_ONE, ReportTotals
+from terminal.core.records import QTY_ONE, Item, ReportTotals
 from terminal.screens.port import LineView
 
 
@@ -125,10 +125,10 @@ def cart_rows(
 
 
 def result_rows(
-    items: Iterable[Mapping[str, Any]], *, language: str, currency: str
+    items: Iterable[Item], *, language: str, currency: str
 ) -> list[ResultRow]:
-    return [ResultRow(sku=item["sku"], name=item_name(item, language),
-                      price=money(item["price"], currency)) for item in items]
+    return [ResultRow(sku=item.sku, name=item_name(item, language),
+                      price=money(item.price, currency)) for item in items]
 
 
 def mask_pin(pin: str) -> str:

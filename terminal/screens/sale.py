@@ -11,7 +11,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 
 from terminal.core.money import parse_money
-from terminal.core.records import QTY_ONE
+from terminal.core.records import QTY_ONE, Item
 from terminal.screens.base import PosScreen
 from terminal.screens.cart_view import CartView
 from terminal.screens.port import LineView, SaleSnapshot, SaleState
@@ -37,10 +37,10 @@ class SaleScreen(PosScreen):
         self.mode = "keys"
         self.entry = ""
         self.query = ""
-        self.results: list[dict[str, Any]] = []
-        self.quick: list[dict[str, Any]] | None = None
+        self.results: list[Item] = []
+        self.quick: list[Item] | None = None
         self.selected: int | None = None
-        self.pending: dict[str, Any] | None = None
+        self.pending: Item | None = None
         """An item picked from a quick key or the search that needs a weight or a price."""
         self._mode_before = "keys"
         self._search_ev: Any = None
@@ -118,16 +118,16 @@ class SaleScreen(PosScreen):
         cur = self.app.terminal.currency
         for i, item in enumerate(self.quick[: cols * 4]):
             tile = TapPanel(orientation="vertical", bg=QUICK_BG, padding=(m.pad, m.pad // 2),
-                            aid=f"quick.{i}", on_tap=partial(self.add_sku, item["sku"]))
+                            aid=f"quick.{i}", on_tap=partial(self.add_sku, item.sku))
             # Two lines of name at most, then the price, which must always show.
             tile.add_widget(Text(item_name(item, lang), font_size=m.font(-1), halign="center",
                                  max_lines=2))
-            tile.add_widget(Text(money(item["price"], cur), font_size=m.font(-1), bold=True,
+            tile.add_widget(Text(money(item.price, cur), font_size=m.font(-1), bold=True,
                                  halign="center", size_hint_y=0.5))
             grid.add_widget(tile)
         self.panel.add_widget(grid)
 
-    def _got_quick_keys(self, items: list[dict[str, Any]]) -> None:
+    def _got_quick_keys(self, items: list[Item]) -> None:
         changed = items != self.quick
         self.quick = items
         if changed and self.mode == "keys" and self.manager is not None:
@@ -142,7 +142,7 @@ class SaleScreen(PosScreen):
         _ = self._
         if self.pending is not None:
             name = item_name(self.pending, self.app.tr.language)
-            if self.pending.get("open_price"):
+            if self.pending.open_price:
                 return _("{name}: type the price").format(name=name)
             return _("{name}: type the weight in kg").format(name=name)
         return _("Type a quantity, price or code")
@@ -293,15 +293,15 @@ class SaleScreen(PosScreen):
             self.query_label.color = MUTED
         self._apply(snapshot)
 
-    def _known_item(self, sku: str) -> dict[str, Any] | None:
+    def _known_item(self, sku: str) -> Item | None:
         for item in [*(self.quick or ()), *self.results]:
-            if item["sku"] == sku:
+            if item.sku == sku:
                 return item
         return None
 
     def add_sku(self, sku: str) -> None:
         item = self._known_item(sku)
-        if item is not None and (item.get("unit") == "kg" or item.get("open_price")):
+        if item is not None and (item.unit == "kg" or item.open_price):
             # Sold by weight or at a price the clerk types: ask on the keypad first.
             self.pending = item
             self.entry = ""
@@ -326,7 +326,7 @@ class SaleScreen(PosScreen):
             self.app.show_error(self._entry_hint(), code="input.missing")
             return
         kw: dict[str, Any] = {}
-        if item.get("open_price"):
+        if item.open_price:
             try:
                 kw["price"] = parse_money(text, self.app.terminal.currency)
             except ValueError as e:
@@ -339,7 +339,7 @@ class SaleScreen(PosScreen):
                                     code="input.invalid")
                 return
             kw["qty_milli"] = int(whole or 0) * QTY_ONE + int((frac + "000")[:3])
-        self.app.call(self.app.terminal.add_sku, item["sku"], on_done=self._added_pending,
+        self.app.call(self.app.terminal.add_sku, item.sku, on_done=self._added_pending,
                       **kw)
 
     def _added_pending(self, snapshot: SaleSnapshot) -> None:
@@ -468,7 +468,7 @@ class SaleScreen(PosScreen):
         self.app.call(self.app.terminal.search, query,
                      on_done=partial(self._got_results, query))
 
-    def _got_results(self, query: str, items: list[dict[str, Any]]) -> None:
+    def _got_results(self, query: str, items: list[Item]) -> None:
         if query != self.query.strip():
             return  # typing moved on; a newer search is coming
         self.results = items
@@ -508,5 +508,5 @@ class SaleScreen(PosScreen):
 
     def automation_state(self) -> dict[str, Any]:
         return {"mode": self.mode, "entry": self.entry, "query": self.query,
-                "pending_item": self.pending["sku"] if self.pending else None,
-                "results": [r["sku"] for r in self.results], "selected_line": self.selected}
+                "pending_item": self.pending.sku if self.pending else None,
+                "results": [r.sku for r in self.results], "selected_line": self.selected}

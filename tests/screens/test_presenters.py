@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from terminal.core.records import ReportTotals
+from terminal.core.records import Item, ReportTotals
 from terminal.screens.port import LineView
 from terminal.screens.presenters import (
     CartRow,
@@ -89,7 +89,7 @@ def test_voided_lines_are_flagged_and_never_selected_by_default() -> None:
 
 
 def test_search_results_become_rows() -> None:
-    items = [{"sku": "S1", "name": "Cola", "name_zh": "可乐", "price": 300}]
+    items = [Item(sku="S1", name="Cola", name_zh="可乐", price=300)]
     assert [(r.sku, r.name, r.price) for r in result_rows(items, language="zh_CN",
                                                             currency="CNY")] == [
         ("S1", "可乐", "¥3.00")]
