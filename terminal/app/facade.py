@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 from terminal.app.staff_desk import StaffDesk
 from terminal.core.auth import Session
 from terminal.core.checkout import SaleSession
+from terminal.core.device_state import DrawerView, PrinterView, ScannerView
 from terminal.core.rights import Approval
-from terminal.core.views import SaleSnapshot
+from terminal.core.views import SaleSnapshot, ShiftView
 
 if TYPE_CHECKING:
     from terminal.app.services import Services
@@ -62,7 +63,7 @@ class Terminal(StaffDesk):
         """The clerk's ``SaleSession``; it outlives a clerk switch so an open sale survives."""
         self.shifts: ShiftService | None = None
         """The clerk's ``ShiftService``."""
-        self._shift: dict[str, Any] | None = None
+        self._shift: ShiftView | None = None
         self._drawer_opens = 0
         self._drawer_lock = threading.Lock()
         self._drawer_open_since: float | None = None
@@ -128,15 +129,14 @@ class Terminal(StaffDesk):
     def simulated(self) -> bool:
         return bool(self.config.hardware.simulated)
 
-    def shift_state(self) -> dict[str, Any] | None:
+    def shift_state(self) -> ShiftView | None:
         """Cheap: the open shift as last read on the worker."""
         return self._shift
 
-    def printer_status(self) -> dict[str, Any]:
+    def printer_status(self) -> PrinterView:
         """Cheap: the printer driver keeps its last status in memory."""
         if self.printer is None:
-            return {"health": "unknown", "online": None, "paper_out": None, "problem": "",
-                    "pending_jobs": 0, "detail": "starting"}
+            return PrinterView(detail="starting")
         st = self.printer.status()
         problem = ""
         # A printer with its cover open (or out of paper) also answers "not online", so the
@@ -149,22 +149,22 @@ class Terminal(StaffDesk):
             problem = "offline"
         elif st.health.value == "fault":
             problem = "fault"
-        return {"health": st.health.value, "online": st.online, "paper_out": st.paper_out,
-                "problem": problem, "pending_jobs": st.pending_jobs, "detail": st.detail}
+        return PrinterView(health=st.health.value, online=st.online, paper_out=st.paper_out,
+                           problem=problem, pending_jobs=st.pending_jobs, detail=st.detail)
 
     def scanner_changed(self, source: str, state: str, detail: str) -> None:
         """Called on a scanner's own thread when it connects, disconnects or is busy."""
         with self._scanner_lock:
             self._scanners[source] = (state, detail)
 
-    def scanner_state(self) -> dict[str, Any]:
+    def scanner_state(self) -> ScannerView:
         """Cheap: the scanners that are not reading, by source, with why."""
         with self._scanner_lock:
             down = {s: d or st for s, (st, d) in self._scanners.items() if st != "connected"}
             # "unplugged" is the one detail every driver shares; anything else is its own words.
             states = {s: "unplugged" if d == "unplugged" else st
                       for s, (st, d) in self._scanners.items() if st != "connected"}
-        return {"problem": "disconnected" if down else "", "down": down, "states": states}
+        return ScannerView(down=down, states=states)
 
     def scanner_fault(self, action: str) -> None:
         """Simulator only: "unplug", "replug" or "garbage" (a misread)."""
@@ -174,7 +174,7 @@ class Terminal(StaffDesk):
             raise RuntimeError("scanner faults can only be injected into the simulated scanner")
         method()
 
-    def drawer_state(self) -> dict[str, Any]:
+    def drawer_state(self) -> DrawerView:
         """Cheap: ``open`` is what the drawer monitor last read from the sensor (None without
         one), so the UI thread never waits on the pin the kick pulse holds; ``left_open`` is how
         long (s) the drawer had been open when the monitor last raised its alert, until it is
@@ -183,8 +183,8 @@ class Terminal(StaffDesk):
         is_open = monitor.state if monitor is not None else None
         with self._drawer_lock:
             left = self._drawer_left_open
-        return {"open": is_open, "opened": self._drawer_opens,
-                "left_open": None if left is None else int(left)}
+        return DrawerView(open=is_open, opened=self._drawer_opens,
+                          left_open=None if left is None else int(left))
 
     # The drawer monitor calls these two on its own thread. Opening is not journaled here: the
     # sale, refund or shift action that kicked the drawer has already posted "drawer.opened"
@@ -257,7 +257,7 @@ class Terminal(StaffDesk):
     def wait_printed(self, timeout: float) -> bool:
         """Wait until queued print jobs are done, unless the printer has a fault (then the jobs
         wait for it, and so would we)."""
-        if self.printer is None or self.printer_status()["problem"]:
+        if self.printer is None or self.printer_status().problem:
             return False
         wait = getattr(self.printer, "wait_idle", None)
         return bool(wait(timeout)) if wait is not None else True
@@ -375,9 +375,9 @@ class Terminal(StaffDesk):
 
     # --- shifts and reports ----------------------------------------------------------------
 
-    def refresh_shift(self) -> dict[str, Any] | None:
+    def refresh_shift(self) -> ShiftView | None:
         shift = self.ledger.current_shift()
-        self._shift = dict(shift) if shift else None
+        self._shift = ShiftView.from_row(shift) if shift else None
         return self._shift
 
     def _sh(self) -> ShiftService:
@@ -386,7 +386,7 @@ class Terminal(StaffDesk):
         return self.shifts
 
     def open_shift(self, opening_float: int, approval: Approval | None = None
-                   ) -> dict[str, Any] | None:
+                   ) -> ShiftView | None:
         self._sh().open_shift(opening_float, approval=approval)
         return self.refresh_shift()
 

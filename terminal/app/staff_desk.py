@@ -18,7 +18,7 @@ from terminal.core.auth import AuthService, Session
 from terminal.core.errors import IllegalStep, InvalidInput
 from terminal.core.rights import Approval, PermissionDenied, Right, Verdict
 from terminal.core.scan import ReadKind, classify
-from terminal.core.views import ClerkView
+from terminal.core.views import ClerkView, ShiftView
 
 if TYPE_CHECKING:
     from terminal.core.checkout import SaleSession
@@ -55,7 +55,7 @@ class StaffDesk:
     def _counted_drawer(self) -> Any:
         raise NotImplementedError
 
-    def refresh_shift(self) -> dict[str, Any] | None:
+    def refresh_shift(self) -> ShiftView | None:
         raise NotImplementedError
 
     def __init__(self) -> None:

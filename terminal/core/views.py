@@ -3,7 +3,7 @@ parked sales, and the whole ``SaleSnapshot`` built from a ``Sale`` at one moment
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -123,6 +123,28 @@ class ClerkView:
         if language.startswith("zh") and self.name_zh:
             return self.name_zh
         return self.name
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftView:
+    """The open shift, as the header and the menu show it."""
+
+    shift_id: str
+    staff_id: str
+    opened_at: str
+    opening_float: int
+    cash_in: int = 0
+    cash_out: int = 0
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> ShiftView:
+        """From the ledger's open-shift row (``Ledger.current_shift``)."""
+        return cls(shift_id=str(row["shift_id"]), staff_id=str(row["staff_id"] or ""),
+                   opened_at=str(row["opened_at"]), opening_float=int(row["opening_float"]),
+                   cash_in=int(row["cash_in"] or 0), cash_out=int(row["cash_out"] or 0))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -131,12 +131,12 @@ class AutomationBridge:
             # and the state answer show what was injected.
             want = "" if action == "clear" else action
             deadline = time.monotonic() + 10
-            while self.app.terminal.printer_status()["problem"] != want:
+            while self.app.terminal.printer_status().problem != want:
                 if time.monotonic() > deadline:
                     raise CommandError(f"printer status did not become {want or 'ok'!r}")
                 time.sleep(0.05)
         self.on_main(self.app.poll_devices)
-        return {"printer": self.app.terminal.printer_status()}
+        return {"printer": self.app.terminal.printer_status().to_dict()}
 
     def _cmd_scanner(self, r: dict[str, Any]) -> dict[str, Any]:
         action = r.get("action")
@@ -144,7 +144,7 @@ class AutomationBridge:
             raise CommandError('scanner action is "unplug", "replug" or "garbage"')
         self.app.terminal.scanner_fault(action)
         self.on_main(self.app.poll_devices)
-        return {"scanner": self.app.terminal.scanner_state()}
+        return {"scanner": self.app.terminal.scanner_state().to_dict()}
 
     def _cmd_wait_idle(self, r: dict[str, Any]) -> dict[str, Any]:
         timeout = float(r.get("timeout", 20.0))

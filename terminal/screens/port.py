@@ -12,15 +12,31 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from terminal.core.device_state import DrawerView, PrinterView, ScannerView
 from terminal.core.records import Item
 from terminal.core.rights import Approval
 from terminal.core.sale import SaleState
 from terminal.core.settings import StoreSettings
 from terminal.core.shift import Report, ShiftClose
-from terminal.core.views import ClerkView, LineView, SaleSnapshot
+from terminal.core.views import ClerkView, LineView, SaleSnapshot, ShiftView
 
-__all__ = ["Approval", "ClerkView", "ErrorHandler", "Item", "LineView", "Report", "SaleSnapshot",
-           "SaleState", "ShiftClose", "TerminalPort", "WorkerPort"]
+__all__ = [
+    "Approval",
+    "ClerkView",
+    "DrawerView",
+    "ErrorHandler",
+    "Item",
+    "LineView",
+    "PrinterView",
+    "Report",
+    "SaleSnapshot",
+    "SaleState",
+    "ScannerView",
+    "ShiftClose",
+    "ShiftView",
+    "TerminalPort",
+    "WorkerPort",
+]
 
 ErrorHandler = Callable[[BaseException], bool | None]
 """A screen's error callback: returning False hands the error on to the error banner."""
@@ -61,13 +77,13 @@ class TerminalPort(Protocol):
 
     def store_name(self, language: str) -> str: ...
 
-    def shift_state(self) -> dict[str, Any] | None: ...
+    def shift_state(self) -> ShiftView | None: ...
 
-    def printer_status(self) -> dict[str, Any]: ...
+    def printer_status(self) -> PrinterView: ...
 
-    def scanner_state(self) -> dict[str, Any]: ...
+    def scanner_state(self) -> ScannerView: ...
 
-    def drawer_state(self) -> dict[str, Any]: ...
+    def drawer_state(self) -> DrawerView: ...
 
     # --- simulator controls ----------------------------------------------------------------
 
@@ -128,7 +144,7 @@ class TerminalPort(Protocol):
     # --- shifts and reports ----------------------------------------------------------------
 
     def open_shift(self, opening_float: int, approval: Approval | None = None
-                   ) -> dict[str, Any] | None: ...
+                   ) -> ShiftView | None: ...
 
     def close_shift(self, counted: int, approval: Approval | None = None
                     ) -> ShiftClose: ...

@@ -22,6 +22,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from terminal.screens.errors import SCANNER_STATES, describe
 from terminal.screens.i18n import Translator
+from terminal.screens.port import DrawerView, PrinterView, ScannerView
 from terminal.screens.widgets import BG, HEADER, WHITE, Metrics, Panel, PosButton, Text
 
 if TYPE_CHECKING:
@@ -85,9 +86,9 @@ class PosApp(App):
         self.last_result: dict[str, Any] | None = None
         """The sale just completed (receipt number, change) for the done screen."""
         self.last_error: dict[str, str] | None = None
-        self.printer: dict[str, Any] = {}
-        self.scanner: dict[str, Any] = {}
-        self.drawer: dict[str, Any] = {}
+        self.printer = PrinterView()
+        self.scanner = ScannerView()
+        self.drawer = DrawerView()
         self.busy = 0
         self.ready = False
         self.ready_hooks: list[Callable[[], None]] = []
@@ -289,7 +290,7 @@ class PosApp(App):
             if checklist:
                 text += "  " + _("Checklist {done}/{total}").format(**checklist)
             rows.append(("banner.training", TRAINING_BG, text, False))
-        problem = self.printer.get("problem")
+        problem = self.printer.problem
         if problem:
             # The driver's own detail (an OS error, a status byte) is for the technician: it
             # stays in the automation state; the clerk reads what to do.
@@ -299,19 +300,19 @@ class PosApp(App):
                 "cover_open": _("Printer cover open: close it; queued receipts will print."),
             }.get(problem, _("Printer fault: check the printer and its cable; queued receipts "
                              "will print."))
-            waiting = int(self.printer.get("pending_jobs") or 0)
+            waiting = self.printer.pending_jobs
             if waiting:
                 text += " " + _("Waiting: {n}").format(n=waiting)
             rows.append(("banner.printer", WARNING_BG, text, False))
-        if self.scanner.get("problem"):
-            states = self.scanner.get("states") or {}
+        if self.scanner.problem:
+            states = self.scanner.states
             why = sorted({SCANNER_STATES.get(st, SCANNER_STATES["disconnected"])
                           for st in states.values()} or {SCANNER_STATES["disconnected"]})
             rows.append(("banner.scanner", WARNING_BG,
                          _("Scanner not reading ({detail}): check its cable, or type the "
                            "barcode on the keypad.").format(
                              detail=", ".join(_(w) for w in why)), False))
-        left_open = self.drawer.get("left_open")
+        left_open = self.drawer.left_open
         if left_open is not None:
             rows.append(("banner.drawer", ERROR_BG,
                          _("Cash drawer left open for over {seconds} s: close it.")
@@ -433,12 +434,12 @@ class PosApp(App):
             "language": self.tr.language,
             "size": list(Window.size),
             "clerk": self.clerk.to_dict() if self.clerk else None,
-            "shift": self.terminal.shift_state(),
+            "shift": shift.to_dict() if (shift := self.terminal.shift_state()) else None,
             "busy": self.busy > 0,
             "last_error": self.last_error,
-            "printer": self.printer,
-            "scanner": self.scanner,
-            "drawer": self.terminal.drawer_state(),
+            "printer": self.printer.to_dict(),
+            "scanner": self.scanner.to_dict(),
+            "drawer": self.terminal.drawer_state().to_dict(),
             "sale": sale,
             "cart": sale.get("lines", []),
             "totals": {k: sale.get(k) for k in ("subtotal", "discount_total", "tax_total",

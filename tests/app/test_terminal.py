@@ -11,6 +11,7 @@ from terminal.app.wiring import build_terminal
 from terminal.config import parse_config
 from terminal.core.auth import LoginFailed, PinChangeRequired
 from terminal.core.barcodes import with_check_digit
+from terminal.core.device_state import DrawerView, ScannerView
 from terminal.core.errors import PosError
 from terminal.core.staff import OWNER
 from terminal.sample import sample_catalog, sample_staff
@@ -41,7 +42,7 @@ def test_a_sale_through_the_terminal(terminal, tmp_path: Path) -> None:
     with pytest.raises(PosError):
         terminal.scan(items["Cola 330ml can"].barcodes[0])  # no shift open yet
     terminal.open_shift(20000)
-    assert terminal.shift_state()["opening_float"] == 20000
+    assert terminal.shift_state().opening_float == 20000
     terminal.scan(items["Cola 330ml can"].barcodes[0])
     snap = terminal.scan(with_check_digit(f"22{items['Pork belly'].barcodes[0]}00990"))
     assert [ln.net for ln in snap.lines] == [items["Cola 330ml can"].price, 990]
@@ -52,7 +53,7 @@ def test_a_sale_through_the_terminal(terminal, tmp_path: Path) -> None:
     assert snap.balance_due == total - 500
     snap = terminal.pay_qr("134567890123456789", total - 500)
     assert snap.state == "completed" and snap.receipt_no == 1
-    assert terminal.drawer_state()["opened"] == 1
+    assert terminal.drawer_state().opened == 1
     assert terminal.wait_printed(10)
     assert (tmp_path / "printer" / "out.bin").stat().st_size > 0
     x = terminal.report("x")
@@ -87,7 +88,7 @@ def test_wrong_pin_and_an_issued_pin_that_must_change(terminal) -> None:
 def test_deferred_terminal_loads_on_demand(tmp_path: Path) -> None:
     t = build_terminal(_config(tmp_path), seed_sample=True, deferred=True)
     assert not t.loaded
-    assert t.printer_status()["detail"] == "starting"
+    assert t.printer_status().detail == "starting"
     assert not (tmp_path / "ledger.sqlite3").exists()
     t.load()
     try:
@@ -150,7 +151,7 @@ def _printer_problem(terminal, timeout: float = 10.0) -> str:
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        problem = terminal.printer_status()["problem"]
+        problem = terminal.printer_status().problem
         if problem:
             return problem
         time.sleep(0.02)
@@ -228,8 +229,8 @@ def test_drawer_left_open_and_closed_are_journaled_through_the_worker(tmp_path: 
         item = sample_catalog()[0][0]
         t.scan(item.barcodes[0])
         assert t.pay_cash(item.price).state == "completed"
-        assert _wait_for(lambda: t.drawer_state()["open"] is True)
-        assert _wait_for(lambda: t.drawer_state()["left_open"] is not None)
+        assert _wait_for(lambda: t.drawer_state().open is True)
+        assert _wait_for(lambda: t.drawer_state().left_open is not None)
         assert worker.wait_idle(10)
         (left,) = _entries(t, "drawer.left_open")
         assert left.payload["seconds"] >= 1 and left.staff_id == "1002"
@@ -239,7 +240,7 @@ def test_drawer_left_open_and_closed_are_journaled_through_the_worker(tmp_path: 
         assert not _entries(t, "drawer.closed")
 
         t.drawer.close()  # someone pushes it shut
-        assert _wait_for(lambda: t.drawer_state()["left_open"] is None)
+        assert _wait_for(lambda: t.drawer_state().left_open is None)
         assert worker.wait_idle(10)
         assert _wait_for(lambda: len(_entries(t, "drawer.closed")) == 1)
         assert worker.wait_idle(10)
@@ -262,11 +263,11 @@ def test_scanner_state_names_the_state_the_banner_translates(terminal) -> None:
     try:
         terminal.scanner_fault("unplug")
         st = terminal.scanner_state()
-        assert st["problem"] == "disconnected"
-        assert set(st["states"].values()) == {"unplugged"}
-        assert set(st["states"].values()) <= set(SCANNER_STATES)
+        assert st.problem == "disconnected"
+        assert set(st.states.values()) == {"unplugged"}
+        assert set(st.states.values()) <= set(SCANNER_STATES)
         terminal.scanner_fault("replug")
-        assert terminal.scanner_state() == {"problem": "", "down": {}, "states": {}}
+        assert terminal.scanner_state() == ScannerView()
     finally:
         terminal.scanner.stop()
 
@@ -324,10 +325,10 @@ def test_drawer_state_is_the_monitors_and_never_reads_the_pin(terminal) -> None:
 
     assert terminal.drawer_monitor is not None
     terminal.drawer = GpioDrawer(17, sensor_pin=27)  # not ready: reading it would raise
-    assert terminal.drawer_state() == {"open": terminal.drawer_monitor.state, "opened": 0,
+    assert terminal.drawer_state().to_dict() == {"open": terminal.drawer_monitor.state, "opened": 0,
                                        "left_open": None}
 
 
 def test_drawer_state_without_a_monitor_is_unknown(terminal) -> None:
     terminal.drawer_monitor = None
-    assert terminal.drawer_state() == {"open": None, "opened": 0, "left_open": None}
+    assert terminal.drawer_state() == DrawerView()
