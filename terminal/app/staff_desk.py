@@ -14,8 +14,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from terminal.core.auth import AuthService, Session
+from terminal.core.auth import AuthService, LoginTile, Session
 from terminal.core.errors import IllegalStep, InvalidInput
+from terminal.core.refund_views import ReceiptView, RefundDone
 from terminal.core.rights import Approval, PermissionDenied, Right, Verdict
 from terminal.core.scan import ReadKind, classify
 from terminal.core.views import ClerkView, ShiftView
@@ -25,11 +26,6 @@ if TYPE_CHECKING:
     from terminal.core.refund import RefundableSale
     from terminal.core.shift import ShiftService
     from terminal.core.staff_wiring import StaffServices
-
-
-def _tile(t: Any) -> dict[str, Any]:
-    return {"staff_id": t.staff_id, "name": t.name, "name_zh": t.name_zh, "role": t.role,
-            "photo": t.photo, "trainee": t.trainee}
 
 
 class StaffDesk:
@@ -71,11 +67,11 @@ class StaffDesk:
     def pin_only(self) -> bool:
         return bool(self.auth.config.pin_only_login)
 
-    def tiles(self) -> list[dict[str, Any]]:
+    def tiles(self) -> list[LoginTile]:
         """Login tiles for PIN-only stores (none where a card is required)."""
         if not self.pin_only():
             return []
-        return [_tile(t) for t in self.auth.tiles()]
+        return self.auth.tiles()
 
     def read_kind(self, code: str) -> ReadKind:
         """What a scan is, by the store's scan rules; the one place the app classifies reads
@@ -90,15 +86,15 @@ class StaffDesk:
                                code="login.not_staff_card")
         return code
 
-    def identify(self, code: str) -> dict[str, Any]:
+    def identify(self, code: str) -> LoginTile:
         """A scanned staff card: whose it is (the supervisor dialog greets them). Anything else
         that was scanned is refused with a message saying what it was."""
-        return _tile(self.auth.identify_card(self._staff_card(code)))
+        return self.auth.identify_card(self._staff_card(code))
 
-    def card_holder(self, code: str) -> dict[str, Any]:
+    def card_holder(self, code: str) -> LoginTile:
         """The login tile of a card scanned at the login screen; any code that is no known card
         is journaled as a failed login."""
-        return _tile(self.auth.identify_card(code))
+        return self.auth.identify_card(code)
 
     def reasons(self) -> list[str]:
         return list(self.staff.approvals.reasons)
@@ -261,26 +257,14 @@ class StaffDesk:
         return self._refunds
 
     def find_receipt(self, *, number: int | None = None, qr: str | None = None
-                     ) -> dict[str, Any]:
+                     ) -> ReceiptView:
         svc = self._refund_service()
         self.found = svc.find(receipt_no=number, qr=qr)
         return self._refundable_view(self.found)
 
-    def _refundable_view(self, found: Any) -> dict[str, Any]:
-        r = found.record
-        return {
-            "sale_id": r.sale_id, "receipt_no": r.receipt_no, "total": r.total,
-            "completed_at": r.completed_at, "age_days": found.age_days,
-            "completed_local": self.settings.local(
-                datetime.fromisoformat(r.completed_at)).isoformat(),
-            "tenders": [{"kind": t.kind, "amount": t.amount} for t in r.tenders],
-            "lines": [{"line_no": x.line.line_no, "sku": x.line.sku, "name": x.line.name,
-                       "name_zh": x.line.name_zh, "unit": x.line.unit,
-                       "qty_milli": x.line.qty_milli, "net": x.line.net,
-                       "refunded_milli": x.refunded_milli, "remaining_milli": x.remaining_milli}
-                      for x in found.lines],
-            "fully_refunded": found.fully_refunded,
-        }
+    def _refundable_view(self, found: RefundableSale) -> ReceiptView:
+        local = self.settings.local(datetime.fromisoformat(found.record.completed_at))
+        return ReceiptView.of(found, local.isoformat())
 
     def refund_amount(self, qty_by_line: Mapping[int, int]) -> int:
         """What the chosen quantities refund, computed the way the refund will compute it."""
@@ -293,7 +277,7 @@ class StaffDesk:
         return max(0, min(before + raw, paid) - min(before, paid))
 
     def refund(self, qty_by_line: Mapping[int, int], reason: str,
-               approval: Approval | None = None) -> dict[str, Any]:
+               approval: Approval | None = None) -> RefundDone:
         if self.found is None:
             raise InvalidInput("scan the receipt or type its number", code="refund.no_receipt")
         svc = self._refund_service()
@@ -301,11 +285,7 @@ class StaffDesk:
                             reason=reason, approval=approval)
         self.found = None
         self.refresh_shift()
-        return {"sale_id": record.sale_id, "receipt_no": record.receipt_no,
-                "total": record.total, "approver_id": record.approver_id,
-                "reason": record.reason, "original_sale_id": record.original_sale_id,
-                "tenders": [{"kind": x.kind, "amount": x.amount} for x in record.tenders],
-                "notice": svc.notice}
+        return RefundDone.of(record, svc.notice)
 
     # --- figures ----------------------------------------------------------------------------
 

@@ -24,7 +24,8 @@ from kivy.uix.gridlayout import GridLayout
 from terminal.core.rights import ApprovalRequired, Right
 from terminal.screens.errors import RIGHT_ACTIONS, limit_text, login_error_text
 from terminal.screens.i18n import N_
-from terminal.screens.presenters import apply_key, mask_pin
+from terminal.screens.port import LoginTile
+from terminal.screens.presenters import apply_key, item_name, mask_pin
 from terminal.screens.widgets import MUTED, WHITE, Keypad, Panel, PosButton, Text
 
 if TYPE_CHECKING:
@@ -320,11 +321,10 @@ class SupervisorDialog(AnchorLayout):
                       on_error=self._card_failed)
         return True
 
-    def _identified(self, tile: dict[str, Any]) -> None:
+    def _identified(self, tile: LoginTile) -> None:
         if self.card is None:
             return
-        zh = self.app.tr.language.startswith("zh")
-        self.card_holder = (tile.get("name_zh") if zh else "") or tile.get("name", "")
+        self.card_holder = item_name(tile, self.app.tr.language)
         self.render()
 
     def _card_failed(self, exc: BaseException) -> bool:

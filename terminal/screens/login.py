@@ -13,7 +13,7 @@ from kivy.uix.boxlayout import BoxLayout
 from terminal.screens.approval import watch_idle
 from terminal.screens.base import PosScreen
 from terminal.screens.i18n import LANGUAGE_NAMES, LANGUAGES
-from terminal.screens.port import ClerkView
+from terminal.screens.port import ClerkView, LoginTile
 from terminal.screens.presenters import apply_key, mask_pin
 from terminal.screens.tiles import StaffLogin
 from terminal.screens.widgets import INK, MUTED, Keypad, Panel, PosButton, Text
@@ -173,8 +173,8 @@ class LoginScreen(PosScreen):
                           on_done=partial(self._card_read, code))
         return True
 
-    def _card_read(self, code: str, who: dict[str, Any]) -> None:
-        self.card, self.card_holder = code, str(who.get("name", ""))
+    def _card_read(self, code: str, who: LoginTile) -> None:
+        self.card, self.card_holder = code, who.name
         self.app.clear_error()
         self.rerender()
 

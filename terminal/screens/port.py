@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from terminal.core.auth import LoginTile
 from terminal.core.device_state import DrawerView, PrinterView, ScannerView
 from terminal.core.records import Item
+from terminal.core.refund_views import ReceiptView, RefundDone, RefundLineView
 from terminal.core.rights import Approval
 from terminal.core.sale import SaleState
 from terminal.core.settings import StoreSettings
@@ -27,7 +29,11 @@ __all__ = [
     "ErrorHandler",
     "Item",
     "LineView",
+    "LoginTile",
     "PrinterView",
+    "ReceiptView",
+    "RefundDone",
+    "RefundLineView",
     "Report",
     "SaleSnapshot",
     "SaleState",
@@ -153,11 +159,11 @@ class TerminalPort(Protocol):
 
     # --- staff -----------------------------------------------------------------------------
 
-    def tiles(self) -> list[dict[str, Any]]: ...
+    def tiles(self) -> list[LoginTile]: ...
 
-    def card_holder(self, code: str) -> dict[str, Any]: ...
+    def card_holder(self, code: str) -> LoginTile: ...
 
-    def identify(self, code: str) -> dict[str, Any]: ...
+    def identify(self, code: str) -> LoginTile: ...
 
     def reasons(self) -> list[str]: ...
 
@@ -182,12 +188,12 @@ class TerminalPort(Protocol):
     def leave_training(self) -> ClerkView: ...
 
     def find_receipt(self, *, number: int | None = None, qr: str | None = None
-                     ) -> dict[str, Any]: ...
+                     ) -> ReceiptView: ...
 
     def refund_amount(self, qty_by_line: Mapping[int, int]) -> int: ...
 
     def refund(self, qty_by_line: Mapping[int, int], reason: str,
-               approval: Approval | None = None) -> dict[str, Any]: ...
+               approval: Approval | None = None) -> RefundDone: ...
 
     def figures(self, period: str, start: str = "", end: str = "",
                 everyone: bool = False) -> dict[str, Any]: ...

@@ -15,6 +15,7 @@ from kivy.uix.scrollview import ScrollView
 from terminal.core.records import QTY_ONE
 from terminal.screens.approval import REASON_LABELS
 from terminal.screens.base import PosScreen
+from terminal.screens.port import ReceiptView, RefundDone, RefundLineView
 from terminal.screens.presenters import apply_key, item_name, money, qty_text
 from terminal.screens.widgets import INK, MUTED, WHITE, Keypad, Panel, PosButton, Text
 
@@ -28,12 +29,12 @@ class RefundScreen(PosScreen):
     def __init__(self, app: Any, **kw: Any) -> None:
         super().__init__(app, **kw)
         self.number = ""
-        self.found: dict[str, Any] | None = None
+        self.found: ReceiptView | None = None
         self.qty: dict[int, int] = {}
         self.reasons: list[str] | None = None
         self.reason: str | None = None
         self.amount = 0
-        self.result: dict[str, Any] | None = None
+        self.result: RefundDone | None = None
 
     def on_enter_screen(self, **params: Any) -> None:
         self.reset()
@@ -99,19 +100,21 @@ class RefundScreen(PosScreen):
     def _render_lines(self, box: BoxLayout) -> None:
         _ = self._
         m = self.m
-        f = self.found or {}
+        f = self.found
+        if f is None:
+            return
         cur = self.app.terminal.currency
-        head = _("Receipt No. {number}").format(number=f.get("receipt_no"))
-        head += "  ·  " + money(int(f.get("total", 0)), cur)
-        head += "  ·  " + str(f.get("completed_local", ""))[:16].replace("T", " ")
+        head = _("Receipt No. {number}").format(number=f.receipt_no)
+        head += "  ·  " + money(f.total, cur)
+        head += "  ·  " + f.completed_local[:16].replace("T", " ")
         box.add_widget(Text(head, aid="refund.receipt", font_size=m.font(0), bold=True,
                             size_hint_y=None, height=m.row(0.7)))
         grid = GridLayout(cols=1, size_hint_y=None, spacing=1)
         grid.bind(minimum_height=grid.setter("height"))
         lang = self.app.tr.language
-        for i, ln in enumerate(f.get("lines", [])):
-            n = ln["line_no"]
-            left = ln["remaining_milli"]
+        for i, ln in enumerate(f.lines):
+            n = ln.line_no
+            left = ln.remaining_milli
             chosen = self.qty.get(n, 0)
             row = Panel(orientation="horizontal", bg=STRIPES[i % 2], size_hint_y=None,
                         height=m.row(1.1), padding=(m.pad, 2), spacing=m.pad // 2)
@@ -119,16 +122,16 @@ class RefundScreen(PosScreen):
             names.add_widget(Text(item_name(ln, lang), font_size=m.font(0), shorten=True,
                                   shorten_from="right"))
             detail = _("sold {sold} · refunded {done} · left {left}").format(
-                sold=qty_text(ln["qty_milli"], ln["unit"]),
-                done=qty_text(ln["refunded_milli"], ln["unit"]),
-                left=qty_text(left, ln["unit"]))
+                sold=qty_text(ln.qty_milli, ln.unit),
+                done=qty_text(ln.refunded_milli, ln.unit),
+                left=qty_text(left, ln.unit))
             names.add_widget(Text(detail, font_size=m.font(-1), color=MUTED))
             row.add_widget(names)
             small = {"size_hint_x": None, "width": m.row(0.95), "font_size": m.font(1)}
             row.add_widget(PosButton("−", aid=f"refund.line.{n}.minus", kind="muted",
                                      disabled=chosen <= 0,
                                      on_tap=partial(self.step, n, -1), **small))
-            row.add_widget(Text(qty_text(chosen, ln["unit"]) if chosen else "0",
+            row.add_widget(Text(qty_text(chosen, ln.unit) if chosen else "0",
                                 aid=f"refund.line.{n}.qty", font_size=m.font(1), bold=True,
                                 halign="center", size_hint_x=None, width=m.row(1.3)))
             row.add_widget(PosButton("+", aid=f"refund.line.{n}.plus", kind="muted",
@@ -143,8 +146,8 @@ class RefundScreen(PosScreen):
         scroll.add_widget(grid)
         box.add_widget(scroll)
         tenders = ", ".join(
-            f"{_(TENDER_NAMES.get(t['kind'], t['kind']))} {money(t['amount'], cur)}"
-            for t in f.get("tenders", []))
+            f"{_(TENDER_NAMES.get(t.kind, t.kind))} {money(t.amount, cur)}"
+            for t in f.tenders)
         box.add_widget(Text(_("Paid by {tenders}; the refund goes back the same way.").format(
             tenders=tenders), font_size=m.font(-1), color=MUTED, size_hint_y=None,
             height=m.row(0.6)))
@@ -181,19 +184,20 @@ class RefundScreen(PosScreen):
     def _render_result(self, box: BoxLayout) -> None:
         _ = self._
         m = self.m
-        r = self.result or {}
+        r = self.result
+        if r is None:
+            return
         cur = self.app.terminal.currency
         box.add_widget(Text(_("Refund done"), font_size=m.font(2), bold=True,
                             color=(0.11, 0.55, 0.32, 1), size_hint_y=None, height=m.row()))
-        lines = [_("Refunded {amount}").format(amount=money(int(r.get("total", 0)), cur)),
-                 _("Receipt No. {number}").format(number=r.get("receipt_no"))]
-        for t in r.get("tenders", []):
-            lines.append(f"{_(TENDER_NAMES.get(t['kind'], t['kind']))}: "
-                         f"{money(t['amount'], cur)}")
-        if any(t["kind"] == "cash" for t in r.get("tenders", [])):
+        lines = [_("Refunded {amount}").format(amount=money(r.total, cur)),
+                 _("Receipt No. {number}").format(number=r.receipt_no)]
+        for t in r.tenders:
+            lines.append(f"{_(TENDER_NAMES.get(t.kind, t.kind))}: {money(t.amount, cur)}")
+        if any(t.kind == "cash" for t in r.tenders):
             lines.append(_("Hand the cash back, then close the drawer."))
-        if r.get("notice"):
-            lines.append(str(r["notice"]))
+        if r.notice:
+            lines.append(r.notice)
         box.add_widget(Text("\n".join(lines), aid="refund.result", font_size=m.font(1),
                             valign="top"))
 
@@ -231,13 +235,13 @@ class RefundScreen(PosScreen):
         number, self.number = int(self.number), ""
         self.app.call(self.app.terminal.find_receipt, number=number, on_done=self._found)
 
-    def _found(self, found: dict[str, Any]) -> None:
+    def _found(self, found: ReceiptView) -> None:
         self.app.clear_error()
         self.found = found
         self.result = None
         self.qty = {}
         self.amount = 0
-        if found.get("fully_refunded"):
+        if found.fully_refunded:
             self.app.show_error(self._("Everything on this receipt was already refunded."),
                                 code="refund.nothing_left")
         self.rerender()
@@ -247,14 +251,15 @@ class RefundScreen(PosScreen):
         if self.manager is not None:
             self.rerender()
 
-    def _line(self, n: int) -> dict[str, Any]:
-        return next(ln for ln in (self.found or {}).get("lines", []) if ln["line_no"] == n)
+    def _line(self, n: int) -> RefundLineView:
+        assert self.found is not None, "lines are only shown for a receipt found"
+        return self.found.line(n)
 
     def step(self, n: int, direction: int) -> None:
         ln = self._line(n)
-        left = ln["remaining_milli"]
+        left = ln.remaining_milli
         now = self.qty.get(n, 0)
-        if ln["unit"] == "kg":
+        if ln.unit == "kg":
             # Weighed lines go back whole or not at all: the scale label priced the weight.
             new = left if direction > 0 else 0
         else:
@@ -262,7 +267,7 @@ class RefundScreen(PosScreen):
         self._set(n, new)
 
     def take_all(self, n: int) -> None:
-        self._set(n, self._line(n)["remaining_milli"])
+        self._set(n, self._line(n).remaining_milli)
 
     def _set(self, n: int, qty: int) -> None:
         if qty:
@@ -289,7 +294,7 @@ class RefundScreen(PosScreen):
         self.app.call(self.app.terminal.refund, dict(self.qty), self.reason,
                       on_done=self._refunded)
 
-    def _refunded(self, result: dict[str, Any]) -> None:
+    def _refunded(self, result: RefundDone) -> None:
         self.app.clear_error()
         self.result = result
         self.found = None
@@ -301,7 +306,8 @@ class RefundScreen(PosScreen):
         self.app.show("sale")
 
     def automation_state(self) -> dict[str, Any]:
-        return {"refund": {"number": self.number, "found": self.found,
+        return {"refund": {"number": self.number,
+                           "found": self.found.to_dict() if self.found else None,
                            "qty": {str(k): v for k, v in self.qty.items()},
                            "reason": self.reason, "amount": self.amount,
-                           "result": self.result}}
+                           "result": self.result.to_dict() if self.result else None}}

@@ -12,6 +12,8 @@ from kivy.uix.scrollview import ScrollView
 
 from terminal.screens.base import PosScreen
 from terminal.screens.i18n import N_
+from terminal.screens.port import LoginTile
+from terminal.screens.presenters import item_name
 from terminal.screens.widgets import MUTED, WHITE, TapPanel, Text
 
 TILE_BG = (1, 1, 1, 1)
@@ -25,15 +27,14 @@ class StaffLogin:
     def __init__(self, screen: PosScreen) -> None:
         self.screen = screen
         self.app = screen.app
-        self.tiles: list[dict[str, Any]] | None = None
+        self.tiles: list[LoginTile] | None = None
         self.staff_id: str | None = None
 
     def _(self, message: str) -> str:
         return self.app.tr.gettext(message)
 
-    def name(self, person: dict[str, Any]) -> str:
-        zh = self.app.tr.language.startswith("zh")
-        return (person.get("name_zh") if zh else "") or person.get("name", "")
+    def name(self, person: LoginTile) -> str:
+        return item_name(person, self.app.tr.language)
 
     def render(self, box: BoxLayout, *, hidden: bool = False) -> None:
         """Fill ``box`` with the tiles (``hidden`` while a card greeting shows instead)."""
@@ -50,13 +51,13 @@ class StaffLogin:
         grid.bind(minimum_height=grid.setter("height"))
         tile_h = m.row(0.95 if m.portrait else 1.15)
         for person in self.tiles:
-            sid = person["staff_id"]
+            sid = person.staff_id
             tile = TapPanel(orientation="horizontal", aid=f"login.tile.{sid}",
                             bg=TILE_PICKED if sid == self.staff_id else TILE_BG,
                             size_hint_y=None, height=tile_h, padding=m.pad // 2,
                             spacing=m.pad, on_tap=partial(self.pick, sid))
-            if person.get("photo"):
-                tile.add_widget(Image(source=str(person["photo"]), size_hint_x=None,
+            if person.photo:
+                tile.add_widget(Image(source=person.photo, size_hint_x=None,
                                       width=tile_h - m.pad, fit_mode="contain"))
             else:
                 tile.add_widget(Text(self.name(person)[:1], font_size=m.font(2), bold=True,
@@ -65,7 +66,7 @@ class StaffLogin:
             names = BoxLayout(orientation="vertical")
             names.add_widget(Text(self.name(person), font_size=m.font(0), bold=True,
                                   shorten=True, shorten_from="right"))
-            names.add_widget(Text(self._(ROLE_LABELS.get(person["role"], person["role"])),
+            names.add_widget(Text(self._(ROLE_LABELS.get(person.role, person.role)),
                                   font_size=m.font(-1), color=MUTED))
             tile.add_widget(names)
             grid.add_widget(tile)
@@ -74,7 +75,7 @@ class StaffLogin:
         scroll.add_widget(grid)
         box.add_widget(scroll)
 
-    def _got_tiles(self, tiles: list[dict[str, Any]]) -> None:
+    def _got_tiles(self, tiles: list[LoginTile]) -> None:
         if tiles == self.tiles:
             return
         self.tiles = tiles
@@ -87,7 +88,7 @@ class StaffLogin:
         self.screen.rerender()
 
     def automation_state(self) -> dict[str, Any]:
-        return {"tiles": [t["staff_id"] for t in self.tiles or ()], "picked": self.staff_id}
+        return {"tiles": [t.staff_id for t in self.tiles or ()], "picked": self.staff_id}
 
 
 ROLE_LABELS: dict[str, str] = {

@@ -40,8 +40,8 @@ def _cola() -> str:
 
 
 def test_tiles_and_card_identification(desk: Terminal) -> None:
-    assert [t["staff_id"] for t in desk.tiles()] == ["1001", "1002"]
-    assert desk.identify(CARDS["1001"])["name_zh"] == "李娜"
+    assert [t.staff_id for t in desk.tiles()] == ["1001", "1002"]
+    assert desk.identify(CARDS["1001"]).name_zh == "李娜"
     with pytest.raises(InvalidInput, match="scan a staff card"):
         desk.identify(_cola())
 
@@ -108,15 +108,15 @@ def test_refund_found_by_number_priced_and_capped(desk: Terminal) -> None:
     t.start_payment()
     done = t.pay_cash(5000)
     found = desk.find_receipt(number=done.receipt_no)
-    line = found["lines"][0]
-    assert line["remaining_milli"] == 3000
-    assert desk.refund_amount({line["line_no"]: 1000}) == done.total // 3
+    line = found.lines[0]
+    assert line.remaining_milli == 3000
+    assert desk.refund_amount({line.line_no: 1000}) == done.total // 3
     with pytest.raises(PosError, match="left to refund"):
-        desk.refund({line["line_no"]: 4000}, "customer changed mind")
-    result = desk.refund({line["line_no"]: 1000}, "customer changed mind")
-    assert result["total"] == done.total // 3 and result["approver_id"] is None
-    again = desk.find_receipt(qr=f"POS1:UT1:{found['sale_id']}")
-    assert again["lines"][0]["refunded_milli"] == 1000
+        desk.refund({line.line_no: 4000}, "customer changed mind")
+    result = desk.refund({line.line_no: 1000}, "customer changed mind")
+    assert result.total == done.total // 3 and result.approver_id is None
+    again = desk.find_receipt(qr=f"POS1:UT1:{found.sale_id}")
+    assert again.lines[0].refunded_milli == 1000
 
 
 def test_figures_periods_everyone_and_csv(desk: Terminal, tmp_path: Path) -> None:
