@@ -19,6 +19,7 @@ from terminal.core.errors import IllegalStep, InvalidInput
 from terminal.core.refund_views import ReceiptView, RefundDone
 from terminal.core.rights import Approval, PermissionDenied, Right, Verdict
 from terminal.core.scan import ReadKind, classify
+from terminal.core.staff_views import StaffNotice, StaffRow
 from terminal.core.views import ClerkView, ShiftView
 
 if TYPE_CHECKING:
@@ -390,7 +391,7 @@ class StaffDesk:
             raise IllegalStep("log in first", code="login.required")
         return str(self.auth.current.staff_id)
 
-    def staff_list(self) -> list[dict[str, Any]]:
+    def staff_list(self) -> list[StaffRow]:
         """Everyone's records, for those who manage staff or supervise training."""
         by = self._by()
         perm = self.staff.permissions
@@ -398,40 +399,36 @@ class StaffDesk:
         if decision.verdict is not Verdict.ALLOW and perm.check(
                 by, Right.TRAINING_SUPERVISE).verdict is not Verdict.ALLOW:
             raise PermissionDenied(decision)
-        out = []
-        for m in self.staff.directory.members():
-            out.append({
-                "staff_id": m.staff_id, "name": m.name, "name_zh": m.name_zh, "role": m.role,
-                "status": m.status.value, "trainee": m.trainee,
-                "cards": len(self.staff.directory.cards_of(m.staff_id)),
-                "training": [r.to_payload() for r in m.training],
-            })
-        return out
+        return [StaffRow(staff_id=m.staff_id, name=m.name, name_zh=m.name_zh, role=m.role,
+                         status=m.status.value, trainee=m.trainee,
+                         cards=len(self.staff.directory.cards_of(m.staff_id)),
+                         training=tuple(r.to_payload() for r in m.training))
+                for m in self.staff.directory.members()]
 
-    def staff_add(self, name: str, staff_id: str, role: str) -> dict[str, Any]:
+    def staff_add(self, name: str, staff_id: str, role: str) -> StaffNotice:
         """Add a clerk with a generated initial PIN, returned once to hand over."""
         by = self._by()
         self.staff.staff.add({"staff_id": staff_id, "name": name, "role": role}, by=by)
         pin = self.staff.staff.reset_pin(staff_id, by=by)
-        return {"staff_id": staff_id, "pin": pin}
+        return StaffNotice(staff_id, pin=pin)
 
-    def staff_reset_pin(self, staff_id: str) -> dict[str, Any]:
-        return {"staff_id": staff_id, "pin": self.staff.staff.reset_pin(staff_id, by=self._by())}
+    def staff_reset_pin(self, staff_id: str) -> StaffNotice:
+        return StaffNotice(staff_id, pin=self.staff.staff.reset_pin(staff_id, by=self._by()))
 
-    def staff_status(self, staff_id: str, status: str) -> dict[str, Any]:
+    def staff_status(self, staff_id: str, status: str) -> StaffNotice:
         member = self.staff.staff.set_status(staff_id, status, by=self._by())
-        return {"staff_id": staff_id, "status": member.status.value}
+        return StaffNotice(staff_id, status=member.status.value)
 
-    def staff_assign_card(self, staff_id: str, code: str) -> dict[str, Any]:
+    def staff_assign_card(self, staff_id: str, code: str) -> StaffNotice:
         self._staff_card(code)
-        return {"staff_id": staff_id,
-                "tag": self.staff.staff.assign_card(staff_id, code, by=self._by())}
+        return StaffNotice(staff_id,
+                           tag=self.staff.staff.assign_card(staff_id, code, by=self._by()))
 
     def staff_record_training(self, staff_id: str, content: str, result: str
-                              ) -> dict[str, Any]:
+                              ) -> StaffNotice:
         record = self.staff.staff.record_training(staff_id, content, result, by=self._by())
-        return {"staff_id": staff_id, "record": record.to_payload()}
+        return StaffNotice(staff_id, record=record.to_payload())
 
-    def staff_graduate(self, staff_id: str) -> dict[str, Any]:
+    def staff_graduate(self, staff_id: str) -> StaffNotice:
         member = self.staff.staff.graduate(staff_id, by=self._by())
-        return {"staff_id": staff_id, "trainee": member.trainee}
+        return StaffNotice(staff_id, signed_off=not member.trainee)

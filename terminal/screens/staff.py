@@ -12,6 +12,8 @@ from kivy.uix.gridlayout import GridLayout
 
 from terminal.screens.base import PosScreen
 from terminal.screens.i18n import N_
+from terminal.screens.port import StaffNotice, StaffRow
+from terminal.screens.presenters import item_name
 from terminal.screens.tiles import ROLE_LABELS
 from terminal.screens.training import DONE_INK
 from terminal.screens.widgets import MUTED, WHITE, Panel, PosButton, Text
@@ -32,14 +34,14 @@ class StaffScreen(PosScreen):
 
     def __init__(self, app: Any, **kw: Any) -> None:
         super().__init__(app, **kw)
-        self.members: list[dict[str, Any]] | None = None
+        self.members: list[StaffRow] | None = None
         self.selected: str | None = None
         self.mode = "view"
         """"view", "add" (the new-clerk form) or "card" (waiting for a card scan)."""
         self.form = {"name": "", "id": "", "role": "cashier"}
         self.field = "name"
         self.topic = 0
-        self.notice: dict[str, Any] | None = None
+        self.notice: StaffNotice | None = None
 
     def on_enter_screen(self, **params: Any) -> None:
         # Nothing from an earlier clerk's visit stays on screen: the list is read again, as
@@ -54,19 +56,18 @@ class StaffScreen(PosScreen):
     def load(self) -> None:
         self.app.call(self.app.terminal.staff_list, on_done=self._got)
 
-    def _got(self, members: list[dict[str, Any]]) -> None:
+    def _got(self, members: list[StaffRow]) -> None:
         self.members = members
-        if self.selected not in {m["staff_id"] for m in members}:
+        if self.selected not in {m.staff_id for m in members}:
             self.selected = None
         if self.manager is not None:
             self.rerender()
 
-    def _name(self, m: dict[str, Any]) -> str:
-        zh = self.app.tr.language.startswith("zh")
-        return (m.get("name_zh") if zh else "") or m["name"]
+    def _name(self, m: StaffRow) -> str:
+        return item_name(m, self.app.tr.language)
 
-    def _member(self) -> dict[str, Any] | None:
-        return next((m for m in self.members or () if m["staff_id"] == self.selected), None)
+    def _member(self) -> StaffRow | None:
+        return next((m for m in self.members or () if m.staff_id == self.selected), None)
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -85,7 +86,7 @@ class StaffScreen(PosScreen):
         from terminal.screens.widgets import TapPanel
 
         for i, person in enumerate(self.members or ()):
-            sid = person["staff_id"]
+            sid = person.staff_id
             picked = sid == self.selected
             row = TapPanel(orientation="vertical", aid=f"staff.member.{sid}",
                            bg=(0.85, 0.92, 1.0, 1) if picked else
@@ -94,9 +95,9 @@ class StaffScreen(PosScreen):
                            on_tap=partial(self.pick, sid))
             row.add_widget(Text(f"{self._name(person)}  ·  {sid}", font_size=m.font(0),
                                 bold=True, shorten=True, shorten_from="right"))
-            detail = _(ROLE_LABELS.get(person["role"], person["role"]))
-            detail += "  ·  " + _(STATUS_LABELS.get(person["status"], person["status"]))
-            if person["trainee"]:
+            detail = _(ROLE_LABELS.get(person.role, person.role))
+            detail += "  ·  " + _(STATUS_LABELS.get(person.status, person.status))
+            if person.trainee:
                 detail += "  ·  " + _("trainee")
             row.add_widget(Text(detail, font_size=m.font(-1), color=MUTED))
             grid.add_widget(row)
@@ -120,21 +121,22 @@ class StaffScreen(PosScreen):
     def _notice(self) -> Text:
         _ = self._
         m = self.m
-        n = self.notice or {}
-        if n.get("pin"):
+        n = self.notice
+        text = ""
+        if n is None:
+            pass
+        elif n.pin:
             text = _("New PIN for {id}: {pin}. Hand it over; it must be changed at first "
-                     "login.").format(id=n["staff_id"], pin=n["pin"])
-        elif n.get("tag"):
-            text = _("Card {tag} assigned to {id}.").format(tag=n["tag"], id=n["staff_id"])
-        elif n.get("record"):
-            text = _("Training recorded for {id}.").format(id=n["staff_id"])
-        elif "status" in n:
+                     "login.").format(id=n.staff_id, pin=n.pin)
+        elif n.tag:
+            text = _("Card {tag} assigned to {id}.").format(tag=n.tag, id=n.staff_id)
+        elif n.record:
+            text = _("Training recorded for {id}.").format(id=n.staff_id)
+        elif n.status:
             text = _("{id} is now {status}.").format(
-                id=n["staff_id"], status=_(STATUS_LABELS.get(n["status"], n["status"])))
-        elif "trainee" in n:
-            text = _("{id} has been signed off.").format(id=n["staff_id"])
-        else:
-            text = ""
+                id=n.staff_id, status=_(STATUS_LABELS.get(n.status, n.status)))
+        elif n.signed_off:
+            text = _("{id} has been signed off.").format(id=n.staff_id)
         return Text(text, aid="staff.notice", font_size=m.font(0), bold=True, color=DONE_INK,
                     bg=(0.90, 0.97, 0.92, 1), size_hint_y=None, height=m.row(1.1),
                     padding=(m.pad, 0))
@@ -150,7 +152,7 @@ class StaffScreen(PosScreen):
                                      font_size=m.font(0), size_hint_y=None, height=m.row(0.9),
                                      on_tap=lambda: self.app.show("sale")))
             return
-        sid = person["staff_id"]
+        sid = person.staff_id
         box.add_widget(Text(self._name(person), aid="staff.selected", font_size=m.font(1),
                             bold=True, size_hint_y=None, height=m.row(0.7)))
         if self.mode == "card":
@@ -159,7 +161,7 @@ class StaffScreen(PosScreen):
                                 height=m.row(0.6)))
         grid = GridLayout(cols=2, spacing=m.pad, size_hint_y=None,
                           height=m.row(0.9) * 2 + m.pad)
-        active = person["status"] == "active"
+        active = person.status == "active"
         grid.add_widget(PosButton(_("Reset PIN"), aid="staff.reset_pin", kind="accent",
                                   font_size=m.font(-1), disabled=not active,
                                   on_tap=lambda: self._do("staff_reset_pin", sid)))
@@ -171,13 +173,13 @@ class StaffScreen(PosScreen):
         else:
             grid.add_widget(PosButton(_("Reactivate"), aid="staff.reactivate", kind="accent",
                                       font_size=m.font(-1),
-                                      disabled=person["status"] == "left",
+                                      disabled=person.status == "left",
                                       on_tap=lambda: self._do("staff_status", sid, "active")))
         grid.add_widget(PosButton(_("Assign card"), aid="staff.assign_card", kind="accent",
                                   font_size=m.font(-1), disabled=not active,
                                   on_tap=self.wait_card))
         grid.add_widget(PosButton(_("Sign off training"), aid="staff.graduate", kind="accent",
-                                  font_size=m.font(-1), disabled=not person["trainee"],
+                                  font_size=m.font(-1), disabled=not person.trainee,
                                   on_tap=lambda: self._do("staff_graduate", sid)))
         box.add_widget(grid)
         box.add_widget(Text(_("Training record"), font_size=m.font(-1), bold=True,
@@ -198,7 +200,7 @@ class StaffScreen(PosScreen):
                                          font_size=m.font(-1),
                                          on_tap=partial(self._record_training, sid, label)))
         box.add_widget(results)
-        records = person.get("training") or []
+        records = person.training
         if records:
             last = records[-1]
             box.add_widget(Text(f"{last.get('date', '')}  {last.get('content', '')}: "
@@ -339,12 +341,14 @@ class StaffScreen(PosScreen):
     def _do(self, method: str, *args: Any) -> None:
         self.app.call(getattr(self.app.terminal, method), *args, on_done=self._done)
 
-    def _done(self, result: dict[str, Any]) -> None:
+    def _done(self, result: StaffNotice) -> None:
         self.app.clear_error()
         self.notice = result
         self.mode = "view"
         self.load()
 
     def automation_state(self) -> dict[str, Any]:
-        return {"staff": {"members": self.members, "selected": self.selected,
-                          "mode": self.mode, "form": self.form, "notice": self.notice}}
+        members = None if self.members is None else [m.to_dict() for m in self.members]
+        return {"staff": {"members": members, "selected": self.selected, "mode": self.mode,
+                          "form": self.form,
+                          "notice": self.notice.to_dict() if self.notice else None}}

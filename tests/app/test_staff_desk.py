@@ -161,11 +161,12 @@ def test_staff_management_is_for_managers(desk: Terminal) -> None:
         desk.staff_list()
     desk.login(_pin("manager"), staff_id="1001")
     added = desk.staff_add("Zhao Min", "2001", "cashier")
-    assert len(added["pin"]) == 6
-    members = {m["staff_id"]: m for m in desk.staff_list()}
-    assert members["2001"]["status"] == "active"
-    assert desk.staff_assign_card("2001", "STF-ZHAO-2001")["tag"]
+    assert len(added.pin) == 6
+    members = {m.staff_id: m for m in desk.staff_list()}
+    assert members["2001"].status == "active"
+    assert desk.staff_assign_card("2001", "STF-ZHAO-2001").tag
     with pytest.raises(InvalidInput):
         desk.staff_assign_card("2001", _cola())
-    assert desk.staff_status("2001", "suspended")["status"] == "suspended"
-    assert desk.staff_record_training("1002", "Refunds", "passed")["record"]["result"] == "passed"
+    assert desk.staff_status("2001", "suspended").status == "suspended"
+    recorded = desk.staff_record_training("1002", "Refunds", "passed")
+    assert recorded.record is not None and recorded.record["result"] == "passed"
