@@ -20,7 +20,7 @@ from terminal.core.refund_views import ReceiptView, RefundDone
 from terminal.core.rights import Approval, PermissionDenied, Right, Verdict
 from terminal.core.scan import ReadKind, classify
 from terminal.core.staff_views import StaffNotice, StaffRow
-from terminal.core.views import ClerkView, ShiftView
+from terminal.core.views import ChecklistView, ClerkView, ShiftView
 
 if TYPE_CHECKING:
     from terminal.core.checkout import SaleSession
@@ -210,12 +210,10 @@ class StaffDesk:
             training=s.training, context=str(sale or ""),
         )
 
-    def checklist(self, staff_id: str | None = None) -> dict[str, Any]:
+    def checklist(self, staff_id: str | None = None) -> ChecklistView:
         sid = staff_id or (self.auth.current.staff_id if self.auth.current else "")
         c = self.staff.training.checklist(sid)
-        counts = dict(c.counts)
-        return {"counts": counts, "missing": list(c.missing), "done": len(counts) -
-                len(c.missing), "total": len(counts), "complete": c.complete}
+        return ChecklistView(counts=dict(c.counts), missing=c.missing)
 
     def enter_training(self, card: str, pin: str) -> ClerkView:
         s = self.auth.current

@@ -105,6 +105,30 @@ class SaleSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class ChecklistView:
+    """A trainee's practice checklist: each task and how often it was practised."""
+
+    counts: dict[str, int]
+    missing: tuple[str, ...]
+
+    @property
+    def total(self) -> int:
+        return len(self.counts)
+
+    @property
+    def done(self) -> int:
+        return self.total - len(self.missing)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"counts": dict(self.counts), "missing": list(self.missing), "done": self.done,
+                "total": self.total, "complete": self.complete}
+
+
+@dataclass(frozen=True, slots=True)
 class ClerkView:
     """The clerk at the till, as the header, the banners and the screens show them."""
 
@@ -116,8 +140,8 @@ class ClerkView:
     trainee: bool = False
     store_scope: bool = False
     """May see the whole store's figures, not only their own."""
-    checklist: dict[str, Any] | None = None
-    """Training progress (``done``, ``total``, ``items``) while in training."""
+    checklist: ChecklistView | None = None
+    """Training progress while in training."""
 
     def display_name(self, language: str) -> str:
         if language.startswith("zh") and self.name_zh:
@@ -125,7 +149,9 @@ class ClerkView:
         return self.name
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        d["checklist"] = self.checklist.to_dict() if self.checklist else None
+        return d
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,10 +21,11 @@ from terminal.core.sale import SaleState
 from terminal.core.settings import StoreSettings
 from terminal.core.shift import Report, ShiftClose
 from terminal.core.staff_views import StaffNotice, StaffRow
-from terminal.core.views import ClerkView, LineView, SaleSnapshot, ShiftView
+from terminal.core.views import ChecklistView, ClerkView, LineView, SaleSnapshot, ShiftView
 
 __all__ = [
     "Approval",
+    "ChecklistView",
     "ClerkView",
     "DrawerView",
     "ErrorHandler",
@@ -184,7 +185,7 @@ class TerminalPort(Protocol):
 
     def approve(self, right: str, card: str, pin: str, reason: str) -> Approval: ...
 
-    def checklist(self, staff_id: str | None = None) -> dict[str, Any]: ...
+    def checklist(self, staff_id: str | None = None) -> ChecklistView: ...
 
     def enter_training(self, card: str, pin: str) -> ClerkView: ...
 

@@ -288,7 +288,8 @@ class PosApp(App):
             text = _("TRAINING: nothing counts, the drawer stays shut.")
             checklist = self.clerk.checklist
             if checklist:
-                text += "  " + _("Checklist {done}/{total}").format(**checklist)
+                text += "  " + _("Checklist {done}/{total}").format(done=checklist.done,
+                                                                     total=checklist.total)
             rows.append(("banner.training", TRAINING_BG, text, False))
         problem = self.printer.problem
         if problem:

@@ -12,7 +12,7 @@ from kivy.uix.gridlayout import GridLayout
 from terminal.screens.approval import SupervisorDialog
 from terminal.screens.base import PosScreen
 from terminal.screens.i18n import N_
-from terminal.screens.port import ClerkView, SaleSnapshot
+from terminal.screens.port import ChecklistView, ClerkView, SaleSnapshot
 from terminal.screens.widgets import INK, MUTED, WHITE, Panel, PosButton, Text
 
 TRAINING_BG = (0.45, 0.25, 0.65, 1)
@@ -33,12 +33,12 @@ class TrainingScreen(PosScreen):
 
     def __init__(self, app: Any, **kw: Any) -> None:
         super().__init__(app, **kw)
-        self.checklist: dict[str, Any] | None = None
+        self.checklist: ChecklistView | None = None
 
     def on_enter_screen(self, **params: Any) -> None:
         self.app.call(self.app.terminal.checklist, on_done=self._got)
 
-    def _got(self, checklist: dict[str, Any]) -> None:
+    def _got(self, checklist: ChecklistView) -> None:
         self.checklist = checklist
         clerk = self.app.clerk
         if clerk is not None and clerk.training:
@@ -92,13 +92,13 @@ class TrainingScreen(PosScreen):
         c = self.checklist
         head = _("Practice checklist")
         if c is not None:
-            head += f"  {c['done']}/{c['total']}"
+            head += f"  {c.done}/{c.total}"
         panel.add_widget(Text(head, aid="training.progress", font_size=m.font(1), bold=True,
                               size_hint_y=None, height=m.row(0.8)))
         grid = GridLayout(cols=2, spacing=m.pad, size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         for task, label in TASK_LABELS.items():
-            count = (c or {}).get("counts", {}).get(task, 0)
+            count = c.counts.get(task, 0) if c else 0
             grid.add_widget(Text(("✓ " if count else "○ ") + _(label),
                                  aid=f"training.task.{task}", font_size=m.font(0),
                                  color=DONE_INK if count else INK, size_hint_y=None,
@@ -129,4 +129,4 @@ class TrainingScreen(PosScreen):
         self.rerender()
 
     def automation_state(self) -> dict[str, Any]:
-        return {"checklist": self.checklist}
+        return {"checklist": self.checklist.to_dict() if self.checklist else None}

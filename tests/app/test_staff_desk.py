@@ -148,7 +148,7 @@ def test_training_keeps_its_own_sale_session(desk: Terminal) -> None:
     t.open_shift(10000)
     real = t.scan(_cola()).sale_id
     clerk = desk.enter_training(CARDS["1001"], _pin("manager"))
-    assert clerk.training is True and clerk.checklist is not None and clerk.checklist["total"] == 6
+    assert clerk.training is True and clerk.checklist is not None and clerk.checklist.total == 6
     training = t.scan(_cola())
     assert training.training is True and training.sale_id != real
     clerk = desk.leave_training()
