@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from terminal.core.errors import JournalError
-from terminal.core.ports import Ledger, LedgerError
+from terminal.core.ports import Ledger, LedgerError, LedgerFull, LedgerReadOnly
 from terminal.core.records import JournalEntry
 from terminal.core.rights import (
     Approval,
@@ -35,8 +35,17 @@ def post_or_fail(
     try:
         return ledger.post(kind, payload, staff_id=staff_id, series=series, training=training)
     except LedgerError as e:
+        # The screen names the data directory and what to do from the code.
+        code = (
+            "ledger.disk_full"
+            if isinstance(e, LedgerFull)
+            else "ledger.read_only"
+            if isinstance(e, LedgerReadOnly)
+            else "ledger.write_failed"
+        )
         raise JournalError(
-            f"could not save {what or kind}: {e}. Nothing was lost; fix the problem and try again"
+            f"could not save {what or kind}: {e}. Nothing was lost; fix the problem and try again",
+            code=code,
         ) from e
 
 

@@ -94,6 +94,8 @@ class Tendering(SessionCore):
         sale = self._current("take cash")
         if sale.state is SaleState.OPEN and self._start_tender(approval):
             return self.snapshot()
+        if self._retry_commit(sale):
+            return self.snapshot()
         sale.require_payable()
         if not isinstance(tendered, int) or tendered < 0:
             raise InvalidInput("enter the cash handed over", code="tender.amount")
@@ -112,6 +114,8 @@ class Tendering(SessionCore):
     ) -> SaleSnapshot:
         sale = self._current("take a card payment")
         if sale.state is SaleState.OPEN and self._start_tender(approval):
+            return self.snapshot()
+        if self._retry_commit(sale):
             return self.snapshot()
         sale.require_payable()
         amount = sale.balance if amount is None else amount
@@ -146,6 +150,8 @@ class Tendering(SessionCore):
 
     def _pay_qr(self, payment_code: str, amount: int | None, approval: Approval | None) -> None:
         sale = self._current("take a mobile payment")
+        if self._retry_commit(sale):
+            return
         sale.require_payable()
         code = payment_code.strip()
         read = classify(code, self.settings.scan_rules, self.settings.variable_measure)
@@ -221,6 +227,15 @@ class Tendering(SessionCore):
             "try again or take another payment",
             code="payment.declined",
         )
+
+    def _retry_commit(self, sale: Sale) -> bool:
+        """A sale fully paid but still tendering is one whose commit failed (disk full, read
+        only): any further payment step retries that commit instead of refusing, so the clerk
+        can finish it from whatever control they press once the disk is back."""
+        if sale.state is not SaleState.TENDERING or not sale.fully_paid:
+            return False
+        self._complete(sale)
+        return True
 
     @sale_action
     def complete(self) -> SaleSnapshot:
