@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from terminal.core.errors import PosError
 from terminal.core.rights import Approval
 from terminal.core.sale import SaleState
 from terminal.core.settings import StoreSettings
@@ -56,6 +57,13 @@ class TerminalPort(Protocol):
 
     @property
     def currency(self) -> str: ...
+
+    @property
+    def data_dir(self) -> str: ...
+
+    @property
+    def start_problem(self) -> PosError | None:
+        """Why the terminal could not open its data directory at start; None when it did."""
 
     def store_name(self, language: str) -> str: ...
 
@@ -104,6 +112,8 @@ class TerminalPort(Protocol):
     def pay_cash(self, tendered: int, approval: Approval | None = None) -> SaleSnapshot: ...
 
     def pay_card(self, amount: int, approval: Approval | None = None) -> SaleSnapshot: ...
+
+    def finish_sale(self) -> SaleSnapshot: ...
 
     def pay_qr(self, code: str, amount: int, approval: Approval | None = None
                ) -> SaleSnapshot: ...
