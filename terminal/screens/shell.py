@@ -461,6 +461,7 @@ class PosApp(App):
             "busy": self.busy > 0,
             "last_error": self.last_error,
             "start_problem": self._start_problem(),
+            "banner_height": self.banners.height,
             "printer": self.printer,
             "scanner": self.scanner,
             "drawer": self.terminal.drawer_state(),
