@@ -267,7 +267,8 @@ SCHEMA: tuple[Section, ...] = (
                 "evdev devices to grab (/dev/input/by-id/... "
                 "paths); empty: every keyboard-like device that looks like a scanner.",
             ),
-            Key("layout", "str", "us", "Keyboard layout the scanners emulate."),
+            Key("layout", "str", "us", "Keyboard layout the scanners emulate.",
+                choices=("us", "de", "fr")),
             Key(
                 "char_timeout_ms",
                 "int",
@@ -300,8 +301,10 @@ SCHEMA: tuple[Section, ...] = (
         "printer",
         "The receipt printer (ESC/POS).",
         (
-            Key("kind", "str", "simulated", "simulated, usb, network, serial or file."),
-            Key("profile", "str", "80mm", "Paper and printer profile (80mm or 58mm)."),
+            Key("kind", "str", "simulated", "simulated, usb, network, serial or file.",
+                choices=("simulated", "usb", "network", "serial", "file")),
+            Key("profile", "str", "80mm", "Paper and printer profile (80mm or 58mm).",
+                choices=("80mm", "58mm")),
             Key("device", "str", "", "Serial device or file path, for serial and file printers."),
             Key("host", "str", "", "Network printer address."),
             Key("port", "int", 9100, "Network printer port.", minimum=1, maximum=65535),
@@ -343,7 +346,8 @@ SCHEMA: tuple[Section, ...] = (
         "drawer",
         "The cash drawer: GPIO, the printer's kick connector, or simulated.",
         (
-            Key("kind", "str", "simulated", "simulated, gpio or printer."),
+            Key("kind", "str", "simulated", "simulated, gpio or printer.",
+                choices=("simulated", "gpio", "printer")),
             Key("gpio_pin", "int", 17, "BCM pin driving the drawer solenoid (gpio).", minimum=0),
             Key("active_high", "bool", True, "The solenoid fires on a high level."),
             Key("pulse_ms", "int", 100, "Kick pulse length.", minimum=1),

@@ -16,7 +16,7 @@ from terminal.core.ports import PaymentOutcome, PaymentResult
 from terminal.core.records import SaleRecord, TenderRecord
 from terminal.core.rights import Approval, ApprovalRequired, PermissionDenied, Right
 from terminal.core.sale import Sale, SaleState
-from terminal.core.scan import classify
+from terminal.core.scan import classify, shown
 from terminal.core.session import SessionCore, sale_action
 from terminal.core.tenders import CARD, CASH, QR, check_electronic_amount, quick_cash
 from terminal.core.views import SaleSnapshot
@@ -157,9 +157,10 @@ class Tendering(SessionCore):
         read = classify(code, self.settings.scan_rules, self.settings.variable_measure)
         if not read.is_payment:
             raise InvalidInput(
-                f"{code!r} is not a WeChat Pay or Alipay payment code",
+                f"{shown(code)!r} is not a WeChat Pay or Alipay payment code",
                 code="tender.not_payment_code",
             )
+        code = read.code  # without a scanner's symbology identifier
         amount = sale.balance if amount is None else amount
         check_electronic_amount(amount, sale.balance)
         self._authorize_tender(sale, QR, amount, approval)

@@ -151,3 +151,14 @@ def test_gs1_labels_scanned_at_the_cart_or_the_tender_charge_nobody() -> None:
     assert r.payments.charges == [] and s.snapshot().state == "open"
     outcome = s.handle_read(WECHAT_CODE)
     assert outcome.action == "paid" and len(r.payments.charges) == 1
+
+
+def test_a_qr_payment_code_is_charged_without_its_symbology_identifier() -> None:
+    from .store import COLA, WECHAT_CODE, rig
+
+    r = rig()
+    r.session.add_barcode(COLA)
+    r.session.start_tender()
+    snap = r.session.pay_qr("]Q1" + WECHAT_CODE)
+    assert snap.state == "completed"
+    assert [c[0] for c in r.payments.charges] == [WECHAT_CODE]
