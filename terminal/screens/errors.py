@@ -154,6 +154,9 @@ DATA_DIR_MESSAGES: dict[str, str] = {
     "ledger.read_only": N_("The data directory {path} has become read-only: nothing was saved "
                            "and nothing is lost. Call the technician to check the SD card or "
                            "disk, then try again (a paid sale: tap Finish)."),
+    "ledger.write_failed": N_("Could not save to the data directory {path}: nothing was lost. "
+                              "Check its disk or call the technician, then try again (a paid "
+                              "sale: tap Finish)."),
     "data_dir.full": N_("The terminal cannot start: the disk holding the data directory {path} "
                         "is full. Free space there or call the technician, then restart the "
                         "terminal."),
@@ -235,8 +238,8 @@ def describe(exc: BaseException, _: Callable[[str], str], currency: str = "CNY",
     if isinstance(exc, (PermissionDenied, ApprovalRequired)):
         return refusal_text(exc, _, currency)
     if isinstance(exc, PosError):
-        if exc.code in DATA_DIR_MESSAGES:
-            path = str(getattr(exc, "path", "") or data_dir)
+        path = str(getattr(exc, "path", "") or data_dir)
+        if exc.code in DATA_DIR_MESSAGES and path:
             return exc.code, _(DATA_DIR_MESSAGES[exc.code]).format(path=path)
         if exc.code in CODE_MESSAGES:
             return exc.code, _(CODE_MESSAGES[exc.code])
