@@ -109,3 +109,42 @@ def test_diagnose_tells_full_from_read_only_from_other(tmp_path: Path) -> None:
     other = diagnose(tmp_path, sqlite3.DatabaseError("file is not a database"))
     assert other is not None and other.code == UNUSABLE and "not a database" in other.message
     assert diagnose(tmp_path, ValueError("bug")) is None
+
+
+def test_a_start_on_a_full_tmpfs_reports_the_full_disk(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    data = tmp_path / "small"
+    data.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(data)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        build_terminal(_config(data), seed_sample=True).close()
+        fd = os.open(data / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
+        chunk = b"\0" * (1 << 16)
+        while True:
+            try:
+                os.write(fd, chunk)
+            except OSError:
+                if len(chunk) == 1:
+                    break
+                chunk = chunk[: len(chunk) // 2]
+        os.close(fd)
+        t = build_terminal(_config(data), deferred=True)
+        t.load()
+        assert t.start_problem is not None and t.start_problem.code == FULL
+        assert str(data) in t.start_problem.message
+        with pytest.raises(DataDirUnusable):
+            t.login(_pin("cashier"))
+        t.close()
+        # Space back: the next start opens the same ledger with its sales.
+        (data / "filler").unlink()
+        t = build_terminal(_config(data), deferred=True)
+        t.load()
+        assert t.start_problem is None and t.login(_pin("cashier"))["role"] == "cashier"
+        t.close()
+    finally:
+        subprocess.run(["umount", "-l", str(data)], capture_output=True)
