@@ -95,13 +95,14 @@ def classify(code: str, rules: ScanRules, layout: barcodes.VariableMeasureLayout
     code = code.strip(" \r\n\t")
     if not code:
         return _unknown(code, "empty scan", "scan.empty")
-    if rules.receipt_prefix and code.startswith(rules.receipt_prefix):
-        return ClassifiedRead(ReadKind.RECEIPT_QR, code, code[len(rules.receipt_prefix) :])
-    if rules.staff_prefix and code.startswith(rules.staff_prefix):
-        return ClassifiedRead(ReadKind.STAFF_CARD, code, code[len(rules.staff_prefix) :])
-    if rules.member_prefix and code.startswith(rules.member_prefix):
-        return ClassifiedRead(ReadKind.MEMBER_CARD, code, code[len(rules.member_prefix) :])
     symbology, data = _symbology(code)
+    for kind, prefix in (
+        (ReadKind.RECEIPT_QR, rules.receipt_prefix),
+        (ReadKind.STAFF_CARD, rules.staff_prefix),
+        (ReadKind.MEMBER_CARD, rules.member_prefix),
+    ):
+        if prefix and data.startswith(prefix):
+            return ClassifiedRead(kind, data, data[len(prefix) :])
     label = _label(data, layout)
     if label is not None:
         return label

@@ -108,6 +108,8 @@ def test_prefixed_reads_come_first() -> None:
     assert kind("STF1001") is ReadKind.STAFF_CARD
     assert kind("MBR555") is ReadKind.MEMBER_CARD
     assert kind("POS1:T1:abc") is ReadKind.RECEIPT_QR
+    read = classify("]Q1POS1:T1:abc", RULES, LAYOUT)
+    assert (read.kind, read.code, read.value) == (ReadKind.RECEIPT_QR, "POS1:T1:abc", "T1:abc")
 
 
 def test_a_scan_too_long_is_refused_and_its_message_stays_short() -> None:
