@@ -102,8 +102,9 @@ class TenderScreen(PosScreen):
 
     def _awaiting_commit(self) -> bool:
         sale = self.app.sale
-        return (sale is not None and sale.state == SaleState.TENDERING and bool(sale.tenders)
-                and sale.balance_due == 0)
+        # Tendering with nothing left to pay only happens when the commit failed (a sale
+        # discounted to zero included: it has no tender at all).
+        return sale is not None and sale.state == SaleState.TENDERING and sale.balance_due == 0
 
     def finish(self) -> None:
         self.app.call(self.app.terminal.finish_sale, on_done=self._paid,
