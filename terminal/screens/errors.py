@@ -119,6 +119,10 @@ CODE_MESSAGES: dict[str, str] = {
     "shift.open": N_("Close the shift before the Z report."),
     "report.not_found": N_("There is no such Z report."),
     "ledger.write_failed": N_("Could not save. Nothing was lost; try again."),
+    "ledger.disk_full": N_("The disk is full: nothing was saved and nothing is lost. Free space "
+                           "or call the technician, then try again."),
+    "ledger.read_only": N_("The disk has become read-only: nothing was saved and nothing is "
+                           "lost. Call the technician, then try again."),
     # Refunds
     "refund.no_receipt": N_("Scan the receipt or type its number."),
     "refund.not_found": N_("No sale with that receipt on this terminal."),
