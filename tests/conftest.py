@@ -166,10 +166,12 @@ def launch_app(x_display: str, tmp_path: Path) -> Iterator[Callable[..., Running
 
     def launch(*, language: str = "zh_CN", size: tuple[int, int] = (1024, 600),
                data_dir: Path | None = None, extra_config: str = "",
-               store_config: str = "", timeout: float = 60.0) -> RunningApp:
+               store_config: str = "", timeout: float = 60.0,
+               config_dir: Path | None = None) -> RunningApp:
         data = data_dir or tmp_path / f"data{len(started)}"
         data.mkdir(parents=True, exist_ok=True)
-        cfg = data / "pos-terminal.toml"
+        # A data directory that is read-only (or full) needs its configuration elsewhere.
+        cfg = (config_dir or data) / "pos-terminal.toml"
         sock = sock_dir / f"a{len(started)}.sock"
         _write_config(cfg, data, sock, language=language, size=size, extra=extra_config,
                       store=store_config)

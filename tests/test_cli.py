@@ -141,3 +141,17 @@ def test_missing_subsystem_gets_a_clear_error(capsys: pytest.CaptureFixture[str]
     handler = cli._delegate("terminal.not_built_yet", "go", "frobnicate")
     assert handler(cli.build_parser().parse_args(["version"])) == 2
     assert "frobnicate is not available" in capsys.readouterr().err
+
+
+def test_run_with_overlapping_prefixes_is_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from terminal.app import run
+
+    monkeypatch.setattr(run, "start_app", lambda terminal: pytest.fail("the app started"))
+    path = tmp_path / "pos-terminal.toml"
+    path.write_text('[store]\nprice_prefixes = ["20","22"]\n', encoding="utf-8")
+    assert cli.main(["--config", str(path), "run"]) == 2
+    err = capsys.readouterr().err
+    assert f"configuration error: {path}:2: store.price_prefixes: prefix 20 is in both" in err
+    assert "Traceback" not in err

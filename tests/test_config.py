@@ -111,6 +111,27 @@ usb_vendor = 0x04b8
         ('[terminal]\nlanguage = "fr"\n', "terminal.language", 2, "one of 'zh_CN', 'en'"),
         ('[terminal]\ntimezone = "Mars/Base"\n', "terminal.timezone", 2, "unknown time zone"),
         ('[store]\nprice_prefixes = ["2", "23"]\n', "store.price_prefixes", 2, "two-digit"),
+        ('[store]\nprice_prefixes = ["30"]\n', "store.price_prefixes", 2, "20-29"),
+        ('[store]\nprice_prefixes = ["22", "22"]\n', "store.price_prefixes", 2, "twice"),
+        # The configuration's default weight prefixes are 20 and 21.
+        ('[store]\nname = "x"\nprice_prefixes = ["20","22"]\n', "store.price_prefixes", 3,
+         "prefix 20 is in both"),
+        ('[store]\nweight_prefixes = ["22"]\n', "store.weight_prefixes", 2, "prefix 22 is in both"),
+        ('store.price_prefixes = ["21"]\n', "store.price_prefixes", 1, "prefix 21 is in both"),
+        ('[store]\ncurrency = "XYZ"\n', "store.currency", 2, "unknown currency 'XYZ'"),
+        ('[printer]\nkind = "escpos"\n', "printer.kind", 2, "one of 'simulated'"),
+        ('[scanner]\nlayout = "dvorak"\n', "scanner.layout", 2, "one of 'us'"),
+        ('[drawer]\nkind = "serial"\n', "drawer.kind", 2, "one of 'simulated'"),
+        ('[payment_codes]\nwechat_lengths = 18\n', "payment_codes.wechat_lengths", 2,
+         "list of whole numbers"),
+        ('[payment_codes]\nwechat_lengths = [4]\n', "payment_codes.wechat_lengths", 2,
+         "not a payment-code length"),
+        ('[payment_codes]\nalipay_prefixes = []\n', "payment_codes.alipay_prefixes", 2,
+         "at least one"),
+        ('[payment_codes]\nalipay_prefixes = ["2a"]\n', "payment_codes.alipay_prefixes", 2,
+         "1-6 digits"),
+        ('[payment_codes]\nwechat_lengths = [18, 16]\n\nwechat_prefixes = ["2"]\n',
+         "payment_codes.wechat_prefixes", 4, "overlap at length 16"),
         ('[store]\nquick_cash = [100, "x"]\n', "store.quick_cash", 2, "list of whole numbers"),
         ('[store]\nname = "a"\nnmae = "b"\n', "store.nmae", 3, "did you mean 'name'"),
         ("[printr]\nport = 1\n", "printr", 1, "unknown section [printr] (did you mean 'printer'"),
@@ -177,3 +198,28 @@ def test_documented_example_parses() -> None:
     example = doc.split("```toml\n", 1)[1].split("```", 1)[0]
     config = parse_config(example)
     assert config.terminal.id == "T02" and config.hardware.simulated is False
+
+
+def test_payment_code_patterns_reach_the_core(tmp_path: Path) -> None:
+    from terminal.app.settings import store_settings
+    from terminal.core.scan import ReadKind, classify
+
+    config = load_config(
+        _write(tmp_path, '[payment_codes]\nwechat_lengths = [19]\nwechat_prefixes = ["17"]\n')
+    )
+    settings = store_settings(config)
+    rules, layout = settings.scan_rules, settings.variable_measure
+    assert (rules.wechat_lengths, rules.wechat_starts) == ((19,), ("17",))
+    assert classify("1734567890123456789", rules, layout).kind is ReadKind.WECHAT_PAY
+    assert classify("134567890123456789", rules, layout).kind is ReadKind.UNKNOWN
+    assert classify("2834567890123456", rules, layout).kind is ReadKind.ALIPAY
+
+
+def test_core_and_configuration_share_one_default_layout() -> None:
+    from terminal.app.settings import store_settings
+    from terminal.core.barcodes import VariableMeasureLayout
+    from terminal.core.settings import ScanRules, StoreSettings
+
+    settings = store_settings(parse_config(""))
+    assert settings.variable_measure == VariableMeasureLayout() == StoreSettings().variable_measure
+    assert settings.scan_rules == ScanRules()

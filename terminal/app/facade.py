@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from terminal.app.data_dir import DataDirUnusable, diagnose, stand_ins
 from terminal.app.staff_desk import StaffDesk
 from terminal.core.auth import Session
 from terminal.core.checkout import SaleSession
@@ -73,6 +74,8 @@ class Terminal(StaffDesk):
         ledger writes stay on the one worker thread. Unset, they run on the caller's thread."""
         self._scanners: dict[str, tuple[str, str]] = {}
         self._scanner_lock = threading.Lock()
+        self.start_problem: DataDirUnusable | None = None
+        """Why the services could not be opened (a full or read-only data directory)."""
         if services is not None:
             self._attach(services)
 
@@ -98,7 +101,21 @@ class Terminal(StaffDesk):
         the printer driver; every later job finds them ready."""
         if not self._loaded.is_set():
             assert self._loader is not None, "a terminal needs services or a loader"
-            self._attach(self._loader())
+            try:
+                services = self._loader()
+            except Exception as e:
+                problem = diagnose(self.config.data_dir, e)
+                if problem is None:
+                    raise
+                # The login screen says what is wrong with the data directory; every service
+                # call fails with that same error instead of an AttributeError on None.
+                log.error("cannot open the data directory: %s (%s)", problem, problem.detail)
+                self.start_problem = problem
+                for name, stand_in in stand_ins(problem).items():
+                    setattr(self, name, stand_in)
+                self._loaded.set()
+                return
+            self._attach(services)
 
     @property
     def loaded(self) -> bool:
@@ -120,6 +137,10 @@ class Terminal(StaffDesk):
     @property
     def currency(self) -> str:
         return str(self.settings.currency)
+
+    @property
+    def data_dir(self) -> str:
+        return str(self.config.data_dir)
 
     def store_name(self, language: str) -> str:
         s = self.settings
@@ -350,6 +371,10 @@ class Terminal(StaffDesk):
 
     def pay_qr(self, code: str, amount: int, approval: Approval | None = None) -> SaleSnapshot:
         return self._s().pay_qr(code, amount, approval=approval)
+
+    def finish_sale(self) -> SaleSnapshot:
+        """Commit a paid sale whose commit failed (disk full or read-only, now fixed)."""
+        return self._s().complete()
 
     def new_sale(self) -> SaleSnapshot:
         return self._s().new_sale()

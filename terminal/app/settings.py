@@ -13,8 +13,9 @@ def store_settings(config: Any) -> Any:
     """The core's view of the store, from the configuration file."""
     from terminal.core.barcodes import VariableMeasureLayout
     from terminal.core.money import Rounding
-    from terminal.core.settings import StoreSettings
+    from terminal.core.settings import ScanRules, StoreSettings
 
+    codes = config.payment_codes
     return StoreSettings(
         store_name=config.store.name,
         store_name_zh=config.store.name_zh,
@@ -30,6 +31,12 @@ def store_settings(config: Any) -> Any:
             weight_prefixes=tuple(config.store.weight_prefixes),
         ),
         quick_cash_denominations=tuple(config.store.quick_cash),
+        scan_rules=ScanRules(
+            wechat_lengths=tuple(codes.wechat_lengths),
+            wechat_starts=tuple(codes.wechat_prefixes),
+            alipay_lengths=tuple(codes.alipay_lengths),
+            alipay_starts=tuple(codes.alipay_prefixes),
+        ),
         merge_lines=config.store.merge_repeat_scans,
         refund_max_age_days=config.store.refund_max_age_days,
     )

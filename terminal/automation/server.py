@@ -113,15 +113,19 @@ class ControlServer:
                     if not line:
                         return
                     if len(line) > MAX_LINE:
+                        # Drop the rest of the line, answer it, and read the next one.
+                        while line and not line.endswith(b"\n"):
+                            line = f.readline(MAX_LINE + 1)
                         f.write(_encode({"ok": False, "error": "request too large"}))
                         f.flush()
-                        return
+                        continue
                     if not line.strip():
                         continue
                     f.write(_encode(self.answer(line)))
                     f.flush()
         except (OSError, ValueError):
-            # The client went away mid-reply; nothing to answer to.
+            # The client went away mid-reply (a closed file raises ValueError); nothing to
+            # answer to. A bad request never gets here: ``answer`` replies to it.
             return
         finally:
             with self._lock:
@@ -130,9 +134,15 @@ class ControlServer:
     def answer(self, line: bytes) -> dict[str, Any]:
         """One request line to one reply; never raises."""
         try:
-            request = json.loads(line)
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as e:
+            return {"ok": False, "error": f"not UTF-8 text (byte {e.start}): send JSON in UTF-8"}
+        try:
+            request = json.loads(text)
         except json.JSONDecodeError as e:
-            return {"ok": False, "error": f"not JSON: {e.msg}"}
+            return {"ok": False, "error": f"not JSON: {e.msg} (column {e.colno})"}
+        except RecursionError:
+            return {"ok": False, "error": "not JSON: nested too deeply"}
         if not isinstance(request, dict) or not isinstance(request.get("cmd"), str):
             return {"ok": False, "error": 'a request is an object with a "cmd" string'}
         reply: dict[str, Any]
@@ -161,4 +171,9 @@ def _answers(path: Path) -> bool:
 
 
 def _encode(obj: dict[str, Any]) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    try:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    except UnicodeEncodeError:
+        # A lone surrogate (a "\\ud800" escape in the request, echoed back) has no UTF-8 form;
+        # escaped, it is still valid JSON and the client still gets its reply.
+        return json.dumps(obj, separators=(",", ":")).encode() + b"\n"

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from terminal.config import checks
 from terminal.config.schema import SCHEMA, Key
 from terminal.config.values import Config
 
@@ -194,6 +195,14 @@ def parse_config(text: str, path: Path | None = None) -> Config:
                 default = key.default
                 resolved[key.name] = list(default) if isinstance(default, list) else default
         values[sec.name] = resolved
+    given = {name: set(raw) for name, raw in data.items() if isinstance(raw, dict)}
+    for section_name, key_name, message in checks.problems(values, given):
+        raise ConfigError(
+            message,
+            path,
+            f"{section_name}.{key_name}",
+            find_line(text, section_name, key_name) or find_line(text, section_name),
+        )
     values["terminal"]["data_dir"] = str(_resolve_data_dir(values["terminal"]["data_dir"], path))
     return Config(values, path)
 

@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from terminal.core.barcodes import DEFAULT_PRICE_PREFIXES, DEFAULT_WEIGHT_PREFIXES
+from terminal.core.settings import ScanRules
+
+_RULES = ScanRules()
+
 TYPES = ("str", "int", "float", "bool", "list[str]", "list[int]")
 
 
@@ -58,8 +63,28 @@ def _currency(value: str) -> str | None:
 
 def _digits(values: list[str]) -> str | None:
     for v in values:
-        if not re.fullmatch(r"\d{2}", v):
-            return f"{v!r} is not a two-digit GS1 prefix such as '20'"
+        if not re.fullmatch(r"2\d", v):
+            return f"{v!r} is not a two-digit GS1 in-store prefix 20-29 such as '20'"
+    if len(set(values)) != len(values):
+        return "a prefix is listed twice"
+    return None
+
+
+def _code_starts(values: list[str]) -> str | None:
+    if not values:
+        return "list at least one leading-digit prefix"
+    for v in values:
+        if not re.fullmatch(r"\d{1,6}", v):
+            return f"{v!r} is not a prefix of 1-6 digits such as '10'"
+    return None
+
+
+def _code_lengths(values: list[int]) -> str | None:
+    if not values:
+        return "list at least one length"
+    for v in values:
+        if not 8 <= v <= 64:
+            return f"{v} is not a payment-code length (8-64 digits)"
     return None
 
 
@@ -128,14 +153,14 @@ SCHEMA: tuple[Section, ...] = (
             Key(
                 "price_prefixes",
                 "list[str]",
-                ["22", "23", "24", "25"],
+                list(DEFAULT_PRICE_PREFIXES),
                 "GS1 variable-measure EAN-13 prefixes whose barcode embeds a price.",
                 check=_digits,
             ),
             Key(
                 "weight_prefixes",
                 "list[str]",
-                ["20", "21"],
+                list(DEFAULT_WEIGHT_PREFIXES),
                 "GS1 variable-measure EAN-13 prefixes whose barcode embeds a weight in grams.",
                 check=_digits,
             ),
@@ -184,6 +209,42 @@ SCHEMA: tuple[Section, ...] = (
         ),
     ),
     Section(
+        "payment_codes",
+        "What a customer's mobile payment code looks like, per provider: digits only, one of "
+        "the lengths, starting with one of the prefixes. A scan is taken for a payment code "
+        "only when it is no product, scale label or GS1 label.",
+        (
+            Key(
+                "wechat_lengths",
+                "list[int]",
+                list(_RULES.wechat_lengths),
+                "WeChat Pay payment-code lengths in digits.",
+                check=_code_lengths,
+            ),
+            Key(
+                "wechat_prefixes",
+                "list[str]",
+                list(_RULES.wechat_starts),
+                "Leading digits of WeChat Pay payment codes.",
+                check=_code_starts,
+            ),
+            Key(
+                "alipay_lengths",
+                "list[int]",
+                list(_RULES.alipay_lengths),
+                "Alipay payment-code lengths in digits.",
+                check=_code_lengths,
+            ),
+            Key(
+                "alipay_prefixes",
+                "list[str]",
+                list(_RULES.alipay_starts),
+                "Leading digits of Alipay payment codes.",
+                check=_code_starts,
+            ),
+        ),
+    ),
+    Section(
         "hardware",
         "One switch for all devices.",
         (
@@ -206,7 +267,8 @@ SCHEMA: tuple[Section, ...] = (
                 "evdev devices to grab (/dev/input/by-id/... "
                 "paths); empty: every keyboard-like device that looks like a scanner.",
             ),
-            Key("layout", "str", "us", "Keyboard layout the scanners emulate."),
+            Key("layout", "str", "us", "Keyboard layout the scanners emulate.",
+                choices=("us", "de", "fr")),
             Key(
                 "char_timeout_ms",
                 "int",
@@ -239,8 +301,10 @@ SCHEMA: tuple[Section, ...] = (
         "printer",
         "The receipt printer (ESC/POS).",
         (
-            Key("kind", "str", "simulated", "simulated, usb, network, serial or file."),
-            Key("profile", "str", "80mm", "Paper and printer profile (80mm or 58mm)."),
+            Key("kind", "str", "simulated", "simulated, usb, network, serial or file.",
+                choices=("simulated", "usb", "network", "serial", "file")),
+            Key("profile", "str", "80mm", "Paper and printer profile (80mm or 58mm).",
+                choices=("80mm", "58mm")),
             Key("device", "str", "", "Serial device or file path, for serial and file printers."),
             Key("host", "str", "", "Network printer address."),
             Key("port", "int", 9100, "Network printer port.", minimum=1, maximum=65535),
@@ -282,7 +346,8 @@ SCHEMA: tuple[Section, ...] = (
         "drawer",
         "The cash drawer: GPIO, the printer's kick connector, or simulated.",
         (
-            Key("kind", "str", "simulated", "simulated, gpio or printer."),
+            Key("kind", "str", "simulated", "simulated, gpio or printer.",
+                choices=("simulated", "gpio", "printer")),
             Key("gpio_pin", "int", 17, "BCM pin driving the drawer solenoid (gpio).", minimum=0),
             Key("active_high", "bool", True, "The solenoid fires on a high level."),
             Key("pulse_ms", "int", 100, "Kick pulse length.", minimum=1),

@@ -201,6 +201,13 @@ def price_check_digit(value: str) -> int:
     return _W5M.index(target)
 
 
+DEFAULT_PRICE_PREFIXES: tuple[str, ...] = ("22", "23", "24", "25")
+DEFAULT_WEIGHT_PREFIXES: tuple[str, ...] = ("20", "21")
+"""The store's default split of the GS1 in-store prefixes 20-29, used by the core's default
+layout and as the configuration's defaults (``[store] price_prefixes`` / ``weight_prefixes``),
+so both read a label the same way."""
+
+
 @dataclass(frozen=True, slots=True)
 class VariableMeasureLayout:
     """Which EAN-13 prefixes carry an embedded price or weight, and where the digits sit.
@@ -210,8 +217,8 @@ class VariableMeasureLayout:
     2 + 4 + 1 + 5 + 1. Prices are minor units; weights are grams (= thousandths of a kg).
     """
 
-    price_prefixes: tuple[str, ...] = ("20", "21", "22", "23", "24")
-    weight_prefixes: tuple[str, ...] = ("25", "26", "27", "28", "29")
+    price_prefixes: tuple[str, ...] = DEFAULT_PRICE_PREFIXES
+    weight_prefixes: tuple[str, ...] = DEFAULT_WEIGHT_PREFIXES
     item_digits: int = 5
     value_check_digit: bool = False
 

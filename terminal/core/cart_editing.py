@@ -27,8 +27,10 @@ class CartEditing(SessionCore):
             self._sale.require_can_add()
         found = resolve_scan(self.catalog, code, self.settings.variable_measure)
         if found.price is not None:
+            # A price label on goods sold by weight comes with the weight its price stands for.
             return self._add(
                 found.item,
+                qty_milli=found.qty_milli or QTY_ONE,
                 price=found.price,
                 price_source="embedded",
                 barcode=code,

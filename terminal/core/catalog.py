@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from terminal.core import barcodes
 from terminal.core.errors import BarcodeError, NotFound
+from terminal.core.money import Rounding, div_round, mul_qty
 from terminal.core.ports import Catalog
-from terminal.core.records import Item, TaxClass
+from terminal.core.records import QTY_ONE, Item, TaxClass
 
 
 class MemoryCatalog:
@@ -132,7 +133,15 @@ def resolve_scan(
                 f"no item with scale code {vm.item_code} (label {code})", code="catalog.not_found"
             )
         if vm.kind == "price":
-            return ScannedItem(item, code, price=vm.value, measure=vm)
+            if item.unit != "kg":
+                return ScannedItem(item, code, price=vm.value, measure=vm)
+            if vm.value <= 0 or item.price <= 0:
+                raise BarcodeError(
+                    f"label {code} carries no price for {item.name} to weigh by",
+                    code="barcode.zero_weight",
+                )
+            grams, unit_price = weight_for_price(vm.value, item.price)
+            return ScannedItem(item, code, qty_milli=grams, price=unit_price, measure=vm)
         if item.unit != "kg":
             raise BarcodeError(
                 f"label {code} carries a weight but {item.name} is sold by the piece",
@@ -148,6 +157,30 @@ def resolve_scan(
             if item is not None:
                 return ScannedItem(item, code)
     raise NotFound(f"no item with barcode {code}", code="catalog.not_found")
+
+
+def weight_for_price(price: int, unit_price: int) -> tuple[int, int]:
+    """(grams, price per kg) of a price label on goods sold by weight, so that the receipt shows
+    the weight the price stands for and the stock moves by it, and the line still comes to the
+    label's price exactly.
+
+    The weight is price / unit price rounded half-up to the gram, as scales round. A scale
+    rounds the other way too (price = weight x unit price, half-up), so when the nearest gram
+    does not give back the label's price a neighbouring one does; when none does, the label was
+    priced at another price per kg, and the line carries that price instead.
+    """
+    nearest = div_round(price * 1000, unit_price, Rounding.HALF_UP)
+    reach = unit_price // 1000 + 2
+    for step in range(reach + 1):
+        for grams in dict.fromkeys((nearest - step, nearest + step)):
+            if grams > 0 and mul_qty(unit_price, grams) == price:
+                return grams, unit_price
+    grams = max(nearest, 1)
+    label_rate = div_round(price * 1000, grams, Rounding.HALF_UP)
+    if mul_qty(label_rate, grams) == price:
+        return grams, label_rate
+    # No whole gram reproduces the price at any rate near it: sell it as the label says.
+    return QTY_ONE, price
 
 
 def _by_item_code(catalog: Catalog, item_code: str) -> Item | None:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from terminal.core.errors import JournalError
-from terminal.core.ports import Ledger, LedgerError
+from terminal.core.ports import Ledger, LedgerError, LedgerFull, LedgerReadOnly
 from terminal.core.records import JournalEntry
 from terminal.core.rights import (
     Approval,
@@ -32,12 +32,19 @@ def post_or_fail(
     what: str = "",
 ) -> JournalEntry:
     """``ledger.post`` with a ledger failure turned into a clerk-readable ``JournalError``."""
+    # The screen names the data directory and what to do from the code.
     try:
         return ledger.post(kind, payload, staff_id=staff_id, series=series, training=training)
+    except LedgerFull as e:
+        raise JournalError(_not_saved(what or kind, e), code="ledger.disk_full") from e
+    except LedgerReadOnly as e:
+        raise JournalError(_not_saved(what or kind, e), code="ledger.read_only") from e
     except LedgerError as e:
-        raise JournalError(
-            f"could not save {what or kind}: {e}. Nothing was lost; fix the problem and try again"
-        ) from e
+        raise JournalError(_not_saved(what or kind, e)) from e
+
+
+def _not_saved(what: str, e: LedgerError) -> str:
+    return f"could not save {what}: {e}. Nothing was lost; fix the problem and try again"
 
 
 class RightsGuard:

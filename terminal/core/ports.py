@@ -37,6 +37,10 @@ class LedgerFull(LedgerError):
     """The disk is full: the write was rolled back whole."""
 
 
+class LedgerReadOnly(LedgerError):
+    """The ledger's file or its file system is read-only: nothing was written."""
+
+
 class Ledger(Protocol):
     """Append-only journal plus the projections reports need, in one SQLite file.
 

@@ -16,7 +16,7 @@ from terminal.core.ports import PaymentOutcome, PaymentResult
 from terminal.core.records import SaleRecord, TenderRecord
 from terminal.core.rights import Approval, ApprovalRequired, PermissionDenied, Right
 from terminal.core.sale import Sale, SaleState
-from terminal.core.scan import classify
+from terminal.core.scan import classify, shown
 from terminal.core.session import SessionCore, sale_action
 from terminal.core.tenders import CARD, CASH, QR, check_electronic_amount, quick_cash
 from terminal.core.views import SaleSnapshot
@@ -94,6 +94,8 @@ class Tendering(SessionCore):
         sale = self._current("take cash")
         if sale.state is SaleState.OPEN and self._start_tender(approval):
             return self.snapshot()
+        if self._retry_commit(sale):
+            return self.snapshot()
         sale.require_payable()
         if not isinstance(tendered, int) or tendered < 0:
             raise InvalidInput("enter the cash handed over", code="tender.amount")
@@ -112,6 +114,8 @@ class Tendering(SessionCore):
     ) -> SaleSnapshot:
         sale = self._current("take a card payment")
         if sale.state is SaleState.OPEN and self._start_tender(approval):
+            return self.snapshot()
+        if self._retry_commit(sale):
             return self.snapshot()
         sale.require_payable()
         amount = sale.balance if amount is None else amount
@@ -146,14 +150,17 @@ class Tendering(SessionCore):
 
     def _pay_qr(self, payment_code: str, amount: int | None, approval: Approval | None) -> None:
         sale = self._current("take a mobile payment")
+        if self._retry_commit(sale):
+            return
         sale.require_payable()
         code = payment_code.strip()
         read = classify(code, self.settings.scan_rules, self.settings.variable_measure)
         if not read.is_payment:
             raise InvalidInput(
-                f"{code!r} is not a WeChat Pay or Alipay payment code",
+                f"{shown(code)!r} is not a WeChat Pay or Alipay payment code",
                 code="tender.not_payment_code",
             )
+        code = read.code  # without a scanner's symbology identifier
         amount = sale.balance if amount is None else amount
         check_electronic_amount(amount, sale.balance)
         self._authorize_tender(sale, QR, amount, approval)
@@ -221,6 +228,15 @@ class Tendering(SessionCore):
             "try again or take another payment",
             code="payment.declined",
         )
+
+    def _retry_commit(self, sale: Sale) -> bool:
+        """A sale fully paid but still tendering is one whose commit failed (disk full, read
+        only): any further payment step retries that commit instead of refusing, so the clerk
+        can finish it from whatever control they press once the disk is back."""
+        if sale.state is not SaleState.TENDERING or not sale.fully_paid:
+            return False
+        self._complete(sale)
+        return True
 
     @sale_action
     def complete(self) -> SaleSnapshot:

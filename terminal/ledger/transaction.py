@@ -11,9 +11,10 @@ from contextlib import contextmanager
 
 import peewee
 
-from terminal.core.ports import LedgerError, LedgerFull
+from terminal.core.ports import LedgerError, LedgerFull, LedgerReadOnly
 
 SQLITE_FULL = 13
+SQLITE_READONLY = 8
 
 
 def is_disk_full(exc: BaseException) -> bool:
@@ -24,6 +25,19 @@ def is_disk_full(exc: BaseException) -> bool:
         if getattr(e, "sqlite_errorcode", None) == SQLITE_FULL:
             return True
         if "database or disk is full" in str(e):
+            return True
+    return False
+
+
+def is_read_only(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is SQLite refusing to write a read-only file."""
+    for e in (exc, exc.__cause__, exc.__context__):
+        if e is None:
+            continue
+        code = getattr(e, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF == SQLITE_READONLY:
+            return True
+        if "readonly database" in str(e):
             return True
     return False
 
@@ -68,4 +82,6 @@ def translate(exc: BaseException, what: str) -> LedgerError:
         return exc
     if is_disk_full(exc):
         return LedgerFull(f"{what}: the disk is full; nothing was written")
+    if is_read_only(exc):
+        return LedgerReadOnly(f"{what}: the ledger is read-only; nothing was written")
     return LedgerError(f"{what}: {exc}")

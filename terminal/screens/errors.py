@@ -52,6 +52,10 @@ CODE_MESSAGES: dict[str, str] = {
     # Selling
     "scan.empty": N_("Nothing was read: scan again."),
     "scan.unknown": N_("Unknown barcode: it is not an item, card, receipt or payment code."),
+    "scan.too_long": N_("That scan was far longer than any barcode and was ignored: scan "
+                        "again."),
+    "scan.gs1_label": N_("That is a GS1 logistics label (dates, batch), not an item or a "
+                         "payment code: scan the item's own barcode."),
     "scan.not_item": N_("That code is not an item."),
     "catalog.not_found": N_("That item is not in the catalog."),
     "catalog.inactive": N_("That item is no longer sold."),
@@ -115,6 +119,10 @@ CODE_MESSAGES: dict[str, str] = {
     "shift.open": N_("Close the shift before the Z report."),
     "report.not_found": N_("There is no such Z report."),
     "ledger.write_failed": N_("Could not save. Nothing was lost; try again."),
+    "ledger.disk_full": N_("The disk is full: nothing was saved and nothing is lost. Free space "
+                           "or call the technician, then try again."),
+    "ledger.read_only": N_("The disk has become read-only: nothing was saved and nothing is "
+                           "lost. Call the technician, then try again."),
     # Refunds
     "refund.no_receipt": N_("Scan the receipt or type its number."),
     "refund.not_found": N_("No sale with that receipt on this terminal."),
@@ -142,6 +150,27 @@ CODE_MESSAGES: dict[str, str] = {
                            "checklist."),
 }
 """Every code the core raises that can reach a clerk, said whole in the screen's language."""
+
+DATA_DIR_MESSAGES: dict[str, str] = {
+    "ledger.disk_full": N_("The disk holding the data directory {path} is full: nothing was "
+                           "saved and nothing is lost. Free space there or call the technician, "
+                           "then try again (a paid sale: tap Finish)."),
+    "ledger.read_only": N_("The data directory {path} has become read-only: nothing was saved "
+                           "and nothing is lost. Call the technician to check the SD card or "
+                           "disk, then try again (a paid sale: tap Finish)."),
+    "ledger.write_failed": N_("Could not save to the data directory {path}: nothing was lost. "
+                              "Check its disk or call the technician, then try again (a paid "
+                              "sale: tap Finish)."),
+    "data_dir.full": N_("The terminal cannot start: the disk holding the data directory {path} "
+                        "is full. Free space there or call the technician, then restart the "
+                        "terminal."),
+    "data_dir.read_only": N_("The terminal cannot start: the data directory {path} is "
+                             "read-only. Call the technician to check the SD card or disk, then "
+                             "restart the terminal."),
+    "data_dir.unusable": N_("The terminal cannot start: the data directory {path} cannot be "
+                            "used. Call the technician, then restart the terminal."),
+}
+"""A ledger that cannot be written, said with the directory to look at and what to do."""
 
 DETAIL_MESSAGES: dict[str, str] = {
     "input.invalid": N_("Not valid: {detail}"),
@@ -202,8 +231,8 @@ def refusal_text(exc: PermissionDenied | ApprovalRequired, _: Callable[[str], st
     return "permission.denied", _("You may not {action}.").format(action=action)
 
 
-def describe(exc: BaseException, _: Callable[[str], str], currency: str = "CNY"
-             ) -> tuple[str, str]:
+def describe(exc: BaseException, _: Callable[[str], str], currency: str = "CNY",
+             data_dir: str = "") -> tuple[str, str]:
     if isinstance(exc, PosError) and (
         (exc.code.startswith("login.") and exc.code != "login.required")
         or exc.code in ("pin.weak", "approval.refused")
@@ -213,6 +242,9 @@ def describe(exc: BaseException, _: Callable[[str], str], currency: str = "CNY"
     if isinstance(exc, (PermissionDenied, ApprovalRequired)):
         return refusal_text(exc, _, currency)
     if isinstance(exc, PosError):
+        path = str(getattr(exc, "path", "") or data_dir)
+        if exc.code in DATA_DIR_MESSAGES and path:
+            return exc.code, _(DATA_DIR_MESSAGES[exc.code]).format(path=path)
         if exc.code in CODE_MESSAGES:
             return exc.code, _(CODE_MESSAGES[exc.code])
         template = DETAIL_MESSAGES.get(exc.code)

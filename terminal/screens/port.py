@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from terminal.core.auth import LoginTile
 from terminal.core.device_state import DrawerView, PrinterView, ScannerView
+from terminal.core.errors import PosError
 from terminal.core.records import Item
 from terminal.core.refund_views import ReceiptView, RefundDone, RefundLineView
 from terminal.core.rights import Approval
@@ -85,6 +86,13 @@ class TerminalPort(Protocol):
     @property
     def currency(self) -> str: ...
 
+    @property
+    def data_dir(self) -> str: ...
+
+    @property
+    def start_problem(self) -> PosError | None:
+        """Why the terminal could not open its data directory at start; None when it did."""
+
     def store_name(self, language: str) -> str: ...
 
     def shift_state(self) -> ShiftView | None: ...
@@ -132,6 +140,8 @@ class TerminalPort(Protocol):
     def pay_cash(self, tendered: int, approval: Approval | None = None) -> SaleSnapshot: ...
 
     def pay_card(self, amount: int, approval: Approval | None = None) -> SaleSnapshot: ...
+
+    def finish_sale(self) -> SaleSnapshot: ...
 
     def pay_qr(self, code: str, amount: int, approval: Approval | None = None
                ) -> SaleSnapshot: ...

@@ -12,6 +12,7 @@ from kivy.uix.gridlayout import GridLayout
 
 from terminal.core.money import parse_money
 from terminal.core.records import QTY_ONE, Item
+from terminal.core.scan import shown
 from terminal.screens.base import PosScreen
 from terminal.screens.cart_view import CartView
 from terminal.screens.port import LineView, SaleSnapshot, SaleState
@@ -267,7 +268,7 @@ class SaleScreen(PosScreen):
 
     def _scan_failed(self, code: str, exc: BaseException) -> bool:
         if getattr(exc, "code", "") in ("scan.unknown", "catalog.not_found"):
-            self.app.show_error(self._("Unknown barcode: {detail}").format(detail=code),
+            self.app.show_error(self._("Unknown barcode: {detail}").format(detail=shown(code)),
                                 code="scan.unknown")
             return True
         return False

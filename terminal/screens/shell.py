@@ -20,6 +20,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from terminal.core.scan import MAX_SCAN_CHARS, shown
 from terminal.screens.errors import SCANNER_STATES, describe
 from terminal.screens.i18n import Translator
 from terminal.screens.port import DrawerView, PrinterView, ScannerView
@@ -62,6 +63,13 @@ NAMED_KEYS: dict[int, str] = {13: "enter", 271: "enter", 8: "backspace", 27: "es
 WARNING_BG = (0.96, 0.62, 0.10, 1)
 ERROR_BG = (0.78, 0.20, 0.20, 1)
 TRAINING_BG = (0.45, 0.25, 0.65, 1)
+BANNER_MAX_CHARS = 280
+BANNER_MAX_ROWS = 3
+
+
+def clip(text: str) -> str:
+    """A banner's text, cut so no message (however long the scan it quotes) fills the screen."""
+    return text if len(text) <= BANNER_MAX_CHARS else text[: BANNER_MAX_CHARS - 1] + "…"
 
 
 class Root(FloatLayout):
@@ -216,7 +224,8 @@ class PosApp(App):
         if isinstance(exc, str):
             message = exc
         else:
-            code, message = describe(exc, self.tr.gettext, self.terminal.currency)
+            code, message = describe(exc, self.tr.gettext, self.terminal.currency,
+                                     self.terminal.data_dir)
             if code == "internal":
                 log.error("unexpected error", exc_info=exc)
         self.last_error = {"code": code, "message": message}
@@ -318,9 +327,13 @@ class PosApp(App):
             rows.append(("banner.drawer", ERROR_BG,
                          _("Cash drawer left open for over {seconds} s: close it.")
                          .format(seconds=left_open), False))
+        start_problem = self.terminal.start_problem
+        if start_problem is not None:
+            rows.append(("banner.data_dir", ERROR_BG, describe(start_problem, _)[1], False))
         if self.last_error is not None:
             rows.append(("banner.error", ERROR_BG, self.last_error["message"], True))
         for aid, color, text, dismissable in rows:
+            text = clip(text)
             row = Panel(orientation="horizontal", bg=color, size_hint_y=None, height=m.row(0.9),
                         padding=(m.pad, 0), spacing=m.pad)
             label = Text(text, aid=aid, color=WHITE, font_size=m.font(0), bold=True)
@@ -334,8 +347,17 @@ class PosApp(App):
             b.add_widget(row)
         b.height = sum(r.height for r in b.children)
 
+    def _start_problem(self) -> dict[str, str] | None:
+        problem = self.terminal.start_problem
+        if problem is None:
+            return None
+        code, message = describe(problem, self.tr.gettext)
+        return {"code": code, "message": message}
+
     def _fit_banner(self, row: Any, text_height: float) -> None:
-        row.height = max(self.metrics.row(0.9), text_height + 2 * self.metrics.pad)
+        # Taller for a wrapped message, but never more than a few rows, whatever was scanned.
+        m = self.metrics
+        row.height = min(max(m.row(0.9), text_height + 2 * m.pad), m.row(0.9) * BANNER_MAX_ROWS)
         self.banners.height = sum(r.height for r in self.banners.children)
 
     # --- session --------------------------------------------------------------------------
@@ -371,12 +393,18 @@ class PosApp(App):
 
     def on_scan(self, code: str) -> None:
         self.last_input = time.monotonic()
+        _ = self.tr.gettext
+        if len(code) > MAX_SCAN_CHARS:
+            # A stuck trigger or a scanner gone wrong: refused before any screen reads it.
+            self.show_error(_("That scan was {n} characters long, longer than any barcode: it "
+                              "was ignored. Scan again.").format(n=len(code)),
+                            code="scan.too_long")
+            return
         dialog = self.dialog
         if dialog is not None and dialog.on_scan(code):
             return
         if not self.screen.on_scan(code):
-            _ = self.tr.gettext
-            self.show_error(_("Scan ignored on this screen: {code}").format(code=code),
+            self.show_error(_("Scan ignored on this screen: {code}").format(code=shown(code)),
                             code="scan.ignored")
 
     def on_key(self, key: str) -> bool:
@@ -438,6 +466,8 @@ class PosApp(App):
             "shift": shift.to_dict() if (shift := self.terminal.shift_state()) else None,
             "busy": self.busy > 0,
             "last_error": self.last_error,
+            "start_problem": self._start_problem(),
+            "banner_height": self.banners.height,
             "printer": self.printer.to_dict(),
             "scanner": self.scanner.to_dict(),
             "drawer": self.terminal.drawer_state().to_dict(),

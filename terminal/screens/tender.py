@@ -63,6 +63,11 @@ class TenderScreen(PosScreen):
             r.add_widget(Text(value, font_size=m.font(0), halign="right"))
             left.add_widget(r)
         left.add_widget(BoxLayout())
+        if self._awaiting_commit():
+            # Paid, but the save failed (disk full or read-only): Finish saves it again.
+            left.add_widget(PosButton(_("Finish"), aid="tender.finish", kind="primary",
+                                      font_size=m.font(1), size_hint_y=None, height=m.row(1.2),
+                                      on_tap=self.finish))
         if not tenders:
             left.add_widget(PosButton(_("Back to sale"), aid="tender.back", kind="muted",
                                       font_size=m.font(0), size_hint_y=None, height=m.row(),
@@ -94,6 +99,28 @@ class TenderScreen(PosScreen):
         body.add_widget(left)
         body.add_widget(right)
         self.add_widget(body)
+
+    def _awaiting_commit(self) -> bool:
+        sale = self.app.sale
+        # Tendering with nothing left to pay only happens when the commit failed (a sale
+        # discounted to zero included: it has no tender at all).
+        return sale is not None and sale.state == SaleState.TENDERING and sale.balance_due == 0
+
+    def finish(self) -> None:
+        self.app.call(self.app.terminal.finish_sale, on_done=self._paid,
+                      on_error=self._payment_failed)
+
+    def _payment_failed(self, exc: BaseException) -> bool:
+        """Show the error, and the sale as it now is: a commit that failed leaves it paid,
+        and the screen must offer Finish rather than more tenders."""
+        self.card_status = ""
+        self.app.call(self.app.terminal.sale_snapshot, on_done=self._refreshed)
+        return False
+
+    def _refreshed(self, snapshot: SaleSnapshot | None) -> None:
+        if snapshot is not None and snapshot.state == SaleState.TENDERING:
+            self.app.sale = snapshot
+            self.rerender()
 
     def _kind_name(self, kind: str) -> str:
         _ = self._
@@ -214,7 +241,8 @@ class TenderScreen(PosScreen):
             self.pay_cash(amount)
 
     def pay_cash(self, tendered: int) -> None:
-        self.app.call(self.app.terminal.pay_cash, tendered, on_done=self._paid)
+        self.app.call(self.app.terminal.pay_cash, tendered, on_done=self._paid,
+                      on_error=self._payment_failed)
 
     def pay_card(self) -> None:
         amount = self._amount()
@@ -228,7 +256,7 @@ class TenderScreen(PosScreen):
     def _card_failed(self, exc: BaseException) -> bool:
         self.card_status = ""
         self.rerender()
-        return False  # still show the error banner
+        return self._payment_failed(exc)  # still show the error banner
 
     def qr_ready(self) -> None:
         amount = self._amount()
@@ -264,7 +292,7 @@ class TenderScreen(PosScreen):
         code = getattr(exc, "code", "")
         self.qr_status = QR_TIMEOUT if "timeout" in code else QR_DECLINED
         self.rerender()
-        return False
+        return self._payment_failed(exc)
 
     def _paid(self, snapshot: SaleSnapshot) -> None:
         self.app.clear_error()

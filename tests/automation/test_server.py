@@ -145,3 +145,41 @@ def test_command_line_sends_one_command(server, capsys) -> None:
     assert main(["--socket", str(srv.path), "refuse"]) == 1
     assert "not on this screen" in capsys.readouterr().out
     assert main(["--socket", str(srv.path) + ".missing", "state"]) == 2
+
+
+def test_every_malformed_line_gets_a_reply_on_the_same_connection(server) -> None:
+    """Non-UTF-8 bytes, non-JSON, the wrong shape, a lone surrogate, a line over the size
+    limit: each is answered with an error, and the next command on the same connection works."""
+    srv, calls = server
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(str(srv.path))
+    s.settimeout(10)
+    f = s.makefile("rwb")
+    bad_lines = [
+        b'{"cmd": "scan", "code": "\xff\xfe\xc3"}\n',  # not UTF-8
+        b"\x80\x81\x82\n",
+        b'{"cmd": "state"\n',  # truncated JSON
+        b"[[[[[[[[[[" * 100_000 + b"\n",  # nested too deeply
+        b"x" * (3 << 20) + b"\n",  # too large
+        b'"just a string"\n',
+        b'{"cmd": 5}\n',
+        b"null\n",
+    ]
+    for line in bad_lines:
+        f.write(line)
+        f.flush()
+        reply = json.loads(f.readline())
+        assert reply["ok"] is False and reply["error"], line[:20]
+    assert "UTF-8" in json.loads(_ask(f, b"\xff\n"))["error"]
+    echoed = json.loads(_ask(f, b'{"cmd": "x\\ud800"}\n'))
+    assert echoed["ok"] is True and echoed["echo"]["cmd"] == "x\ud800"
+    assert json.loads(_ask(f, b'{"cmd": "state", "id": 3}\n')) == {
+        "ok": True, "echo": {"cmd": "state", "id": 3}, "id": 3}
+    assert [c["cmd"] for c in calls] == ["x\ud800", "state"]
+    s.close()
+
+
+def _ask(f: Any, line: bytes) -> bytes:
+    f.write(line)
+    f.flush()
+    return f.readline()

@@ -122,9 +122,9 @@ def test_lookup_keys() -> None:
 def test_variable_measure_default_layout() -> None:
     layout = VariableMeasureLayout()
     code = make_variable_measure("12345", 1250, layout)
-    assert code.startswith("2012345") and has_valid_check_digit(code)
+    assert code.startswith("2212345") and has_valid_check_digit(code)
     vm = parse_variable_measure(code, layout)
-    assert (vm.item_code, vm.kind, vm.value, vm.prefix) == ("12345", "price", 1250, "20")
+    assert (vm.item_code, vm.kind, vm.value, vm.prefix) == ("12345", "price", 1250, "22")
     w = make_variable_measure("00042", 765, layout, kind="weight")
     vm = parse_variable_measure(w, layout)
     assert (vm.item_code, vm.kind, vm.value) == ("00042", "weight", 765)
@@ -143,7 +143,7 @@ def test_variable_measure_layout_with_price_check_digit() -> None:
         parse_variable_measure(bad, layout)
     assert e.value.code == "barcode.value_check_digit"
     with pytest.raises(BarcodeError) as e:
-        parse_variable_measure("2012345012500", VariableMeasureLayout())
+        parse_variable_measure("2212345012500", VariableMeasureLayout())
     assert e.value.code == "barcode.check_digit"
     with pytest.raises(BarcodeError) as e:
         parse_variable_measure(with_check_digit("201234501250"), layout)

@@ -120,3 +120,29 @@ def test_disk_full_on_the_real_ledger_keeps_the_sale(counter) -> None:
     assert snap.state == "completed" and snap.receipt_no == 1
     assert ledger.find_sale(receipt_no=1).sale_id == snap.sale_id
     assert verify_file(ledger.path).ok
+
+
+def test_price_label_on_goods_sold_by_weight_moves_the_weight(counter) -> None:
+    """Pork belly at 35.98/kg, a scale label priced 12.34: the receipt shows the 0.343 kg the
+    price stands for, the stock drops by 343 g, the customer pays the label's price."""
+    from dataclasses import replace
+
+    from terminal.core.records import Row
+
+    ledger, catalog, session, shifts, _, ports = counter
+    pork = catalog.by_sku("P10201")
+    assert (pork.price, pork.unit) == (3598, "kg")
+    catalog.upsert_items([replace(pork, stock_milli=10_000)])
+    shifts.open_shift(0)
+    snap = session.add_barcode("2210201012346")
+    (line,) = snap.lines
+    assert (line.qty_milli, line.unit_price, line.gross) == (343, 3598, 1234)
+    snap = session.pay_card()
+    assert snap.state == "completed" and snap.total == 1234
+    assert catalog.by_sku("P10201").stock_milli == 10_000 - 343
+    stored = ledger.find_sale(receipt_no=snap.receipt_no)
+    assert [(ln.qty_milli, ln.unit_price) for ln in stored.lines] == [(343, 3598)]
+    rows = [b.left for b in ports["printer"].docs[-1].blocks if isinstance(b, Row)]
+    assert any("0.343 kg x 35.98" in r for r in rows), rows
+    assert not any("1.000 kg" in r for r in rows)
+    assert verify_file(ledger.path).ok

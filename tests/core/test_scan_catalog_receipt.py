@@ -102,7 +102,8 @@ def test_lookup_rules() -> None:
     w = resolve_scan(cat, make_variable_measure("10001", 1234, LAYOUT, kind="weight"), LAYOUT)
     assert (w.item.sku, w.qty_milli, w.price) == ("BAN", 1234, None)
     p = resolve_scan(cat, make_variable_measure("10001", 999, LAYOUT), LAYOUT)
-    assert (p.price, p.qty_milli) == (999, None)
+    # A price label on goods sold by weight: the weight its price stands for at 7.98/kg.
+    assert (p.price, p.qty_milli) == (798, 1252)
     with pytest.raises(NotFound):
         resolve_scan(cat, make_variable_measure("99999", 100, LAYOUT), LAYOUT)
     with pytest.raises(BarcodeError):

@@ -90,7 +90,7 @@ def test_disk_full_keeps_the_sale_intact_and_retry_commits() -> None:
     assert "disk is full" in str(e.value)
     snap = s.snapshot()
     assert snap.state == "tendering" and snap.balance_due == 0 and len(snap.lines) == 2
-    assert snap.last_error.code == "ledger.write_failed"
+    assert snap.last_error.code == "ledger.disk_full"
     assert len(r.ledger.journal) == before and r.drawer.opens == 0 and not r.printer.docs
     with pytest.raises(IllegalStep) as e2:
         s.add_barcode(CHIPS)
@@ -99,6 +99,37 @@ def test_disk_full_keeps_the_sale_intact_and_retry_commits() -> None:
     snap = s.complete()
     assert snap.state == "completed" and snap.receipt_no == 1 and snap.change == 2000 - 1640
     assert r.drawer.opens == 1
+
+
+@pytest.mark.parametrize("retry", ["complete", "cash", "card", "qr", "scan"])
+def test_a_paid_sale_whose_commit_failed_is_finished_by_any_payment_step(retry: str) -> None:
+    """After a failed commit every tender (and a payment code scanned) retries the commit
+    instead of answering "fully paid": no customer is charged twice, nothing is lost."""
+    r = rig()
+    s = r.session
+    s.add_barcode(COLA)
+    s.start_tender()
+    r.ledger.full = True
+    with pytest.raises(JournalError) as e:
+        s.pay_cash(500)
+    assert e.value.code == "ledger.disk_full"
+    # Still full: the retry fails the same way and leaves the sale paid and intact.
+    with pytest.raises(JournalError):
+        s.pay_cash(0)
+    assert s.snapshot().state == "tendering" and s.snapshot().balance_due == 0
+    r.ledger.full = False
+    snap = {
+        "complete": s.complete,
+        "cash": lambda: s.pay_cash(0),
+        "card": s.pay_card,
+        "qr": lambda: s.pay_qr(WECHAT_CODE),
+        "scan": lambda: (s.handle_read(WECHAT_CODE), s.snapshot())[1],
+    }[retry]()
+    assert snap.state == "completed" and snap.receipt_no == 1 and snap.change == 500 - 350
+    assert r.card.charges == [] and r.payments.charges == []
+    rec = completed(r)
+    assert [(t.kind, t.tendered) for t in rec.tenders] == [("cash", 500)]
+    assert [e.number for e in r.ledger.of_kind("sale.completed")] == [1]
 
 
 def test_sale_max_amount_needs_approval_before_payment() -> None:

@@ -51,6 +51,8 @@ def test_sale_split_cash_and_mobile_qr(launch_app) -> None:
     lines = st["cart"]
     assert [ln["sku"] for ln in lines] == [cola.sku, water.sku, pork.sku]
     assert lines[2]["price_source"] == "embedded" and lines[2]["net"] == 1234
+    # The weight the label's price stands for at the catalog's price per kg, not 1 kg.
+    assert lines[2]["qty_milli"] == 343 and lines[2]["unit_price"] == pork.price == 3598
     total = cola.price + water.price + 1234
     assert st["totals"]["total"] == total
 

@@ -38,3 +38,17 @@ def test_disk_full_writes_nothing_and_recovers(ledger: SqliteLedger) -> None:
     entry = post_sale(ledger, sale(2))
     assert (entry.seq, entry.number) == (4, 4)
     assert verify_file(ledger.path).ok
+
+
+def test_a_read_only_ledger_is_told_apart_from_a_full_one(ledger: SqliteLedger) -> None:
+    from terminal.core.ports import LedgerReadOnly
+
+    post_sale(ledger, sale(2))
+    before = _counts(ledger)
+    # SQLite's own SQLITE_READONLY, as a read-only mount gives it.
+    ledger.db.execute_sql("PRAGMA query_only = ON")
+    with pytest.raises(LedgerReadOnly, match="read-only"):
+        post_sale(ledger, sale(2))
+    assert _counts(ledger) == before
+    ledger.db.execute_sql("PRAGMA query_only = OFF")
+    assert post_sale(ledger, sale(2)).number == 2
