@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from terminal.core.auth import AuthService, LoginTile, Session
+from terminal.core.device_state import DrawerDone
 from terminal.core.errors import IllegalStep, InvalidInput
 from terminal.core.refund_views import ReceiptView, RefundDone
 from terminal.core.rights import Approval, PermissionDenied, Right, Verdict
 from terminal.core.scan import ReadKind, classify
-from terminal.core.staff_views import StaffNotice, StaffRow
+from terminal.core.staff_views import FiguresView, StaffNotice, StaffRow
 from terminal.core.views import ChecklistView, ClerkView, ShiftView
 
 if TYPE_CHECKING:
@@ -316,7 +317,7 @@ class StaffDesk:
         return since.isoformat(), until.isoformat(), first.isoformat(), last.isoformat()
 
     def figures(self, period: str, start: str = "", end: str = "",
-                everyone: bool = False) -> dict[str, Any]:
+                everyone: bool = False) -> FiguresView:
         s = self.auth.current
         if s is None:
             raise IllegalStep("log in first", code="login.required")
@@ -324,9 +325,9 @@ class StaffDesk:
         ev = self.staff.evaluation
         rows = ev.figures(s.staff_id, staff_id=None if everyone else s.staff_id,
                           since=since, until=until)
-        return {"period": period, "from": first, "to": last, "everyone": everyone,
-                "store_scope": ev.store_scope(s.staff_id),
-                "rows": [{**r.to_dict(), "name_zh": self._name_zh(r.staff_id)} for r in rows]}
+        return FiguresView(period=period, first=first, last=last, everyone=everyone,
+                           store_scope=ev.store_scope(s.staff_id), rows=tuple(rows),
+                           names_zh={r.staff_id: self._name_zh(r.staff_id) for r in rows})
 
     def _name_zh(self, staff_id: str) -> str:
         member = self.staff.directory.member(staff_id)
@@ -360,15 +361,15 @@ class StaffDesk:
             raise IllegalStep("log in first", code="login.required")
         return self.shifts
 
-    def no_sale(self, reason: str, approval: Approval | None = None) -> dict[str, Any]:
+    def no_sale(self, reason: str, approval: Approval | None = None) -> DrawerDone:
         """Open the drawer without a sale (journaled with the reason and any approver)."""
         if not reason.strip():
             raise InvalidInput("choose a reason", code="drawer.reason")
         self._shifts().no_sale(reason, approval=approval)
-        return {"done": "no_sale", "reason": reason}
+        return DrawerDone("no_sale", reason)
 
     def cash_move(self, direction: str, amount: int, reason: str,
-                  approval: Approval | None = None) -> dict[str, Any]:
+                  approval: Approval | None = None) -> DrawerDone:
         """Cash into (``in``) or out of (``out``) the drawer during the shift."""
         if not reason.strip():
             raise InvalidInput("choose a reason", code="drawer.reason")
@@ -380,7 +381,7 @@ class StaffDesk:
         else:
             raise InvalidInput("cash moves in or out", code="drawer.direction")
         self.refresh_shift()
-        return {"done": f"cash_{direction}", "amount": amount, "reason": reason}
+        return DrawerDone(f"cash_{direction}", reason, amount)
 
     # --- staff management on the terminal (the staff service checks the manager's rights) ---
 

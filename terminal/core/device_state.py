@@ -53,3 +53,16 @@ class DrawerView:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class DrawerDone:
+    """A drawer action outside a sale that was journaled."""
+
+    done: str
+    """"no_sale", "cash_in" or "cash_out"."""
+    reason: str
+    amount: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -14,6 +14,7 @@ from terminal.core.money import parse_money
 from terminal.screens.approval import REASON_LABELS
 from terminal.screens.base import PosScreen
 from terminal.screens.i18n import N_
+from terminal.screens.port import DrawerDone
 from terminal.screens.presenters import apply_key
 from terminal.screens.training import DONE_INK
 from terminal.screens.widgets import INK, MUTED, WHITE, Keypad, Panel, PosButton, Text
@@ -31,7 +32,7 @@ class DrawerScreen(PosScreen):
         super().__init__(app, **kw)
         self.entry = ""
         self.reason: str | None = None
-        self.done: dict[str, Any] | None = None
+        self.done: DrawerDone | None = None
 
     def on_enter_screen(self, **params: Any) -> None:
         self.entry = ""
@@ -63,7 +64,7 @@ class DrawerScreen(PosScreen):
             d = self.done
             note = {"no_sale": _("Drawer opened."),
                     "cash_in": _("Cash in recorded."),
-                    "cash_out": _("Cash out recorded.")}.get(d["done"], "")
+                    "cash_out": _("Cash out recorded.")}.get(d.done, "")
         left.add_widget(Text(note, aid="drawer.done", font_size=m.font(0), bold=True,
                              color=DONE_INK, size_hint_y=None, height=m.row(0.7)))
         left.add_widget(PosButton(_("Open drawer (no sale)"), aid="drawer.no_sale",
@@ -134,7 +135,7 @@ class DrawerScreen(PosScreen):
         self.app.call(self.app.terminal.cash_move, direction, amount, self.reason,
                       on_done=self._done)
 
-    def _done(self, result: dict[str, Any]) -> None:
+    def _done(self, result: DrawerDone) -> None:
         self.app.clear_error()
         self.done = result
         self.entry = ""
@@ -142,4 +143,4 @@ class DrawerScreen(PosScreen):
         self.app.render_status()
 
     def automation_state(self) -> dict[str, Any]:
-        return {"drawer_action": self.done, "entry": self.entry, "reason": self.reason}
+        return {"drawer_action": self.done.to_dict() if self.done else None, "entry": self.entry, "reason": self.reason}

@@ -14,6 +14,7 @@ from kivy.uix.scrollview import ScrollView
 
 from terminal.screens.base import PosScreen
 from terminal.screens.i18n import N_
+from terminal.screens.port import FiguresView
 from terminal.screens.presenters import apply_key, money
 from terminal.screens.widgets import INK, MUTED, WHITE, Keypad, PosButton, Text
 
@@ -73,7 +74,7 @@ class FiguresScreen(PosScreen):
         self.period = "today"
         self.everyone = False
         self.typed = ""
-        self.data: dict[str, Any] | None = None
+        self.data: FiguresView | None = None
         self.export_path = ""
 
     def on_enter_screen(self, **params: Any) -> None:
@@ -91,7 +92,7 @@ class FiguresScreen(PosScreen):
         self.app.call(self.app.terminal.figures, self.period, start, end, self.everyone,
                       on_done=self._got)
 
-    def _got(self, data: dict[str, Any]) -> None:
+    def _got(self, data: FiguresView) -> None:
         self.data = data
         self.app.clear_error()
         if self.manager is not None:
@@ -110,7 +111,7 @@ class FiguresScreen(PosScreen):
                                       kind="accent" if key == self.period else "muted",
                                       font_size=m.font(-1),
                                       on_tap=partial(self.set_period, key)))
-        scope = bool((self.data or {}).get("store_scope") or
+        scope = bool((self.data and self.data.store_scope) or
                      (self.app.clerk and self.app.clerk.store_scope))
         if scope:
             tabs.add_widget(PosButton(_("Everyone") if not self.everyone else _("Only me"),
@@ -121,11 +122,10 @@ class FiguresScreen(PosScreen):
             body.add_widget(self._custom_entry())
         if self.data is not None:
             d = self.data
-            body.add_widget(Text(_("From {start} to {end}").format(start=d["from"],
-                                                                    end=d["to"]),
+            body.add_widget(Text(_("From {start} to {end}").format(start=d.first, end=d.last),
                                  aid="figures.range", font_size=m.font(-1), color=MUTED,
                                  size_hint_y=None, height=m.row(0.5)))
-            body.add_widget(self._table(d["rows"]))
+            body.add_widget(self._table(d))
         elif self.period != "custom":
             body.add_widget(Text(_("Loading…"), color=MUTED, font_size=m.font(0)))
         foot = BoxLayout(orientation="horizontal", spacing=m.pad, size_hint_y=None,
@@ -165,11 +165,12 @@ class FiguresScreen(PosScreen):
             mask[pos[i]] = ch
         return "".join(mask)
 
-    def _table(self, rows: list[dict[str, Any]]) -> ScrollView:
+    def _table(self, data: FiguresView) -> ScrollView:
         _ = self._
         m = self.m
         cur = self.app.terminal.currency
-        zh = self.app.tr.language.startswith("zh")
+        lang = self.app.tr.language
+        rows = data.rows
         # Figure names take two fifths of the width, clerks share the rest (scrolling sideways
         # when a store has more clerks than fit).
         avail = m.width - 2 * m.pad - m.pad * 2
@@ -182,8 +183,7 @@ class FiguresScreen(PosScreen):
                              bold=True, size_hint=(None, None), width=label_w, height=h,
                              text_size=(label_w - 16, None), padding=(8, 0)))
         for r in rows:
-            name = (r.get("name_zh") if zh else "") or r["name"]
-            grid.add_widget(Text(name or r["staff_id"], aid=f"figures.clerk.{r['staff_id']}",
+            grid.add_widget(Text(data.name(r, lang), aid=f"figures.clerk.{r.staff_id}",
                                  bg=HEAD_BG, color=WHITE, font_size=m.font(-1), bold=True,
                                  halign="right", size_hint=(None, None), width=col_w, height=h,
                                  text_size=(col_w - 16, None), shorten=True,
@@ -193,8 +193,8 @@ class FiguresScreen(PosScreen):
             grid.add_widget(Text(_(label), bg=bg, font_size=m.font(-1), size_hint=(None, None),
                                  width=label_w, height=h, text_size=(label_w - 16, None)))
             for r in rows:
-                grid.add_widget(Text(figure_text(r.get(key), kind, cur, _),
-                                     aid=f"figures.{r['staff_id']}.{key}", bg=bg,
+                grid.add_widget(Text(figure_text(getattr(r, key), kind, cur, _),
+                                     aid=f"figures.{r.staff_id}.{key}", bg=bg,
                                      font_size=m.font(-1), halign="right",
                                      size_hint=(None, None), width=col_w, height=h,
                                      text_size=(col_w - 16, None)))
@@ -247,8 +247,8 @@ class FiguresScreen(PosScreen):
         self.rerender()
 
     def automation_state(self) -> dict[str, Any]:
-        return {"figures": self.data, "period": self.period, "everyone": self.everyone,
-                "export_path": self.export_path, "typed": self.typed}
+        return {"figures": self.data.to_dict() if self.data else None, "period": self.period,
+                "everyone": self.everyone, "export_path": self.export_path, "typed": self.typed}
 
 
 RATING_BG = (1.0, 0.96, 0.86, 1)

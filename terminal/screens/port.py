@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from terminal.core.auth import LoginTile
-from terminal.core.device_state import DrawerView, PrinterView, ScannerView
+from terminal.core.device_state import DrawerDone, DrawerView, PrinterView, ScannerView
 from terminal.core.errors import PosError
 from terminal.core.records import Item
 from terminal.core.refund_views import ReceiptView, RefundDone, RefundLineView
@@ -21,15 +21,17 @@ from terminal.core.rights import Approval
 from terminal.core.sale import SaleState
 from terminal.core.settings import StoreSettings
 from terminal.core.shift import Report, ShiftClose
-from terminal.core.staff_views import StaffNotice, StaffRow
+from terminal.core.staff_views import FiguresView, StaffNotice, StaffRow
 from terminal.core.views import ChecklistView, ClerkView, LineView, SaleSnapshot, ShiftView
 
 __all__ = [
     "Approval",
     "ChecklistView",
     "ClerkView",
+    "DrawerDone",
     "DrawerView",
     "ErrorHandler",
+    "FiguresView",
     "Item",
     "LineView",
     "LoginTile",
@@ -210,17 +212,17 @@ class TerminalPort(Protocol):
                approval: Approval | None = None) -> RefundDone: ...
 
     def figures(self, period: str, start: str = "", end: str = "",
-                everyone: bool = False) -> dict[str, Any]: ...
+                everyone: bool = False) -> FiguresView: ...
 
     def export_figures(self, period: str, start: str = "", end: str = "",
                        everyone: bool = False) -> str: ...
 
     def rate_sale(self, sale_id: str, clerk_id: str, rating: int, training: bool) -> None: ...
 
-    def no_sale(self, reason: str, approval: Approval | None = None) -> dict[str, Any]: ...
+    def no_sale(self, reason: str, approval: Approval | None = None) -> DrawerDone: ...
 
     def cash_move(self, direction: str, amount: int, reason: str,
-                  approval: Approval | None = None) -> dict[str, Any]: ...
+                  approval: Approval | None = None) -> DrawerDone: ...
 
     def staff_list(self) -> list[StaffRow]: ...
 

@@ -121,12 +121,13 @@ def test_refund_found_by_number_priced_and_capped(desk: Terminal) -> None:
 
 def test_figures_periods_everyone_and_csv(desk: Terminal, tmp_path: Path) -> None:
     desk.login(_pin("cashier"), staff_id="1002")
-    assert [r["staff_id"] for r in desk.figures("today")["rows"]] == ["1002"]
+    assert [r.staff_id for r in desk.figures("today").rows] == ["1002"]
     # Asking for everyone without store scope still gives only their own row.
-    assert [r["staff_id"] for r in desk.figures("week", everyone=True)["rows"]] == ["1002"]
+    assert [r.staff_id for r in desk.figures("week", everyone=True).rows] == ["1002"]
     desk.login(_pin("manager"), staff_id="1001")
-    rows = desk.figures("month", everyone=True)["rows"]
-    assert [(r["staff_id"], r["name_zh"]) for r in rows] == [("1001", "李娜"), ("1002", "王伟")]
+    month = desk.figures("month", everyone=True)
+    assert [(r.staff_id, month.name(r, "zh_CN")) for r in month.rows] == [("1001", "李娜"),
+                                                                        ("1002", "王伟")]
     since, until, first, last = desk.period("custom", "20260101", "20260131")
     assert (first, last) == ("2026-01-01", "2026-01-31")
     assert since == "2026-01-01T00:00:00+08:00" and until == "2026-02-01T00:00:00+08:00"
