@@ -198,7 +198,7 @@ class SqliteLedger:
 
     def pending_sales(self, training: bool = False) -> list[PendingSale]:
         """Open, parked and held sales with the payments taken, oldest change first."""
-        from terminal.ledger.projections._pending import pending_sales
+        from terminal.ledger.projections.pending import pending_sales
 
         return pending_sales(self.db, training)
 
