@@ -57,6 +57,8 @@ def sale_action(fn: Callable[P, R]) -> Callable[P, R]:
             self._depth += 1
             self._last_error = None
             try:
+                if outermost:
+                    self._journal_unrecorded()
                 result = fn(*args, **kwargs)
                 if outermost:
                     self._journal_progress()
@@ -187,15 +189,19 @@ class SessionCore(ClerkActions):
         """The journal now holds ``sale`` as it is (suspended, recalled, restored)."""
         self._durable = (sale.sale_id, canonical(self._body(sale)))
 
+    def _journal_unrecorded(self) -> None:
+        """A payment taken whose entry failed goes on record before anything else happens."""
+        sale = self._sale
+        for rec in list(self._unjournaled):
+            if sale is not None and rec in sale.tenders:
+                self._post("payment.authorised", self._payment_payload(sale, rec),
+                           what="the payment taken")
+            self._unjournaled.remove(rec)
+
     def _journal_progress(self) -> None:
         sale = self._sale
         if sale is None or sale.state not in (SaleState.OPEN, SaleState.TENDERING):
             return
-        for rec in list(self._unjournaled):
-            if rec in sale.tenders:
-                self._post("payment.authorised", self._payment_payload(sale, rec),
-                           what="the payment taken")
-            self._unjournaled.remove(rec)
         if not sale.cart.lines:
             return
         body = self._body(sale)

@@ -114,6 +114,9 @@ def _reversed(entry: JournalEntry, db: Any) -> None:
         "WHERE sale_id = ? AND kind = ? AND reference = ? AND amount = ?)",
         (str(p["sale_id"]), str(p["kind"]), str(p.get("reference") or ""), p["amount"]),
     )
+    db.execute_sql(
+        "UPDATE pending_sale SET seq = ? WHERE sale_id = ?", (entry.seq, str(p["sale_id"]))
+    )
 
 
 PROJECTORS = {
