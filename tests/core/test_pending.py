@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from terminal.core.checkout import SaleSession
-from terminal.core.errors import IllegalStep, JournalError, PaymentFailed
+from terminal.core.errors import IllegalStep, JournalError, NotFound, PaymentFailed
 from terminal.core.pending import UnfinishedSales, fold
 from terminal.core.ports import LedgerFull
 from terminal.core.rights import Approval, ApprovalRequired
@@ -44,7 +44,7 @@ def test_each_cart_change_is_one_progress_entry_and_nothing_else_posts() -> None
     assert r.ledger.kinds()[-1] == "sale.progress"
     n = len(r.ledger.journal)
     s.snapshot()
-    with pytest.raises(Exception):
+    with pytest.raises(NotFound):
         s.add_barcode("6901234999999")  # unknown item: nothing changed, nothing posted
     s.start_tender()  # the state moves, the basket does not
     s.back_to_cart()

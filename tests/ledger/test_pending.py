@@ -23,7 +23,7 @@ WECHAT = "134567890123456789"
 def _session(ledger: SqliteLedger, clock: ManualClock, clerk: str = "c1") -> SaleSession:
     catalog = ledger.catalog()
     if catalog.count() == 0:
-        items, taxes, quick = sample_catalog()
+        items, taxes, _ = sample_catalog()
         catalog.set_tax_classes(taxes)
         catalog.upsert_items(items)
     return SaleSession(
