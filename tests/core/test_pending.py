@@ -45,7 +45,7 @@ def test_each_cart_change_is_one_progress_entry_and_nothing_else_posts() -> None
     n = len(r.ledger.journal)
     s.snapshot()
     with pytest.raises(NotFound):
-        s.add_barcode("6901234999999")  # unknown item: nothing changed, nothing posted
+        s.add_barcode("6901234999990")  # unknown item: nothing changed, nothing posted
     s.start_tender()  # the state moves, the basket does not
     s.back_to_cart()
     assert len(r.ledger.journal) == n
