@@ -240,9 +240,10 @@ class ShiftService(ClerkActions):
     def z_report(self, *, approval: Approval | None = None, print_it: bool = True) -> Report:
         """Close the business day: everything since the last Z, numbered from the "z" series.
         Shifts must be closed first so the day's cash is counted."""
+        # Unfinished sales first: the clerk sees everything still outstanding before the count.
+        self._refuse_unfinished("close the day")
         if self.ledger.current_shift() is not None:
             raise IllegalStep("close the shift before the Z report", code="shift.open")
-        self._refuse_unfinished("close the day")
         self.guard.require(Right.REPORT_Z, approval=approval)
         totals = self.ledger.totals(since_last_z=True)
         last_z = self.ledger.last_z()
