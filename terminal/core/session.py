@@ -118,6 +118,9 @@ class SessionCore(ClerkActions):
         """(sale id, canonical body) of the open sale as last journaled."""
         self._unjournaled: list[TenderRecord] = []
         """Payments taken whose journal entry failed (disk full); retried at the next step."""
+        self._reversals_due: list[dict[str, Any]] = []
+        """``payment.reversed`` payloads of reversals the provider made and the journal could
+        not take yet; retried at the next step."""
         self._last_error: ErrorView | None = None
         self._notice = ""
         self._max_checked = 0
@@ -190,7 +193,11 @@ class SessionCore(ClerkActions):
         self._durable = (sale.sale_id, canonical(self._body(sale)))
 
     def _journal_unrecorded(self) -> None:
-        """A payment taken whose entry failed goes on record before anything else happens."""
+        """A payment taken, or reversed, whose entry failed goes on record before anything
+        else happens."""
+        while self._reversals_due:
+            self._post("payment.reversed", self._reversals_due[0], what="the payment reversal")
+            self._reversals_due.pop(0)
         sale = self._sale
         for rec in list(self._unjournaled):
             if sale is not None and rec in sale.tenders:

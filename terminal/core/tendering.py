@@ -248,20 +248,23 @@ class Tendering(SessionCore):
                 "provider; try again, or finish the sale and refund it",
                 code="payment.reverse_failed",
             )
-        self._post(
-            "payment.reversed",
-            {
-                "sale_id": sale.sale_id,
-                "kind": rec.kind,
-                "amount": rec.amount,
-                "reference": rec.reference,
-                "message": reason,
-            },
-            what="the payment reversal",
-        )
+        payload = {
+            "sale_id": sale.sale_id,
+            "kind": rec.kind,
+            "amount": rec.amount,
+            "reference": rec.reference,
+            "message": reason,
+        }
+        # The money is back with the customer: the tender leaves the sale even if the entry
+        # saying so has to wait for the disk (it is posted before the next step).
         sale.tenders.remove(rec)
         if rec in self._unjournaled:
             self._unjournaled.remove(rec)
+        try:
+            self._post("payment.reversed", payload, what="the payment reversal")
+        except JournalError:
+            self._reversals_due.append(payload)
+            raise
 
     @sale_action
     def remove_tender(

@@ -244,3 +244,21 @@ def test_fold_matches_the_entries() -> None:
     assert [(t.kind, t.amount) for t in p.payments] == [("cash", 100)]
     r.session.remove_tender(0, approval=Approval("bob", "x"))
     assert fold(r.ledger.journal)[0].payments == ()
+
+
+def test_a_reversal_the_journal_could_not_take_is_posted_at_the_next_step() -> None:
+    r = rig(clerk="bob")  # bob may take a payment off alone: no approval entry in between
+    s = r.session
+    s.add_barcode(MILK)
+    s.start_tender()
+    s.pay_qr(WECHAT_CODE, 300)
+    r.ledger.fail_next = LedgerFull("database or disk is full")
+    with pytest.raises(JournalError):
+        s.remove_tender(0)
+    # The provider gave the money back: the sale no longer counts it, the journal not yet.
+    assert r.payments.cancels == [("sale0001", "QR000001")]
+    assert s.snapshot().paid == 0
+    assert r.ledger.pending_sales()[0].payments != ()
+    s.back_to_cart()
+    assert r.ledger.of_kind("payment.reversed")[-1].payload["reference"] == "QR000001"
+    assert r.ledger.pending_sales()[0].payments == ()
