@@ -1,14 +1,15 @@
 """Child process for tests/ledger/test_qr_crash.py: a terminal that dies the moment a mobile-QR
-part payment is approved, before the cash part.
+or card part payment is approved, before the cash part.
 
-Run as ``python qr_crash_worker.py DATA_DIR MODE`` (MODE ``restore`` or ``reverse``). It opens
-the ledger, restores unfinished sales the way the app does at login (``reverse``: with the
-store setting that reverses interrupted payments), finishes whatever came back with cash, then
-rings up a new sale, pays part of it by QR and SIGKILLs itself as soon as ``pay_qr`` returns.
+Run as ``python qr_crash_worker.py DATA_DIR MODE TENDER`` (MODE ``restore`` or ``reverse``,
+TENDER ``qr`` or ``card``). It opens the ledger, restores unfinished sales the way the app does
+at login (``reverse``: with the store setting that reverses interrupted payments), finishes
+whatever came back with cash, then rings up a new sale, pays part of it by TENDER and SIGKILLs
+itself as soon as the payment step returns.
 
-The simulated provider is the customer's bank: every approval and cancel is appended (and
-fsynced) to ``provider.log`` in the data directory before the terminal hears about it, so the
-parent can check that every charge that was taken is in the journal.
+The simulated provider and card terminal stand for the customer's bank: every approval,
+cancel and reversal is appended (and fsynced) to ``provider.log`` in the data directory before
+the terminal hears about it, so the parent can check that every charge taken is in the journal.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from terminal.core.records import Item, PrintDoc, TaxClass
 from terminal.core.settings import StoreSettings
 from terminal.core.staff import OWNER
 from terminal.drivers.drawer.simulated import SimulatedDrawer
+from terminal.drivers.payment.card import SimulatedCardTerminal
 from terminal.drivers.payment.qr import SimulatedQrProvider
 from terminal.ledger.db import ledger_path, open_ledger
 from terminal.ledger.ledger import SqliteLedger
@@ -48,10 +50,7 @@ class BankLog(SimulatedQrProvider):
         self._log = path
 
     def _write(self, **event: Any) -> None:
-        with open(self._log, "a", encoding="utf-8") as f:
-            f.write(json.dumps(event) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        _append(self._log, **event)
 
     def charge(self, payment_code: str, amount: int, currency: str, sale_id: str) -> PaymentResult:
         result = super().charge(payment_code, amount, currency, sale_id)
@@ -63,6 +62,36 @@ class BankLog(SimulatedQrProvider):
     def cancel(self, sale_id: str, reference: str) -> None:
         super().cancel(sale_id, reference)
         self._write(event="cancelled", sale_id=sale_id, reference=reference)
+
+
+class CardBank(SimulatedCardTerminal):
+    """The card terminal with the bank's log; it reverses any charge the log shows approved,
+    also one taken before the terminal restarted."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(seed=random.randrange(1 << 30))
+        self._log = path
+
+    def charge(self, amount: int, currency: str, sale_id: str) -> PaymentResult:
+        result = super().charge(amount, currency, sale_id)
+        if result.outcome is PaymentOutcome.APPROVED:
+            _append(self._log, event="approved", sale_id=sale_id, reference=result.reference,
+                    amount=amount)
+        return result
+
+    def reverse(self, sale_id: str, reference: str, amount: int) -> PaymentResult:
+        taken = [json.loads(x) for x in self._log.read_text().splitlines()]
+        if not any(t["event"] == "approved" and t["reference"] == reference for t in taken):
+            return PaymentResult(PaymentOutcome.DECLINED, reference, "unknown charge")
+        _append(self._log, event="cancelled", sale_id=sale_id, reference=reference)
+        return PaymentResult(PaymentOutcome.APPROVED, reference, "", "sim-card")
+
+
+def _append(path: Path, **event: Any) -> None:
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(event) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
 
 
 class _Paper:
@@ -86,7 +115,7 @@ def _say(**what: Any) -> None:
 def _session(ledger: SqliteLedger, data_dir: Path, reverse: bool) -> SaleSession:
     return SaleSession(
         catalog=ledger.catalog(), ledger=ledger, printer=_Paper(), drawer=SimulatedDrawer(),
-        payments=BankLog(data_dir / "provider.log"), card=None,  # type: ignore[arg-type]
+        payments=BankLog(data_dir / "provider.log"), card=CardBank(data_dir / "provider.log"),
         clock=SystemClock(), gate=Permissions(_NoStaff(), ledger=ledger),
         settings=StoreSettings(terminal_id="T01", reverse_interrupted_payments=reverse),
         clerk_id=OWNER,
@@ -94,7 +123,7 @@ def _session(ledger: SqliteLedger, data_dir: Path, reverse: bool) -> SaleSession
 
 
 def main() -> None:
-    data_dir, mode = Path(sys.argv[1]), sys.argv[2]
+    data_dir, mode, tender = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
     ledger = open_ledger(ledger_path(data_dir), "T01", SystemClock())
     catalog = ledger.catalog()
     if catalog.count() == 0:
@@ -120,7 +149,8 @@ def main() -> None:
     code = WECHAT[:-6] + f"{rng.randrange(1, 999_999):06d}"
     if code.endswith(("0000", "9999")):
         code = code[:-1] + "1"
-    snap = session.pay_qr(code, max(sale.total // 2, 1))
+    part = max(sale.total // 2, 1)
+    snap = session.pay_qr(code, part) if tender == "qr" else session.pay_card(part)
     _say(approved=snap.sale_id, skus=[ln.sku for ln in snap.lines],
          reference=snap.tenders[-1].reference, amount=snap.tenders[-1].amount)
     # Dead before the cash part, as when the reviewer pulled the plug.
