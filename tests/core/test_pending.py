@@ -262,3 +262,22 @@ def test_a_reversal_the_journal_could_not_take_is_posted_at_the_next_step() -> N
     s.back_to_cart()
     assert r.ledger.of_kind("payment.reversed")[-1].payload["reference"] == "QR000001"
     assert r.ledger.pending_sales()[0].payments == ()
+
+
+def test_a_training_sale_on_hold_never_blocks_the_real_close() -> None:
+    r = rig(training=True)
+    r.session.add_barcode(COLA)
+    r.session.suspend()
+    assert [p.sale_id for p in r.ledger.pending_sales(training=True)] == ["sale0001"]
+    assert r.ledger.pending_sales() == []
+    shifts(r).close_shift(20_000)
+    assert "shift.closed" in r.ledger.kinds()
+    # A real session after a restart does not see it; a training one does.
+    assert restart(r).snapshot().suspended == ()
+    practice = SaleSession(
+        catalog=r.catalog, ledger=r.ledger, printer=r.printer, drawer=r.drawer,
+        payments=r.payments, card=r.card, clock=r.clock, gate=r.gate, settings=r.settings,
+        clerk_id="alice", training=True,
+    )
+    practice.restore_pending(r.ledger.pending_sales(training=True))
+    assert [v.sale_id for v in practice.snapshot().suspended] == ["sale0001"]
