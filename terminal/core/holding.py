@@ -148,7 +148,13 @@ class Holding(Tendering):
                 continue
             if self._sale is not None and self._sale.sale_id == p.sale_id:
                 continue
-            sale = self._rebuild(p)
+            try:
+                sale = self._rebuild(p)
+            except (PosError, LookupError, ValueError, TypeError) as e:
+                # One sale the catalog no longer fits (a tax class removed) must not keep the
+                # clerk from logging in; it stays pending and is named on screen.
+                problems.append(f"sale {p.sale_id[:8]} could not be restored: {e}")
+                continue
             self._suspended[p.sale_id] = sale
             self._held_by[p.sale_id] = (p.status, p.staff_id)
             if p.status == OPEN and self.settings.reverse_interrupted_payments:

@@ -281,3 +281,16 @@ def test_a_training_sale_on_hold_never_blocks_the_real_close() -> None:
     )
     practice.restore_pending(r.ledger.pending_sales(training=True))
     assert [v.sale_id for v in practice.snapshot().suspended] == ["sale0001"]
+
+
+def test_a_sale_the_catalog_no_longer_fits_does_not_block_the_restore() -> None:
+    r = rig()
+    r.session.add_barcode(COLA)
+    r.session.suspend()
+    r.session.add_barcode(MILK)  # tax class "reduced", about to disappear
+    r.session.suspend()
+    del r.catalog._tax["reduced"]
+    s = restart(r)
+    snap = s.snapshot()
+    assert [v.sale_id for v in snap.suspended] == ["sale0001"]
+    assert "sale0002" in snap.notice and "could not be restored" in snap.notice
