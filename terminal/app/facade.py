@@ -300,6 +300,8 @@ class Terminal(StaffDesk):
                 clerk_id=session.staff_id, clerk_name=session.name, training=session.training,
                 staff_name=self._staff_name,
             )
+            # Open, parked and held sales from before a restart come back from the journal.
+            self.session.restore_pending(self.ledger.pending_sales(training=session.training))
         else:
             self.session.switch_clerk(session.staff_id, clerk_name=session.name,
                                       training=session.training)
@@ -382,6 +384,10 @@ class Terminal(StaffDesk):
     def reprint_last(self) -> SaleSnapshot:
         """The last completed sale's receipt again, marked DUPLICATE."""
         return self._s().reprint_last()
+
+    def remove_tender(self, index: int, approval: Approval | None = None) -> SaleSnapshot:
+        """Take payment ``index`` off the unfinished sale, reversed with its provider."""
+        return self._s().remove_tender(index, approval=approval)
 
     def void_sale(self, reason: str = "", approval: Approval | None = None) -> SaleSnapshot:
         return self._s().void_sale(reason=reason, approval=approval)

@@ -158,7 +158,7 @@ class StaffDesk:
                               code="sale.payment_taken")
         if snap.state == "tendering":
             session.back_to_cart()
-        session.suspend()
+        session.suspend(parked=True)
         return str(snap.sale_id)
 
     def _mode_session(self, training: bool) -> None:
@@ -182,6 +182,9 @@ class StaffDesk:
                 # A parked sale recalled elsewhere (or voided) is simply gone; the clerk starts
                 # a fresh one.
                 pass
+        if self.session is not None:
+            # After a restart: the sale the clerk was serving, or had parked, comes back.
+            self.session.resume_own()
         return self._clerk_view(session)
 
     def _clerk_view(self, session: Session) -> ClerkView:

@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Protocol
 
+from terminal.core.pending import PendingSale
 from terminal.core.records import Item, JournalEntry, PrintDoc, ReportTotals, SaleRecord, TaxClass
 
 Dispatch = Callable[[Callable[[], object]], None]
@@ -75,6 +76,10 @@ class Ledger(Protocol):
 
     def refunded_milli(self, sale_id: str) -> dict[int, int]:
         """Quantity already refunded per original line number."""
+
+    def pending_sales(self, training: bool = False) -> list[PendingSale]:
+        """Open, parked and held sales the journal leaves unfinished, with the payments taken
+        and not reversed (``core/pending.py``), oldest change first."""
 
     def totals(
         self,
@@ -199,6 +204,10 @@ class CardTerminal(Protocol):
     """An external bank-card terminal: it takes the card; we record its approval."""
 
     def charge(self, amount: int, currency: str, sale_id: str) -> PaymentResult: ...
+
+    def reverse(self, sale_id: str, reference: str, amount: int) -> PaymentResult:
+        """Undo an approved charge of a sale that will not complete (void, a tender taken
+        off, a restart that reverses interrupted payments). Approved, declined or timed out."""
 
 
 class Link(Protocol):

@@ -2,7 +2,10 @@
 suspended sales under one lock, journaling through the rights guard, and the snapshot.
 
 ``sale_action`` marks the public steps: they run one at a time and leave their error in the
-snapshot. The steps themselves live in ``cart_editing``, ``tendering`` and ``checkout``.
+snapshot. The steps themselves live in ``cart_editing``, ``tendering``, ``holding`` and
+``checkout``. After a step that changed the open sale's lines or discounts, the wrapper journals
+the sale as it now is (``sale.progress``) before the snapshot goes back, so a crash or a power
+cut never loses a basket: one durable commit per action, and none when nothing changed.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ import functools
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
-from terminal.core.errors import IllegalStep, PosError
+from terminal.core.canonical import canonical
+from terminal.core.errors import IllegalStep, JournalError, PosError
 from terminal.core.guard import ClerkActions
+from terminal.core.pending import HELD
 from terminal.core.ports import (
     CardTerminal,
     CashDrawer,
@@ -24,6 +29,7 @@ from terminal.core.ports import (
     PaymentProvider,
     ReceiptPrinter,
 )
+from terminal.core.records import TenderRecord
 from terminal.core.rights import ApprovalRequired, Gate, PermissionDenied
 from terminal.core.sale import Sale, SaleState
 from terminal.core.settings import StoreSettings
@@ -47,12 +53,30 @@ def sale_action(fn: Callable[P, R]) -> Callable[P, R]:
         self = args[0]
         assert isinstance(self, SessionCore)
         with self._lock:
+            outermost = self._depth == 0
+            self._depth += 1
             self._last_error = None
             try:
-                return fn(*args, **kwargs)
+                if outermost:
+                    self._journal_unrecorded()
+                result = fn(*args, **kwargs)
+                if outermost:
+                    try:
+                        self._journal_progress()
+                    except JournalError as e:
+                        # The step itself succeeded and the sale is whole in memory: a basket
+                        # that could not be saved (disk full) is saved at the next step, and
+                        # the clerk is told why in the snapshot's error.
+                        self._last_error = ErrorView.of(e)
+                        if isinstance(result, SaleSnapshot):
+                            # The snapshot the step built predates the error.
+                            return cast(R, self.snapshot())
+                return result
             except (PosError, PermissionDenied, ApprovalRequired) as e:
                 self._last_error = ErrorView.of(e)
                 raise
+            finally:
+                self._depth -= 1
 
     return wrapper
 
@@ -95,6 +119,17 @@ class SessionCore(ClerkActions):
         self._done: Sale | None = None
         """The last completed sale, shown until the next one starts."""
         self._suspended: dict[str, Sale] = {}
+        self._held_by: dict[str, tuple[str, str | None]] = {}
+        """Status (held, parked, open: interrupted by a restart) and clerk of each set-aside
+        sale."""
+        self._depth = 0
+        self._durable: tuple[str, str] | None = None
+        """(sale id, canonical body) of the open sale as last journaled."""
+        self._unjournaled: list[TenderRecord] = []
+        """Payments taken whose journal entry failed (disk full); retried at the next step."""
+        self._reversals_due: list[dict[str, Any]] = []
+        """``payment.reversed`` payloads of reversals the provider made and the journal could
+        not take yet; retried at the next step."""
         self._last_error: ErrorView | None = None
         self._notice = ""
         self._max_checked = 0
@@ -148,7 +183,66 @@ class SessionCore(ClerkActions):
         self._done = None
         self._notice = ""
         self._max_checked = 0
+        self._durable = None
+        self._unjournaled = []
         return sale
+
+    # -- durability ------------------------------------------------------------------------
+
+    @staticmethod
+    def _body(sale: Sale) -> dict[str, Any]:
+        return {
+            "lines": [ln.spec() for ln in sale.cart.lines],
+            "sale_discount": sale.cart.sale_discount_spec(),
+            "shift_id": sale.shift_id,
+        }
+
+    def _mark_durable(self, sale: Sale) -> None:
+        """The journal now holds ``sale`` as it is (suspended, recalled, restored)."""
+        self._durable = (sale.sale_id, canonical(self._body(sale)))
+
+    def _journal_unrecorded(self) -> None:
+        """A payment taken, or reversed, whose entry failed goes on record before anything
+        else happens."""
+        while self._reversals_due:
+            self._post("payment.reversed", self._reversals_due[0], what="the payment reversal")
+            self._reversals_due.pop(0)
+        sale = self._sale
+        for rec in list(self._unjournaled):
+            if sale is not None and rec in sale.tenders:
+                self._post("payment.authorised", self._payment_payload(sale, rec),
+                           what="the payment taken")
+            self._unjournaled.remove(rec)
+
+    def _journal_progress(self) -> None:
+        sale = self._sale
+        if sale is None or sale.state not in (SaleState.OPEN, SaleState.TENDERING):
+            return
+        if not sale.cart.lines:
+            return
+        body = self._body(sale)
+        key = (sale.sale_id, canonical(body))
+        if key == self._durable:
+            return
+        self._post(
+            "sale.progress",
+            {"sale_id": sale.sale_id, "started_at": sale.started_at, **body},
+            what="the sale so far",
+        )
+        self._durable = key
+
+    @staticmethod
+    def _payment_payload(sale: Sale, rec: TenderRecord) -> dict[str, Any]:
+        return {
+            "sale_id": sale.sale_id,
+            "started_at": sale.started_at,
+            "kind": rec.kind,
+            "amount": rec.amount,
+            "tendered": rec.tendered,
+            "change": rec.change,
+            "reference": rec.reference,
+            "provider": rec.provider,
+        }
 
     # -- snapshot --------------------------------------------------------------------------
 
@@ -164,7 +258,10 @@ class SessionCore(ClerkActions):
                 currency=self.settings.currency,
                 last_error=self._last_error,
                 notice=self._notice,
-                suspended=suspended_views(self._suspended.values()),
+                suspended=suspended_views(
+                    (s, *self._held_by.get(s.sale_id, (HELD, None)))
+                    for s in self._suspended.values()
+                ),
             )
             sale = self._sale or self._done
             if sale is None:

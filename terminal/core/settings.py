@@ -51,6 +51,9 @@ class StoreSettings:
     """Sales (outside training) need an open shift, so every sale belongs to a cash count."""
     max_line_qty_milli: int = 999_000
     """A quantity above this is refused as a probable typing error."""
+    reverse_interrupted_payments: bool = False
+    """After a restart, reverse the mobile and card payments of a sale the restart interrupted
+    (journaled ``payment.reversed``) instead of giving the sale back to its clerk with them."""
 
     def __post_init__(self) -> None:
         exponent(self.currency)  # refuse an unknown currency when the settings are built

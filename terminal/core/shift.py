@@ -12,6 +12,7 @@ from typing import Any
 from terminal.core import receipt as receipts
 from terminal.core.errors import IllegalStep, InvalidInput, NotFound, ShiftError
 from terminal.core.guard import ClerkActions
+from terminal.core.pending import UnfinishedSales
 from terminal.core.ports import CashDrawer, Clock, Ledger, ReceiptPrinter
 from terminal.core.records import PrintDoc, ReportTotals
 from terminal.core.rights import Approval, Gate, Right
@@ -161,10 +162,19 @@ class ShiftService(ClerkActions):
         )
         self._kick("no_sale", shift_id=shift_id, approver_id=approver, note=reason.strip())
 
+    def _refuse_unfinished(self, action: str) -> None:
+        """Sales still open, parked or held (this terminal's, from the journal) must be
+        recalled and finished or voided before the cash is counted: a close never leaves one
+        outstanding without the closing clerk deciding."""
+        pending = self.ledger.pending_sales(training=self.training)
+        if pending:
+            raise UnfinishedSales(action, pending)
+
     def close_shift(self, counted: int, *, approval: Approval | None = None) -> ShiftClose:
         """Blind count: the clerk enters the cash counted before seeing what was expected."""
         self._amount(counted, "the counted cash", allow_zero=True)
         shift_id = self._open_shift_id()
+        self._refuse_unfinished("close the shift")
         self.guard.require(
             Right.SHIFT_CLOSE, amount=counted, approval=approval, subject={"shift_id": shift_id}
         )
@@ -230,6 +240,8 @@ class ShiftService(ClerkActions):
     def z_report(self, *, approval: Approval | None = None, print_it: bool = True) -> Report:
         """Close the business day: everything since the last Z, numbered from the "z" series.
         Shifts must be closed first so the day's cash is counted."""
+        # Unfinished sales first: the clerk sees everything still outstanding before the count.
+        self._refuse_unfinished("close the day")
         if self.ledger.current_shift() is not None:
             raise IllegalStep("close the shift before the Z report", code="shift.open")
         self.guard.require(Right.REPORT_Z, approval=approval)

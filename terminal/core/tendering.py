@@ -4,6 +4,14 @@ tender, sale-size and daily-collection rights, and committing the sale once it i
 A sale is only "done" once the ledger has committed it; when the ledger refuses (disk full), the
 sale stays as it was and ``complete()`` tries again. Printing and the drawer come after the
 commit and never block it.
+
+A payment a provider (or the card terminal) approved is journaled before the snapshot goes
+back: as ``payment.authorised`` when a balance is left, inside ``sale.completed`` when it
+settles the sale. A part payment in cash is journaled the same way. A payment that cannot be
+recorded is reversed with its provider at once; one that can be neither recorded nor reversed
+stays on the sale and its entry is retried at the next step. Taking a payment off the sale
+(``remove_tender``, a void) reverses it with its provider first, then journals
+``payment.reversed``.
 """
 
 from __future__ import annotations
@@ -11,7 +19,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from terminal.core import receipt as receipts
-from terminal.core.errors import IllegalStep, InvalidInput, JournalError, PaymentFailed, PosError
+from terminal.core.errors import (
+    IllegalStep,
+    InvalidInput,
+    JournalError,
+    NotFound,
+    PaymentFailed,
+    PosError,
+)
 from terminal.core.ports import PaymentOutcome, PaymentResult
 from terminal.core.records import SaleRecord, TenderRecord
 from terminal.core.rights import Approval, ApprovalRequired, PermissionDenied, Right
@@ -103,9 +118,11 @@ class Tendering(SessionCore):
         if tendered == 0 and sale.cash_due > 0:
             raise InvalidInput("enter the cash handed over", code="tender.amount")
         self._authorize_tender(sale, CASH, applied, approval)
-        sale.add_cash(tendered)
+        rec = sale.add_cash(tendered)
         if sale.fully_paid:
             self._complete(sale)
+        else:
+            self._journal_tender(sale, rec)
         return self.snapshot()
 
     @sale_action
@@ -124,17 +141,16 @@ class Tendering(SessionCore):
         result = self._charge(
             sale, CARD, amount, lambda: self.card.charge(amount, sale.currency, sale.sale_id)
         )
-        sale.add_tender(
+        self._take(
+            sale,
             TenderRecord(
                 kind=CARD,
                 amount=amount,
                 tendered=amount,
                 reference=result.reference,
                 provider=result.provider,
-            )
+            ),
         )
-        if sale.fully_paid:
-            self._complete(sale)
         return self.snapshot()
 
     @sale_action
@@ -170,17 +186,117 @@ class Tendering(SessionCore):
             amount,
             lambda: self.payments.charge(code, amount, sale.currency, sale.sale_id),
         )
-        sale.add_tender(
+        self._take(
+            sale,
             TenderRecord(
                 kind=QR,
                 amount=amount,
                 tendered=amount,
                 reference=result.reference,
                 provider=result.provider or read.kind.value,
-            )
+            ),
         )
-        if sale.fully_paid:
+
+    # -- journaling payments ---------------------------------------------------------------
+
+    def _take(self, sale: Sale, rec: TenderRecord) -> None:
+        """An approved electronic payment onto the sale, and into the journal."""
+        sale.add_tender(rec)
+        if not sale.fully_paid:
+            self._journal_tender(sale, rec)
+            return
+        try:
             self._complete(sale)
+        except JournalError:
+            # The sale could not be stored; the approval must at least be on record.
+            try:
+                self._post("payment.authorised", self._payment_payload(sale, rec),
+                           what="the payment taken")
+            except JournalError:
+                self._unjournaled.append(rec)
+            raise
+
+    def _journal_tender(self, sale: Sale, rec: TenderRecord) -> None:
+        try:
+            self._post("payment.authorised", self._payment_payload(sale, rec),
+                       what="the payment taken")
+        except JournalError as e:
+            if rec.kind == CASH:
+                sale.tenders.remove(rec)  # the cash is still in the clerk's hand
+                raise
+            if self._reverse(sale, rec):
+                sale.tenders.remove(rec)
+                raise PaymentFailed(
+                    f"{e.message} The payment was cancelled with the provider, so nothing was "
+                    "charged; take it again once the problem is fixed",
+                    code="payment.not_recorded",
+                ) from e
+            self._unjournaled.append(rec)
+            raise
+
+    def _reverse(self, sale: Sale, rec: TenderRecord) -> bool:
+        """Undo one payment with whoever took it; True when it is undone (cash: the clerk
+        hands it back)."""
+        try:
+            if rec.kind == QR:
+                self.payments.cancel(sale.sale_id, rec.reference)
+            elif rec.kind == CARD:
+                result = self.card.reverse(sale.sale_id, rec.reference, rec.amount)
+                return result.outcome is PaymentOutcome.APPROVED
+        except (TimeoutError, OSError):
+            return False
+        return True
+
+    def _reverse_and_journal(self, sale: Sale, rec: TenderRecord, reason: str) -> None:
+        """Provider first, journal second: a reversal that failed is never on record as done."""
+        if not self._reverse(sale, rec):
+            raise PaymentFailed(
+                f"the {rec.kind} payment {rec.reference} could not be reversed with its "
+                "provider; try again, or finish the sale and refund it",
+                code="payment.reverse_failed",
+            )
+        payload = {
+            "sale_id": sale.sale_id,
+            "kind": rec.kind,
+            "amount": rec.amount,
+            "reference": rec.reference,
+            "message": reason,
+        }
+        # The money is back with the customer: the tender leaves the sale even if the entry
+        # saying so has to wait for the disk (it is posted before the next step).
+        sale.tenders.remove(rec)
+        if rec in self._unjournaled:
+            self._unjournaled.remove(rec)
+        try:
+            self._post("payment.reversed", payload, what="the payment reversal")
+        except JournalError:
+            self._reversals_due.append(payload)
+            raise
+
+    @sale_action
+    def remove_tender(
+        self, index: int, *, reason: str = "", approval: Approval | None = None
+    ) -> SaleSnapshot:
+        """Take payment ``index`` (0-based, as listed) off the unfinished sale: reversed with
+        its provider (cash handed back) and journaled. Money goes back out, so it needs the
+        void-sale right for its amount."""
+        sale = self._current("take off a payment")
+        if sale.state is not SaleState.TENDERING:
+            raise IllegalStep(
+                f"cannot take off a payment: the sale is {sale.state.value}",
+                code=f"sale.{sale.state.value}",
+            )
+        if not isinstance(index, int) or not 0 <= index < len(sale.tenders):
+            raise NotFound("that payment is not on the sale", code="tender.not_found")
+        rec = sale.tenders[index]
+        self.guard.require(
+            Right.VOID_SALE,
+            amount=rec.amount,
+            approval=approval,
+            subject=self._subject(tender=rec.kind, reference=rec.reference),
+        )
+        self._reverse_and_journal(sale, rec, reason or "payment taken off the sale")
+        return self.snapshot()
 
     def _charge(
         self, sale: Sale, kind: str, amount: int, call: Callable[[], PaymentResult]

@@ -65,6 +65,11 @@ class SuspendedView:
     started_at: str
     lines: int
     total: int
+    status: str = "held"
+    """"held" (Hold), "parked" (its clerk logged out) or "open" (interrupted by a restart)."""
+    clerk_id: str | None = None
+    paid: int = 0
+    """Payments already taken (an interrupted sale)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +191,14 @@ class ReadOutcome:
     """"added", "paid", or "none"."""
 
 
-def suspended_views(sales: Iterable[Sale]) -> tuple[SuspendedView, ...]:
-    return tuple(SuspendedView(s.sale_id, s.started_at, len(s.cart.active), s.total) for s in sales)
+def suspended_views(
+    sales: Iterable[tuple[Sale, str, str | None]],
+) -> tuple[SuspendedView, ...]:
+    """Views of set-aside sales, each given with its status and clerk."""
+    return tuple(
+        SuspendedView(s.sale_id, s.started_at, len(s.cart.active), s.total, status, clerk, s.paid)
+        for s, status, clerk in sales
+    )
 
 
 def display_name(settings: StoreSettings, name: str, name_zh: str) -> str:

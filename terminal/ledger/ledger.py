@@ -13,6 +13,7 @@ from typing import Any
 
 import peewee
 
+from terminal.core.pending import PendingSale
 from terminal.core.ports import Clock, LedgerError
 from terminal.core.records import JournalEntry, ReportTotals, SaleRecord
 from terminal.ledger import reports
@@ -194,6 +195,12 @@ class SqliteLedger:
             f"SELECT {JOURNAL_COLUMNS} FROM journal ORDER BY seq DESC LIMIT 1"
         ).fetchone()
         return entry_from_row(row) if row else None
+
+    def pending_sales(self, training: bool = False) -> list[PendingSale]:
+        """Open, parked and held sales with the payments taken, oldest change first."""
+        from terminal.ledger.projections.pending import pending_sales
+
+        return pending_sales(self.db, training)
 
     def find_sale(
         self,

@@ -143,4 +143,5 @@ class DrawerScreen(PosScreen):
         self.app.render_status()
 
     def automation_state(self) -> dict[str, Any]:
-        return {"drawer_action": self.done.to_dict() if self.done else None, "entry": self.entry, "reason": self.reason}
+        return {"drawer_action": self.done.to_dict() if self.done else None,
+                "entry": self.entry, "reason": self.reason}

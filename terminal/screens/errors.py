@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from terminal.core.auth import AccountLocked, LoginFailed
 from terminal.core.errors import PosError
+from terminal.core.pending import UnfinishedSales
 from terminal.core.rights import ApprovalRequired, Decision, PermissionDenied, Right
 from terminal.screens.i18n import N_
 from terminal.screens.presenters import money
@@ -117,6 +118,14 @@ CODE_MESSAGES: dict[str, str] = {
     "approval.reason": N_("Choose a reason from the list."),
     "shift.not_open": N_("Open a shift before selling."),
     "shift.open": N_("Close the shift before the Z report."),
+    "payment.not_recorded": N_("The payment could not be saved, so it was cancelled with the "
+                               "provider: nothing was charged. Fix the problem and take it "
+                               "again."),
+    "payment.reverse_failed": N_("The payment could not be reversed with its provider. Try "
+                                 "again, or finish the sale and refund it."),
+    "tender.not_found": N_("That payment is not on the sale."),
+    "sale.unfinished": N_("Not closed: some sales are not finished. Recall each from Held "
+                          "sales and finish it, or void it with a reason."),
     "report.not_found": N_("There is no such Z report."),
     "ledger.write_failed": N_("Could not save. Nothing was lost; try again."),
     "ledger.disk_full": N_("The disk is full: nothing was saved and nothing is lost. Free space "
@@ -241,6 +250,8 @@ def describe(exc: BaseException, _: Callable[[str], str], currency: str = "CNY",
         return login_error_text(exc, _)
     if isinstance(exc, (PermissionDenied, ApprovalRequired)):
         return refusal_text(exc, _, currency)
+    if isinstance(exc, UnfinishedSales):
+        return exc.code, unfinished_text(exc, _)
     if isinstance(exc, PosError):
         path = str(getattr(exc, "path", "") or data_dir)
         if exc.code in DATA_DIR_MESSAGES and path:
@@ -255,6 +266,22 @@ def describe(exc: BaseException, _: Callable[[str], str], currency: str = "CNY",
         return exc.code, _(template).format(detail=exc.message)
     detail = f"{type(exc).__name__}: {exc}"
     return "internal", _("Something went wrong: {detail}").format(detail=detail)
+
+
+UNFINISHED_STATUS = {"held": N_("on hold"), "parked": N_("parked at logout"),
+                     "open": N_("open")}
+
+
+def unfinished_text(exc: UnfinishedSales, _: Callable[[str], str]) -> str:
+    """The close refused over sales still open or held, each named by the start of its id,
+    its state and its clerk."""
+    names = ", ".join(
+        _("{sale} ({status}, clerk {clerk})").format(
+            sale=p.sale_id[:8], status=_(UNFINISHED_STATUS.get(p.status, p.status)),
+            clerk=p.staff_id or "?")
+        for p in exc.sales)
+    return _("Not closed: sales not finished: {sales}. Recall each from Held sales and finish "
+             "it, or void it with a reason.").format(sales=names)
 
 
 WEAK_PIN: dict[str, str] = {

@@ -12,11 +12,15 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.scrollview import ScrollView
 
 from terminal.screens.base import PosScreen
+from terminal.screens.i18n import N_
 from terminal.screens.port import OPEN_STATES, SaleSnapshot
 from terminal.screens.presenters import money
 from terminal.screens.widgets import MUTED, WHITE, Panel, PosButton, TapPanel, Text
 
 CONFIRM_SECONDS = 4
+HELD_STATUS = {"held": N_("on hold"), "parked": N_("parked at logout"),
+               "open": N_("interrupted, payment taken")}
+"""How a set-aside sale came to be there (``SuspendedView.status``)."""
 
 
 class RecallScreen(PosScreen):
@@ -77,7 +81,12 @@ class RecallScreen(PosScreen):
                            height=m.row(1.0), padding=(m.pad * 2, 0), aid=f"recall.held.{i}",
                            on_tap=partial(self.recall, h.sale_id))
             row.add_widget(Text(self._held_time(h.started_at), font_size=m.font(0)))
+            row.add_widget(Text(_(HELD_STATUS.get(h.status, h.status)), font_size=m.font(0),
+                                aid=f"recall.held.{i}.status"))
             row.add_widget(Text(_("{n} lines").format(n=h.lines), font_size=m.font(0)))
+            if h.paid:
+                row.add_widget(Text(_("{paid} paid").format(paid=money(h.paid, cur)),
+                                    font_size=m.font(0)))
             row.add_widget(Text(money(h.total, cur), font_size=m.font(1), bold=True,
                                 halign="right"))
             box.add_widget(row)
@@ -111,7 +120,8 @@ class RecallScreen(PosScreen):
         if self._confirm_ev is not None:
             self._confirm_ev.cancel()
         self.confirm_void = False
-        self.app.call(self.app.terminal.void_sale, on_done=self._to_sale)
+        self.app.call(self.app.terminal.void_sale, "voided from Held sales",
+                      on_done=self._to_sale)
 
     def _unconfirm(self) -> None:
         if self.confirm_void:
@@ -129,5 +139,8 @@ class RecallScreen(PosScreen):
 
     def automation_state(self) -> dict[str, Any]:
         sale = self.app.sale
-        return {"held": [h.sale_id for h in sale.suspended] if sale is not None else [],
+        held = list(sale.suspended) if sale is not None else []
+        return {"held": [h.sale_id for h in held],
+                "held_status": [h.status for h in held],
+                "held_clerk": [h.clerk_id for h in held],
                 "confirm_void": self.confirm_void}

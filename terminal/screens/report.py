@@ -23,10 +23,12 @@ class ReportScreen(PosScreen):
         self.kind = "x"
         self.report: Report | None = None
         self.loading = False
+        self.unfinished = False
 
     def on_enter_screen(self, **params: Any) -> None:
         self.kind = params.get("kind", "x")
         self.report = None
+        self.unfinished = False
         if self.kind == "x":
             self._run()
         self.rerender()
@@ -42,8 +44,10 @@ class ReportScreen(PosScreen):
         self.app.clear_error()
         self.rerender()
 
-    def _failed(self, _exc: BaseException) -> bool:
+    def _failed(self, exc: BaseException) -> bool:
         self.loading = False
+        # Refused over sales still open or held: offer the way to them.
+        self.unfinished = getattr(exc, "code", "") == "sale.unfinished"
         self.rerender()
         return False
 
@@ -91,6 +95,10 @@ class ReportScreen(PosScreen):
         if self.kind == "x" and self.report is not None:
             buttons.add_widget(PosButton(_("Print"), aid="report.print", kind="accent",
                                          font_size=m.font(1), on_tap=self._print))
+        if self.unfinished:
+            buttons.add_widget(PosButton(_("Held sales"), aid="report.held", kind="accent",
+                                         font_size=m.font(1),
+                                         on_tap=lambda: self.app.show("recall")))
         if self.kind == "z" and self.report is None:
             buttons.add_widget(PosButton(_("Run Z report"), aid="report.confirm",
                                          kind="danger", font_size=m.font(1),
@@ -106,4 +114,5 @@ class ReportScreen(PosScreen):
 
     def automation_state(self) -> dict[str, Any]:
         return {"report_kind": self.kind,
-                "report": self.report.to_dict() if self.report else None}
+                "report": self.report.to_dict() if self.report else None,
+                "unfinished": self.unfinished}

@@ -54,13 +54,19 @@ class TenderScreen(PosScreen):
         left.add_widget(Text(money(self._balance(), cur), aid="tender.balance",
                              font_size=m.font(3), bold=True, size_hint_y=None,
                              height=m.row(1.1)))
-        rows = [(_("Total"), money(sale.total if sale is not None else 0, cur))]
-        for t in tenders:
-            rows.append((self._kind_name(t.kind), money(t.amount, cur)))
-        for label, value in rows:
+        rows: list[tuple[str, str, int | None]] = [
+            (_("Total"), money(sale.total if sale is not None else 0, cur), None)]
+        for i, t in enumerate(tenders):
+            rows.append((self._kind_name(t.kind), money(t.amount, cur), i))
+        for label, value, index in rows:
             r = BoxLayout(orientation="horizontal", size_hint_y=None, height=m.row(0.6))
             r.add_widget(Text(label, font_size=m.font(0)))
             r.add_widget(Text(value, font_size=m.font(0), halign="right"))
+            if index is not None:
+                # A payment taken by mistake comes off again, reversed with its provider.
+                r.add_widget(PosButton(_("Remove"), aid=f"tender.remove.{index}", kind="muted",
+                                       font_size=m.font(-1), size_hint_x=0.5,
+                                       on_tap=partial(self.remove_tender, index)))
             left.add_widget(r)
         left.add_widget(BoxLayout())
         if self._awaiting_commit():
@@ -234,6 +240,9 @@ class TenderScreen(PosScreen):
         self.app.show("sale")
 
     # --- payments -------------------------------------------------------------------------
+
+    def remove_tender(self, index: int) -> None:
+        self.app.call(self.app.terminal.remove_tender, index, on_done=self._paid)
 
     def pay_cash_entry(self) -> None:
         amount = self._amount()

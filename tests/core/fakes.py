@@ -12,6 +12,7 @@ from datetime import UTC
 from typing import Any
 
 from terminal.core.clock import ManualClock
+from terminal.core.pending import PendingSale, fold
 from terminal.core.ports import (
     DeviceHealth,
     LedgerFull,
@@ -103,6 +104,9 @@ class FakeLedger:
             if e.kind in ("sale.completed", "refund.completed"):
                 out.append((e, SaleRecord.from_payload({**e.payload, "receipt_no": e.number})))
         return out
+
+    def pending_sales(self, training: bool = False) -> list[PendingSale]:
+        return [p for p in fold(self.journal) if p.training == training]
 
     def find_sale(
         self, *, sale_id: str | None = None, receipt_no: int | None = None, training: bool = False
@@ -326,6 +330,8 @@ class FakeCard:
     def __init__(self, *outcomes: PaymentOutcome) -> None:
         self.script = list(outcomes)
         self.charges: list[tuple[int, str, str]] = []
+        self.reversals: list[tuple[str, str, int]] = []
+        self.reverse_outcome = PaymentOutcome.APPROVED
 
     def charge(self, amount: int, currency: str, sale_id: str) -> PaymentResult:
         self.charges.append((amount, currency, sale_id))
@@ -336,3 +342,8 @@ class FakeCard:
             message="" if outcome is PaymentOutcome.APPROVED else "declined",
             provider="simcard",
         )
+
+    def reverse(self, sale_id: str, reference: str, amount: int) -> PaymentResult:
+        self.reversals.append((sale_id, reference, amount))
+        ok = self.reverse_outcome is PaymentOutcome.APPROVED
+        return PaymentResult(self.reverse_outcome, reference, "" if ok else "refused", "simcard")

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from terminal.core.checkout import SaleSession
-from terminal.core.errors import IllegalStep, InvalidInput, NotFound
+from terminal.core.errors import IllegalStep, InvalidInput, NotFound, PaymentFailed
+from terminal.core.ports import PaymentOutcome
 from terminal.core.records import QR, SaleRecord, Text
 from terminal.core.rights import Approval, ApprovalRequired
 
@@ -95,14 +96,33 @@ def test_void_sale_needs_approval_and_cancels_mobile_payments() -> None:
     assert voided["lines"][0]["sku"] == "MILK"
 
 
-def test_void_sale_with_card_payment_is_refused() -> None:
+def test_void_sale_with_card_payment_reverses_it_with_the_card_terminal() -> None:
     r = rig()
     r.session.add_barcode(MILK)
     r.session.start_tender()
     r.session.pay_card(500)
-    with pytest.raises(IllegalStep) as e:
+    snap = r.session.void_sale(reason="customer left", approval=Approval("bob", "x"))
+    assert snap.state == "idle"
+    assert r.card.reversals == [("sale0001", "AUTH0001", 500)]
+    kinds = r.ledger.kinds()
+    assert kinds.index("payment.authorised") < kinds.index("payment.reversed")
+    assert kinds.index("payment.reversed") < kinds.index("sale.voided")
+    assert r.ledger.pending_sales() == []
+
+
+def test_void_sale_refused_by_the_card_terminal_keeps_the_payment() -> None:
+    r = rig()
+    r.session.add_barcode(MILK)
+    r.session.start_tender()
+    r.session.pay_card(500)
+    r.card.reverse_outcome = PaymentOutcome.DECLINED
+    with pytest.raises(PaymentFailed) as e:
         r.session.void_sale(approval=Approval("bob", "x"))
-    assert e.value.code == "sale.card_taken"
+    assert e.value.code == "payment.reverse_failed"
+    assert "payment.reversed" not in r.ledger.kinds()
+    assert r.session.snapshot().paid == 500
+    [pending] = r.ledger.pending_sales()
+    assert [t.reference for t in pending.payments] == ["AUTH0001"]
 
 
 def test_suspend_and_recall() -> None:

@@ -24,6 +24,7 @@ class SimulatedCardTerminal:
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self.charges: list[tuple[str, int, str, PaymentResult]] = []
+        self.reversals: list[tuple[str, str, int]] = []
 
     @property
     def mode(self) -> PaymentOutcome:
@@ -52,3 +53,18 @@ class SimulatedCardTerminal:
                 result = PaymentResult(outcome, "", _MESSAGES[outcome], "sim-card")
             self.charges.append((sale_id, amount, currency, result))
         return result
+
+    def reverse(self, sale_id: str, reference: str, amount: int) -> PaymentResult:
+        """Undo an approved charge of ``sale_id``; refused for a charge it never approved."""
+        with self._lock:
+            for sid, amt, _cur, res in self.charges:
+                if (sid, res.reference, res.outcome) == (sale_id, reference,
+                                                         PaymentOutcome.APPROVED):
+                    if (sale_id, reference, amt) in self.reversals or amt != amount:
+                        break
+                    self.reversals.append((sale_id, reference, amount))
+                    return PaymentResult(PaymentOutcome.APPROVED, reference, "", "sim-card")
+        return PaymentResult(
+            PaymentOutcome.DECLINED, reference, f"no approved charge {reference!r} of "
+            f"{amount} to reverse", "sim-card",
+        )

@@ -12,6 +12,7 @@ from typing import Any
 
 from terminal.core.records import JournalEntry, SaleRecord
 from terminal.ledger.projections import ProjectionArea
+from terminal.ledger.projections import pending as _pending
 from terminal.ledger.projections._common import as_int, require, shift_of
 
 
@@ -257,6 +258,7 @@ def _sale(entry: JournalEntry, db: Any, expected_kind: str) -> None:
     _insert_tenders(entry, cursor, rec, shift_id)
     if not entry.training:
         _move_stock(cursor, rec)
+    _pending.clear(db, rec.sale_id)
 
 
 def _check_sale(entry: JournalEntry, db: Any, rec: SaleRecord, expected_kind: str) -> None:
@@ -418,6 +420,7 @@ def _line_voided(entry: JournalEntry, db: Any) -> None:
 
 def _sale_voided(entry: JournalEntry, db: Any) -> None:
     _void(entry, db, "sale")
+    _pending.clear(db, str(entry.payload["sale_id"]))
 
 
 AREA = ProjectionArea(

@@ -77,3 +77,16 @@ def test_card_terminal_approval_codes_and_switching():
     assert (res.outcome, res.reference) == (PaymentOutcome.TIMEOUT, "")
     with pytest.raises(ValueError):
         sim.set_mode("maybe")
+
+
+def test_card_terminal_reverses_only_its_own_approved_charge_once():
+    card = SimulatedCardTerminal(seed=3)
+    ok = card.charge(500, "CNY", "S1")
+    card.next_outcome("declined")
+    declined = card.charge(300, "CNY", "S1")
+    assert card.reverse("S2", ok.reference, 500).outcome is PaymentOutcome.DECLINED  # other sale
+    assert card.reverse("S1", ok.reference, 400).outcome is PaymentOutcome.DECLINED  # wrong sum
+    assert card.reverse("S1", declined.reference, 300).outcome is PaymentOutcome.DECLINED
+    assert card.reverse("S1", ok.reference, 500).outcome is PaymentOutcome.APPROVED
+    assert card.reverse("S1", ok.reference, 500).outcome is PaymentOutcome.DECLINED  # once
+    assert card.reversals == [("S1", ok.reference, 500)]
