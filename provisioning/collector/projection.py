@@ -116,7 +116,11 @@ def _sale_rows(
     p = ev.payload
     sale_id = str(p.get("sale_id") or ev.uuid)
     completed = str(p.get("completed_at") or ev.ts)
-    receipt = p.get("receipt_no", ev.number)
+    # The receipt number is the journal entry's number in its series, given when the entry is
+    # posted: the sale's payload is made before that, so its own receipt_no is null.
+    receipt = p.get("receipt_no")
+    if receipt is None:
+        receipt = ev.number
     base = (ev.store_id, ev.terminal_id, ev.seq, sale_id)
     sales.append(
         (
