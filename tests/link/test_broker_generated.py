@@ -7,6 +7,7 @@ from __future__ import annotations
 import getpass
 import re
 import ssl
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from provisioning import terminals as terms
 from provisioning.home import OWNER_CN, Home, collector_cn
 from provisioning.posctl import main as posctl
 
-from .broker import Broker, TlsFiles
+from .broker import Broker, TlsFiles, free_port
 
 pytestmark = pytest.mark.link
 
@@ -273,3 +274,75 @@ def test_acl_has_a_block_per_collector_identity() -> None:
     text = brokercfg.acl_text(STORE, 3)
     for n in (1, 2, 3):
         assert f"user {collector_cn(n)}" in text
+
+
+class AsWritten(Broker):
+    """mosquitto running the generated file unchanged but for the ``user`` it runs as (the
+    tests run as whoever runs them, not as the mosquitto user)."""
+
+    def __init__(self, tmp_path: Path, conf: Path, port: int, host: str) -> None:
+        self.conf = conf
+        super().__init__(tmp_path, name="as-written", port=port, host=host)
+
+    def config_text(self) -> str:
+        return f"user {getpass.getuser()}\n" + self.conf.read_text(encoding="utf-8")
+
+
+def test_the_generated_config_runs_as_written_with_its_own_files(
+    tmp_path: Path, capsys: Any
+) -> None:
+    home = ["--home", str(tmp_path / "owner")]
+    assert posctl([*home, "init", "--store", "Shop", "--store-id", STORE]) == 0
+    port = free_port()
+    out, data, log = tmp_path / "etc-pos-broker", tmp_path / "var-lib", tmp_path / "broker.log"
+    args = ["broker", "--host", "127.0.0.1", "--port", str(port), "--out", str(out)]
+    args += ["--bind", "127.0.0.1", "--bind", "127.0.0.2", "--name", "127.0.0.2"]
+    args += ["--data-dir", str(data), "--log-file", str(log)]
+    data.mkdir()
+    assert posctl([*home, *args]) == 0
+    said = capsys.readouterr().out
+    assert "127.0.0.1, 127.0.0.2" in said
+    assert f"{tmp_path / 'owner'} is closed" not in said  # --out is outside the owner home
+    text = (out / "mosquitto.conf").read_text()
+    conf = text.splitlines()
+    for line in (
+        f"persistence_location {data}/",
+        "persistence true",
+        f"autosave_interval {brokercfg.AUTOSAVE_SECONDS}",
+        f"persistent_client_expiration {brokercfg.CLIENT_EXPIRY}",
+        f"log_dest file {log}",
+        f"message_size_limit {brokercfg.MESSAGE_SIZE_LIMIT}",
+        f"listener {port} 127.0.0.1",
+        f"listener {port} 127.0.0.2",
+    ):
+        assert line in conf, line
+    assert "/var/lib/mosquitto" not in text and "syslog" not in text
+    # Readable by mosquitto's own user: all but the key world-readable, the folder searchable.
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755
+    for name in ("mosquitto.conf", "acl", "ca.crt", "server.crt", "crl.pem"):
+        assert stat.S_IMODE((out / name).stat().st_mode) == 0o644, name
+    assert stat.S_IMODE((out / "server.key").stat().st_mode) == 0o600
+
+    broker = AsWritten(tmp_path, out / "mosquitto.conf", port, "127.0.0.1").start()
+    try:
+        env = StoreEnv(
+            Home(tmp_path / "owner"), brokercfg.BrokerFiles(*[out / "x"] * 6), broker, ()
+        )
+        for host in ("127.0.0.1", "127.0.0.2"):
+            broker.host = host
+            assert connects(env, env.tls(OWNER_CN)), host
+        broker.stop()  # SIGTERM: mosquitto saves its sessions
+        assert (data / "pos-broker.db").exists()
+        assert "New client connected" in log.read_text()
+    finally:
+        broker.host = "127.0.0.1"
+        broker.kill()
+
+
+def test_broker_files_in_the_owner_home_come_with_a_warning(tmp_path: Path, capsys: Any) -> None:
+    home = ["--home", str(tmp_path / "owner")]
+    assert posctl([*home, "init", "--store", "Shop", "--store-id", STORE]) == 0
+    assert posctl([*home, "broker", "--host", "127.0.0.1"]) == 0
+    said = capsys.readouterr().out
+    assert f"{tmp_path / 'owner'} is closed to other users" in said
+    assert "--install-dir" in said and "every interface" in said
