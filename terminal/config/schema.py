@@ -23,7 +23,7 @@ class Key:
     default: Any
     doc: str
     choices: tuple[Any, ...] = ()
-    minimum: int | None = None
+    minimum: float | None = None
     maximum: int | None = None
     check: Callable[[Any], str | None] | None = None
     """Extra validation: returns an error message, or None when the value is fine."""
