@@ -7,10 +7,11 @@ PostgreSQL, through mosquitto running posctl's configuration."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from link.test_broker_generated import STORE
+from link.test_broker_generated import STORE, wait_until
 
 from provisioning.collector.db import CentralDB
 from provisioning.collector.events import Event
@@ -122,3 +123,34 @@ def test_an_event_the_database_refuses_is_found_and_kept_aside(db_url: str) -> N
         assert (again.inserted, again.duplicates, len(db.rejected())) == (0, 5, 1)
     finally:
         db.close()
+
+
+def test_a_real_relay_moves_past_its_poison_event(env: Any, db_url: str, tmp_path: Path) -> None:
+    """A till whose journal holds an event the central database cannot hold (an amount beyond
+    64 bits): its relay is told the event is done, drains its outbox, and what it sells next
+    arrives."""
+    from link.live_terminal import LiveTerminal
+
+    cs = Collectors(env, db_url)
+    c = cs.start(gap_grace=0.2)
+    till = LiveTerminal(env, "t1", tmp_path / "t1")
+    try:
+        till.ledger.post("test.sale", {"n": 1, "total": 100}, staff_id="c1")
+        till.ledger.post("test.sale", {"n": 2, "total": 10**30}, staff_id="c1")
+        till.ledger.post("test.sale", {"n": 3, "total": 300}, staff_id="c1")
+        till.relay.wake()
+        assert wait_until(lambda: till.ledger.outbox().depth() == 0, timeout=30)
+        till.ledger.post("test.sale", {"n": 4, "total": 400}, staff_id="c1")
+        till.relay.wake()
+        assert wait_until(lambda: till.ledger.outbox().depth() == 0, timeout=30)
+        assert wait_until(lambda: c.db.event_count("t1") >= 3)
+        stored = [e.payload.get("n") for e in c.db.events(STORE, "t1") if e.kind == "test.sale"]
+        assert stored == [1, 3, 4]
+        (rejected,) = c.db.rejected()
+        assert "payload.total" in rejected["reason"]
+        assert c.stats.store_failures == 0
+        state = c.db.state(STORE, "t1")
+        assert state is not None and state["contiguous"] == state["max_seq"]
+    finally:
+        till.close()
+        cs.stop_all()
