@@ -209,7 +209,6 @@ def config_text(
             f"max_packet_size {PACKET_SIZE_LIMIT}",
             # Terminals queue in their own outbox; the broker need not hold days of events.
             "max_queued_messages 10000",
-            "max_inflight_messages 100",
             "",
             *listeners,
         ]
