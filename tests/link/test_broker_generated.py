@@ -5,9 +5,14 @@ enroll`` in a temporary owner directory, and MQTT clients holding its certificat
 from __future__ import annotations
 
 import getpass
+import os
+import pwd
 import re
+import shutil
 import ssl
 import stat
+import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -24,7 +29,7 @@ from provisioning import terminals as terms
 from provisioning.home import OWNER_CN, Home, collector_cn
 from provisioning.posctl import main as posctl
 
-from .broker import Broker, TlsFiles, free_port
+from .broker import Broker, BrokerError, TlsFiles, free_port
 
 pytestmark = pytest.mark.link
 
@@ -346,3 +351,50 @@ def test_broker_files_in_the_owner_home_come_with_a_warning(tmp_path: Path, caps
     said = capsys.readouterr().out
     assert f"{tmp_path / 'owner'} is closed to other users" in said
     assert "--install-dir" in said and "every interface" in said
+
+
+def _mosquitto_user() -> bool:
+    try:
+        pwd.getpwnam("mosquitto")
+    except KeyError:
+        return False
+    return os.geteuid() == 0
+
+
+class AsInstalled(AsWritten):
+    """The generated file exactly as written: started as root, mosquitto drops to its own
+    user, as the system service does."""
+
+    def config_text(self) -> str:
+        return self.conf.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not _mosquitto_user(), reason="needs root and a mosquitto user")
+def test_mosquitto_as_its_own_user_reads_the_files_where_the_docs_say(tmp_path: Path) -> None:
+    home = ["--home", str(tmp_path / "owner")]
+    assert posctl([*home, "init", "--store", "Shop", "--store-id", STORE]) == 0
+    out = Path(tempfile.mkdtemp(prefix="pos-broker-test-", dir="/tmp"))
+    try:
+        port = free_port()
+        args = ["broker", "--host", "127.0.0.1", "--port", str(port), "--bind", "127.0.0.1"]
+        # In the owner's 0700 home (the default folder) it cannot, whoever owns the files.
+        assert posctl([*home, *args]) == 0
+        inside = tmp_path / "owner" / "broker"
+        subprocess.run(["chown", "-R", "mosquitto:", str(inside)], check=True)
+        with pytest.raises(BrokerError) as refused:
+            AsInstalled(tmp_path, inside / "mosquitto.conf", port, "127.0.0.1").start(timeout=5)
+        assert "Unable to open acl_file" in str(refused.value)
+        # Written elsewhere and given to mosquitto's user, as posctl and the README say.
+        assert posctl([*home, *args, "--out", str(out)]) == 0
+        subprocess.run(["chown", "-R", "mosquitto:", str(out)], check=True)
+        broker = AsInstalled(tmp_path / "b", out / "mosquitto.conf", port, "127.0.0.1").start()
+        try:
+            env = StoreEnv(Home(tmp_path / "owner"), brokercfg.BrokerFiles(*[out] * 6), broker, ())
+            assert connects(env, env.tls(OWNER_CN))
+            broker.stop()
+            assert (out / "data" / "pos-broker.db").exists()
+            assert "New client connected" in (out / "mosquitto.log").read_text()
+        finally:
+            broker.kill()
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
