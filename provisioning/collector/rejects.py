@@ -21,6 +21,7 @@ from typing import Any
 import peewee as pw
 
 from provisioning.collector.events import Event
+from terminal.core.canonical import canonical
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -40,15 +41,15 @@ fault, not the database. Anything else (a lost connection, a locked file) fails 
 that it comes again."""
 
 # The events table's text columns and their widths (models.EventRow).
-_TEXT_LIMITS = {
-    "uuid": 64,
-    "ts": 40,
-    "kind": 64,
-    "staff_id": 64,
-    "series": 32,
-    "prev_hash": 80,
-    "hash": 80,
-}
+_TEXT_LIMITS = (
+    ("uuid", 64),
+    ("ts", 40),
+    ("kind", 64),
+    ("staff_id", 64),
+    ("series", 32),
+    ("prev_hash", 80),
+    ("hash", 80),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,27 +124,46 @@ def _value_problem(path: str, value: Any) -> str | None:
 
 def problem(ev: Event) -> str | None:
     """Why ``ev`` cannot be stored as it is, or None when it can (as far as can be told
-    without the database)."""
+    without the database). Cheap for a good event: it runs on every one."""
     if storable_seq(ev.seq) is None:
         return f"seq {_short(ev.seq)} is out of range (1 to 2^63-1)"
     if ev.number is not None and not INT64_MIN <= ev.number <= INT64_MAX:
         return f"number {_short(ev.number)} is beyond 64 bits"
-    for name, width in _TEXT_LIMITS.items():
+    texts: list[str] = []
+    for name, width in _TEXT_LIMITS:
         value = getattr(ev, name)
         if value is None:
             continue
-        if not isinstance(value, str):
+        if type(value) is not str:
             return f"{name}: must be text, got {type(value).__name__}"
         if len(value) > width:
             return f"{name}: longer than {width} characters"
-        found = _value_problem(name, value)
-        if found:
-            return found
-    for path, value in _walk(ev.payload, "payload"):
-        found = _value_problem(path, value)
-        if found:
-            return found
+        texts.append(value)
+    # The payload's JSON text is already made. A lone surrogate anywhere fails one UTF-8
+    # encoding of everything; only then are the fields walked, to name the place. (A number
+    # beyond 64 bits is kept as text in the payload; where the projection needs it as a number,
+    # ``bigint`` says so.)
+    texts.append(ev.payload_json or canonical(ev.payload))
+    try:
+        "".join(texts).encode("utf-8")
+    except UnicodeEncodeError:
+        fields = [(name, getattr(ev, name)) for name, _ in _TEXT_LIMITS]
+        for path, value in [*fields, *_walk(ev.payload, "payload")]:
+            found = _value_problem(path, value)
+            if found:
+                return found
+        return "text that is not valid Unicode"
     return None
+
+
+def bigint(value: object, *where: str | int) -> int:
+    """``value`` (None or empty counting as 0) as an integer a BIGINT column holds; a
+    ValueError naming ``where`` otherwise."""
+    n = int(value or 0)  # type: ignore[call-overload]
+    if not INT64_MIN <= n <= INT64_MAX:
+        path = "payload" + "".join(f"[{w}]" if isinstance(w, int) else f".{w}" for w in where)
+        raise ValueError(f"{path}: number {_short(n)} is beyond 64 bits")
+    return n
 
 
 def rejected_event(ev: Event, reason: str) -> Rejected:
