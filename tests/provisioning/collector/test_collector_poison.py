@@ -63,8 +63,10 @@ POISON = [
 
 
 def test_poison_events_are_kept_aside_and_the_batch_is_stored(
-    env: Any, collectors: Collectors
+    env: Any, collectors: Collectors, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from provisioning.posctl import main as posctl
+
     # A long batch window: the six messages land in one batch, as they did in the attack.
     c = collectors.start(batch_wait=0.5)
     t1, t2 = Terminal(env, "t1"), Terminal(env, "t2")
@@ -84,6 +86,11 @@ def test_poison_events_are_kept_aside_and_the_batch_is_stored(
     alerts = [a for a in c.db.recent_alerts(100) if a["kind"] == REJECTED_ALERT]
     assert sorted(a["seq"] for a in alerts) == [0, 1, 2]
     assert all(a["terminal_id"] == "t1" and a["detail"]["reason"] for a in alerts)
+    # The owner sees them where alerts are shown.
+    capsys.readouterr()
+    assert posctl(["watch", "--db", collectors.url, "--once", "--limit", "20"]) == 0
+    shown = capsys.readouterr().out.split("Alerts")[1]
+    assert shown.count("collector.event_rejected") == 3 and "not valid Unicode" in shown
 
     # t1 is told seqs 1 and 2 are done, so its relay drops them from its outbox.
     t1.wait_ack(lambda a: a.upto == 2)
