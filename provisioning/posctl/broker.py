@@ -53,6 +53,10 @@ def cmd_broker(args: argparse.Namespace) -> int:
         "start each with `python -m provisioning.collector --home "
         f"{home.root} --identity svc.collector.N --db URL`."
     )
+    out(
+        f"Read-only monitoring identity: {home.identity_dir(brokercfg.MONITOR_CN)} "
+        "(events, status and replies; publishes nothing)."
+    )
     return 0
 
 
@@ -63,7 +67,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         description="Write mosquitto.conf (TLS listener, client certificates "
         "required, CN as username), the server certificate, the CA, the CRL "
         "and an ACL that confines each terminal to its own topics; issue the "
-        "collector and posctl identities.",
+        "collector identities (with the store's secret collectors' group), posctl's "
+        "identities and a read-only monitoring identity. The broker keeps its sessions "
+        "in a data folder of its own, logs to a file of its own and refuses messages "
+        "over 16 MiB.",
     )
     s.add_argument("--host", required=True, help="name or IP terminals use to reach the broker")
     s.add_argument("--port", type=int, default=8883, help="TLS port (default: %(default)s)")
