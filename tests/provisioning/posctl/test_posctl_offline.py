@@ -20,7 +20,7 @@ from provisioning.badge import CODE_ALPHABET, new_card_code, render_badge
 from provisioning.catalog_csv import CatalogFileError, read_catalog
 from provisioning.collector.db import CentralDB
 from provisioning.collector.events import Event
-from provisioning.home import OWNER_CN, Home
+from provisioning.home import OWNER_CN, Home, HomeError
 from provisioning.posctl import build_parser, main
 from terminal.config import load_config
 from terminal.link import protocol as wire
@@ -344,3 +344,23 @@ def test_badge_png(tmp_path: Path, kind: str) -> None:
 
 def test_card_codes_do_not_repeat() -> None:
     assert len({new_card_code() for _ in range(2000)}) == 2000
+
+
+def test_each_posctl_run_holds_its_own_broker_identity(tmp_path: Path) -> None:
+    from provisioning import broker as brokercfg
+    from provisioning import owner_slot
+
+    home = Home(tmp_path / "owner")
+    home.init("Shop", store_id="shop1")
+    brokercfg.generate(home, host="127.0.0.1")
+    held = [owner_slot.claim(home) for _ in range(brokercfg.OWNER_SLOTS)]
+    assert [s.cn for s in held] == ["svc.owner", "svc.owner.2", "svc.owner.3", "svc.owner.4"]
+    acl = (home.broker_dir / "acl").read_text()
+    assert all(f"user {s.cn}" in acl for s in held)
+    with pytest.raises(HomeError, match="4 posctl runs are already connected"):
+        owner_slot.claim(home)
+    held[1].release()  # a run ends: its identity is free for the next
+    again = owner_slot.claim(home)
+    assert again.cn == "svc.owner.2"
+    for s in (*held, again):
+        s.release()
