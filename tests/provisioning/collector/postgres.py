@@ -67,27 +67,11 @@ class PrivatePostgres:
 
     def start(self) -> PrivatePostgres:
         data = self.dir / "data"
+        self._run(_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+                  "--no-sync", "-E", "UTF8", "--locale=C")
         self._run(
-            _bin("initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "--no-sync",
-            "-E",
-            "UTF8",
-            "--locale=C",
-        )
-        self._run(
-            _bin("pg_ctl"),
-            "-D",
-            str(data),
-            "-l",
-            str(self.dir / "server.log"),
-            "-w",
-            "-o",
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            _bin("pg_ctl"), "-D", str(data), "-l", str(self.dir / "server.log"), "-w",
+            "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
             "start",
         )
         deadline = time.monotonic() + 30
