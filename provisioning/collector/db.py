@@ -204,7 +204,18 @@ class CentralDB:
         self._insert_many(
             "rejected_events",
             ("store_id", "terminal_id", "seq", "reason", "raw", "digest", "received_at"),
-            [(r.store_id, r.terminal_id, r.seq, r.reason, r.raw, r.digest, now) for r in bad],
+            [
+                (
+                    r.store_id,
+                    r.terminal_id,
+                    r.seq,
+                    r.reason,
+                    r.raw[: rejects.RAW_KEEP],
+                    r.digest,
+                    now,
+                )
+                for r in bad
+            ],
         )
         # One alert per event (per terminal for messages without a usable seq, which share 0).
         alerts = [

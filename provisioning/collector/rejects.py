@@ -28,6 +28,10 @@ INT64_MAX = 2**63 - 1
 
 REJECTED_ALERT = "collector.event_rejected"
 
+RAW_KEEP = 8192
+"""Characters of a rejected event's text kept: enough to see what was sent, while a terminal
+flooding its topic with junk cannot fill the central database at the rate it can publish."""
+
 DATA_ERRORS: tuple[type[BaseException], ...] = (
     pw.DataError,
     pw.IntegrityError,
@@ -62,7 +66,8 @@ class Rejected:
     """The event's sequence number when it is one the database can hold, else None."""
     reason: str
     raw: str
-    """The event as received, as ASCII JSON (or the message's bytes, escaped)."""
+    """The event as received, as ASCII JSON (or the message's bytes, escaped); the first
+    ``RAW_KEEP`` characters are stored."""
 
     @property
     def digest(self) -> str:

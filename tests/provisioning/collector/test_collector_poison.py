@@ -6,6 +6,7 @@ PostgreSQL, through mosquitto running posctl's configuration."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from link.test_broker_generated import STORE, wait_until
 
 from provisioning.collector.db import CentralDB
 from provisioning.collector.events import Event
-from provisioning.collector.rejects import REJECTED_ALERT
+from provisioning.collector.rejects import RAW_KEEP, REJECTED_ALERT
 from terminal.link import protocol as wire
 
 from . import test_collector as base
@@ -128,6 +129,13 @@ def test_an_event_the_database_refuses_is_found_and_kept_aside(db_url: str) -> N
         # The same events again: duplicates, and the rejection is not recorded twice.
         again = db.store([*good, bad])
         assert (again.inserted, again.duplicates, len(db.rejected())) == (0, 5, 1)
+
+        # A large bad event is kept in part: junk cannot fill the central database.
+        payload = {"sale_id": "s7", "lines": [], "note": "x" * 100_000 + "\ud800"}
+        big = dataclasses.replace(_sale(7), payload=payload, payload_json="")
+        assert [r.seq for r in db.store([big]).rejected] == [7]
+        raws = [r.raw for r in db.m.Rejected.select().where(db.m.Rejected.seq == 7)]
+        assert [len(r) for r in raws] == [RAW_KEEP]
     finally:
         db.close()
 
