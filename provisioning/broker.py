@@ -12,7 +12,25 @@ needs:
   shared subscription), publish acks (which carry resend requests: the collector holds no owner
   key, so a resend request is unsigned but only a collector identity can publish it, and the
   worst it can cause is a terminal sending stored events again);
-- posctl (CN ``svc.owner``): publish commands, read replies, status and events.
+- posctl (CN ``svc.owner``, and ``svc.owner.2``.. so that several posctl runs at once each have
+  their own session): publish commands, read replies, status and events;
+- a monitor (CN ``svc.monitor``): read events, status and replies; publish nothing.
+
+Shared subscriptions: mosquitto's ACL file cannot refuse a subscription (its default check grants
+every SUBSCRIBE and checks only each message delivered; see ``acl_check_default`` in mosquitto's
+``security_default.c``, unchanged through 2.0.18), so a terminal that joined the collectors'
+group would take its turn of every event and have it dropped. The group's name is therefore a
+per-store secret (``collector_group``), held only by the collectors: a terminal subscribing to
+``$share/collectors/...`` or any other name forms a group of its own, which gets its own copy of
+the events, which the ACL then refuses to deliver to it; nothing is taken from the collectors.
+Service identities also get their own pseudo-subtree (what the ``%u`` patterns would give them)
+denied, so a monitor cannot publish even there.
+
+Limits: ``message_size_limit`` is the protocol's largest message (an event batch) and
+``max_packet_size`` that plus room for the topic and properties, for every client; a larger one
+is refused (PUBACK "implementation specific error", or a disconnect past the packet limit).
+mosquitto has no per-client rate limit; ``max_inflight_messages`` and ``max_queued_messages``
+bound what one client can hold in the broker.
 
 A revoked terminal certificate is refused by the broker through ``crlfile``; its ACL lines are
 per-pattern, so nothing else has to change (but regenerating removes nothing it relied on).
@@ -21,12 +39,34 @@ per-pattern, so nothing else has to change (but regenerating removes nothing it 
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from provisioning import pki
 from provisioning.home import OWNER_CN, Home, collector_cn
 from terminal.link import protocol as wire
+
+MONITOR_CN = "svc.monitor"
+"""A read-only identity for dashboards and monitoring: events, status and replies."""
+OWNER_SLOTS = 4
+"""posctl identities: ``svc.owner`` and ``svc.owner.2``..: one per posctl run at a time (the
+broker makes the CN the client id, so two runs under one CN would take each other's session)."""
+
+MESSAGE_SIZE_LIMIT = max(wire.MAX_BATCH_BYTES, wire.MAX_COMMAND_BYTES)
+PACKET_SIZE_LIMIT = MESSAGE_SIZE_LIMIT + 64 * 1024
+AUTOSAVE_SECONDS = 10
+"""How often mosquitto writes its sessions and queued commands to disk: a power cut loses at
+most this much of what the broker holds (terminals re-send their events; posctl re-sends its
+unanswered commands)."""
+CLIENT_EXPIRY = "30d"
+"""A terminal switched off for longer loses the commands queued for it at the broker."""
+
+
+def owner_cn(slot: int) -> str:
+    return OWNER_CN if slot == 1 else f"{OWNER_CN}.{slot}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,39 +115,79 @@ def acl_text(store: str, collectors: int) -> str:
         f"pattern read {per_terminal(ack)}",
         "",
     ]
+
+    def service(cn: str, *grants: str) -> list[str]:
+        # A service CN is no terminal id: the patterns above would give it a subtree of its own
+        # under the store, which nothing needs (denials are checked before any grant).
+        own = f"{wire.TOPIC_ROOT}/{store}/{cn}/#"
+        return [f"user {cn}", f"topic deny {own}", *grants, ""]
+
     for n in range(1, collectors + 1):
-        lines += [
-            f"user {collector_cn(n)}",
+        lines += service(
+            collector_cn(n),
             f"topic read {any_terminal(events)}",
             f"topic read {any_terminal(status)}",
             f"topic write {any_terminal(ack)}",
-            "",
-        ]
-    lines += [
-        f"user {OWNER_CN}",
-        f"topic write {any_terminal(cmd)}",
-        f"topic write {store_cmd}",
+        )
+    for slot in range(1, OWNER_SLOTS + 1):
+        lines += service(
+            owner_cn(slot),
+            f"topic write {any_terminal(cmd)}",
+            f"topic write {store_cmd}",
+            f"topic read {any_terminal(reply)}",
+            f"topic read {any_terminal(reply)}/#",
+            f"topic read {any_terminal(status)}",
+            f"topic read {any_terminal(events)}",
+        )
+    lines += service(
+        MONITOR_CN,
+        f"topic read {any_terminal(events)}",
+        f"topic read {any_terminal(status)}",
         f"topic read {any_terminal(reply)}",
         f"topic read {any_terminal(reply)}/#",
-        f"topic read {any_terminal(status)}",
-        f"topic read {any_terminal(events)}",
-        "",
-    ]
+    )
     return "\n".join(lines)
+
+
+def collector_group(home: Home) -> str:
+    """The collectors' shared-subscription group: made once per store, kept in the owner
+    directory and handed to each collector identity (file ``group``)."""
+    path = home.root / "collector-group"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    group = f"{wire.COLLECTOR_GROUP}-{secrets.token_hex(16)}"
+    pki.write_private(path, (group + "\n").encode("ascii"))
+    return group
 
 
 def config_text(
     files: BrokerFiles,
     *,
     port: int,
-    bind: str = "",
-    data_dir: str = "/var/lib/mosquitto/",
-    log_dest: str = "syslog",
+    bind: tuple[str, ...] = (),
+    data_dir: str,
+    log_file: str,
     run_as: str | None = None,
 ) -> str:
-    """``run_as``: the ``user`` mosquitto drops to when started as root (default: its own
-    "mosquitto" user, which must then be able to read the key file)."""
-    listener = f"listener {port} {bind}".rstrip()
+    """``bind``: the addresses to listen on, one listener each (none: every interface).
+    ``data_dir`` and ``log_file``: this broker's own, never the system broker's. ``run_as``: the
+    ``user`` mosquitto drops to when started as root (default: its own "mosquitto" user, which
+    must then be able to read the key file)."""
+    tls = [
+        "protocol mqtt",
+        f"cafile {files.ca}",
+        f"certfile {files.cert}",
+        f"keyfile {files.key}",
+        f"crlfile {files.crl}",
+        "tls_version tlsv1.2",
+        "require_certificate true",
+        "use_identity_as_username true",
+        "use_username_as_clientid true",
+        "",
+    ]
+    listeners: list[str] = []
+    for address in bind or ("",):
+        listeners += [f"listener {port} {address}".rstrip(), *tls]
     return "\n".join(
         [
             "# Generated by `posctl broker`; regenerate instead of editing.",
@@ -116,26 +196,21 @@ def config_text(
             "allow_anonymous false",
             f"acl_file {files.acl}",
             "persistence true",
-            f"persistence_location {data_dir}",
-            f"log_dest {log_dest}",
+            f"persistence_location {data_dir.rstrip('/')}/",
+            "persistence_file pos-broker.db",
+            f"autosave_interval {AUTOSAVE_SECONDS}",
+            f"persistent_client_expiration {CLIENT_EXPIRY}",
+            f"log_dest file {log_file}",
             "log_type error",
             "log_type warning",
             "log_type notice",
             "connection_messages true",
+            f"message_size_limit {MESSAGE_SIZE_LIMIT}",
+            f"max_packet_size {PACKET_SIZE_LIMIT}",
             # Terminals queue in their own outbox; the broker need not hold days of events.
             "max_queued_messages 10000",
             "",
-            listener,
-            "protocol mqtt",
-            f"cafile {files.ca}",
-            f"certfile {files.cert}",
-            f"keyfile {files.key}",
-            f"crlfile {files.crl}",
-            "tls_version tlsv1.2",
-            "require_certificate true",
-            "use_identity_as_username true",
-            "use_username_as_clientid true",
-            "",
+            *listeners,
         ]
     )
 
@@ -148,17 +223,20 @@ def generate(
     out: Path | None = None,
     install_dir: str | None = None,
     collectors: int = 2,
-    bind: str = "",
-    data_dir: str = "/var/lib/mosquitto/",
-    log_dest: str = "syslog",
+    bind: tuple[str, ...] = (),
+    data_dir: str | None = None,
+    log_file: str | None = None,
     extra_names: tuple[str, ...] = (),
 ) -> BrokerFiles:
     """Write the broker's files into ``out`` (default: <home>/broker). ``install_dir`` is where
-    they will live on the broker machine (paths inside mosquitto.conf); default: ``out``.
+    they will live on the broker machine (paths inside mosquitto.conf); default: ``out``. The
+    broker keeps its sessions in ``data_dir`` (default: ``<install_dir>/data``) and logs to
+    ``log_file`` (default: ``<install_dir>/mosquitto.log``).
 
     The server certificate is issued once per host name set and reused afterwards, so
     regenerating does not invalidate a running broker's certificate; the ACL, the CRL and the
-    configuration are always rewritten."""
+    configuration are always rewritten. Everything but the server key is world-readable and the
+    folder world-searchable, so mosquitto (its own user) can read them."""
     store = home.store()
     out = Path(out) if out is not None else home.broker_dir
     out.mkdir(parents=True, exist_ok=True)
@@ -176,7 +254,7 @@ def generate(
     pki.write_public(out / "ca.crt", home.ca_cert.read_bytes())
     home.write_crl()
     pki.write_public(out / "crl.pem", home.crl_file.read_bytes())
-    (out / "acl").write_text(acl_text(store["store_id"], collectors), encoding="utf-8")
+    pki.write_public(out / "acl", acl_text(store["store_id"], collectors).encode("utf-8"))
     files = BrokerFiles(
         conf=where / "mosquitto.conf",
         acl=where / "acl",
@@ -185,13 +263,24 @@ def generate(
         key=where / "server.key",
         crl=where / "crl.pem",
     )
-    (out / "mosquitto.conf").write_text(
-        config_text(files, port=port, bind=bind, data_dir=data_dir, log_dest=log_dest),
-        encoding="utf-8",
+    conf = config_text(
+        files,
+        port=port,
+        bind=bind,
+        data_dir=data_dir or str(where / "data"),
+        log_file=log_file or str(where / "mosquitto.log"),
     )
+    pki.write_public(out / "mosquitto.conf", conf.encode("utf-8"))
+    if not install_dir:
+        (out / "data").mkdir(exist_ok=True)
+    os.chmod(out, 0o755)
+    group = collector_group(home)
     for n in range(1, collectors + 1):
-        home.issue_identity(collector_cn(n))
-    home.issue_identity(OWNER_CN)
+        ident = home.issue_identity(collector_cn(n))
+        pki.write_private(ident / "group", (group + "\n").encode("ascii"))
+    for slot in range(1, OWNER_SLOTS + 1):
+        home.issue_identity(owner_cn(slot))
+    home.issue_identity(MONITOR_CN)
     record = {"host": host, "port": port, "collectors": collectors, "names": list(names)}
     (home.root / "broker.json").write_text(json.dumps(record, indent=2) + "\n")
     return BrokerFiles(
@@ -202,6 +291,15 @@ def generate(
         key=out / "server.key",
         crl=out / "crl.pem",
     )
+
+
+def unreadable_parent(path: Path) -> Path | None:
+    """The first folder above ``path`` that users other than its owner cannot enter (as
+    posctl's 0700 home): mosquitto, running as its own user, could not read files below it."""
+    for parent in Path(path).resolve().parents:
+        if not parent.stat().st_mode & stat.S_IXOTH:
+            return parent
+    return None
 
 
 def broker_address(home: Home) -> tuple[str, int]:

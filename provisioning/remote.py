@@ -23,8 +23,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from provisioning import owner_slot
 from provisioning.broker import broker_address
-from provisioning.home import OWNER_CN, Home, HomeError
+from provisioning.home import Home
 from terminal.link import protocol as wire
 from terminal.link import sealing
 
@@ -71,23 +72,23 @@ class Remote:
         self._suback_cv = threading.Condition()
         self._client: mqtt.Client | None = None
         self._listening: set[str] = set()
+        self._slot: owner_slot.OwnerSlot | None = None
 
     # --- connection -------------------------------------------------------------------------
-    def _tls(self) -> ssl.SSLContext:
-        ident = self.home.identity_dir(OWNER_CN)
-        if not (ident / "client.crt").exists():
-            raise HomeError(f"posctl has no broker identity in {ident}: run `posctl broker`")
+    def _tls(self, cn: str) -> ssl.SSLContext:
+        ident = self.home.identity_dir(cn)
         ctx = ssl.create_default_context(cafile=str(self.home.ca_cert))
         ctx.load_cert_chain(str(ident / "client.crt"), str(ident / "client.key"))
         return ctx
 
     def connect(self) -> Remote:
+        self._slot = owner_slot.claim(self.home)
         c = mqtt.Client(
             CallbackAPIVersion.VERSION2,
-            client_id=f"{OWNER_CN}-{self._session}",
+            client_id=f"{self._slot.cn}-{self._session}",
             protocol=mqtt.MQTTv5,
         )
-        c.tls_set_context(self._tls())
+        c.tls_set_context(self._tls(self._slot.cn))
         c.on_connect = self._on_connect
         c.on_message = self._on_message
         c.on_subscribe = self._on_subscribe
@@ -95,6 +96,7 @@ class Remote:
         try:
             c.connect(self.host, self.port, keepalive=30, clean_start=True)
         except (OSError, ssl.SSLError) as exc:
+            self.close()
             raise RemoteError(
                 f"cannot reach the broker at {self.host}:{self.port} ({exc}); check that "
                 "mosquitto runs there with the configuration from `posctl broker`, or pass "
@@ -115,6 +117,9 @@ class Remote:
             self._client.disconnect()
             self._client.loop_stop()
             self._client = None
+        if self._slot is not None:
+            self._slot.release()
+            self._slot = None
 
     def __enter__(self) -> Remote:
         return self.connect()

@@ -223,3 +223,23 @@ def test_core_and_configuration_share_one_default_layout() -> None:
     settings = store_settings(parse_config(""))
     assert settings.variable_measure == VariableMeasureLayout() == StoreSettings().variable_measure
     assert settings.scan_rules == ScanRules()
+
+
+def test_link_reconnect_keys_from_the_docs_are_accepted() -> None:
+    from terminal.link.link_config import LinkConfig
+
+    config = parse_config(
+        '[link]\nstore = "shop1"\nbackoff_min = 1\nbackoff_max = 5.5\nbatch = 100\n'
+        "session_expiry = 3600\n"
+    )
+    link = LinkConfig.from_section(config.link.as_dict(), terminal_id="t1")
+    assert (link.backoff_min, link.backoff_max, link.batch, link.session_expiry) == (
+        1.0,
+        5.5,
+        100,
+        3600,
+    )
+    with pytest.raises(ConfigError, match="backoff_max"):
+        parse_config("[link]\nbackoff_max = 0\n")
+    doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert "backoff_max" in doc

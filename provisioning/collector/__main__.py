@@ -18,6 +18,7 @@ from pathlib import Path
 
 from provisioning.collector.db import CentralDB
 from provisioning.collector.service import BrokerConfig, Collector
+from terminal.link import protocol as wire
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         "events) after it disconnects; keep 0 when several collectors share the load "
         "(default: %(default)s)",
     )
+    p.add_argument(
+        "--group",
+        help="the collectors' shared-subscription group (default: the file `group` of the "
+        "identity in --home, which `posctl broker` writes; a terminal cannot join a group "
+        "whose name it does not know)",
+    )
     p.add_argument("-v", "--verbose", action="store_true")
     return p
 
@@ -86,6 +93,18 @@ def broker_config(args: argparse.Namespace) -> BrokerConfig:
     return BrokerConfig(host, int(port), args.ca, args.cert, args.key)
 
 
+def group_name(args: argparse.Namespace) -> str:
+    if args.group:
+        return str(args.group)
+    if args.home is not None:
+        from provisioning.home import Home
+
+        path = Home(args.home).identity_dir(args.identity) / "group"
+        if path.exists():
+            return path.read_text(encoding="ascii").strip()
+    return wire.COLLECTOR_GROUP
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -98,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         gap_grace=args.gap_grace,
         gap_skip_after=args.gap_skip_after,
         session_expiry=args.session_expiry,
+        group=group_name(args),
     )
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

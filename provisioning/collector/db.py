@@ -23,10 +23,12 @@ from zoneinfo import ZoneInfo
 import peewee as pw
 from playhouse.db_url import connect as db_connect
 
+from provisioning.collector import rejects
 from provisioning.collector.chain import chain_alerts
 from provisioning.collector.events import Event, payload_json
 from provisioning.collector.models import SCHEMA_VERSION, build_models
 from provisioning.collector.projection import ALERT_COLUMNS, day_of, project
+from provisioning.collector.rejects import Rejected
 from provisioning.collector.reports import sales_report
 
 
@@ -39,6 +41,15 @@ class StoreResult:
     contiguous: dict[tuple[str, str], int] = field(default_factory=dict)
     """(store, terminal) -> highest seq such that 1..seq are all stored (or skipped)."""
     max_seq: dict[tuple[str, str], int] = field(default_factory=dict)
+    rejected: list[Rejected] = field(default_factory=list)
+    """Events kept in ``rejected_events`` instead of being stored."""
+
+    def merge(self, other: StoreResult) -> None:
+        self.inserted += other.inserted
+        self.duplicates += other.duplicates
+        self.contiguous.update(other.contiguous)
+        self.max_seq.update(other.max_seq)
+        self.rejected += other.rejected
 
 
 def open_database(url: str) -> pw.Database:
@@ -114,37 +125,112 @@ class CentralDB:
         return day_of(iso, self.tz)
 
     # --- writes ----------------------------------------------------------------------------------
-    def store(self, events: Iterable[Event]) -> StoreResult:
+    def store(self, events: Iterable[Event], rejected: Iterable[Rejected] = ()) -> StoreResult:
         """Store events once each. Events already stored (same store, terminal and seq) count
-        as duplicates and change nothing. Returns per-terminal contiguous and max seq."""
+        as duplicates and change nothing. An event the database cannot hold is kept in
+        ``rejected_events`` instead, with those given in ``rejected`` (see ``rejects``), and
+        the others are stored. Returns per-terminal contiguous and max seq."""
+        good, bad = rejects.split(list(events))
+        bad += rejected
+        try:
+            return self._store_all(good, bad)
+        except rejects.DATA_ERRORS:
+            pass  # something the screen did not foresee: find the events at fault
+        result = StoreResult()
+        self._store_isolating(good, bad, result)
+        if bad:
+            result.merge(self._store_all([], bad))
+        return result
+
+    def _store_isolating(self, evs: list[Event], bad: list[Rejected], result: StoreResult) -> None:
+        """Store ``evs`` in halves until each event the database refuses is alone, and add
+        those to ``bad``: a few transactions for one bad event in a large batch."""
+        if not evs:
+            return
+        try:
+            result.merge(self._store_all(evs, []))
+        except rejects.DATA_ERRORS as exc:
+            if len(evs) == 1:
+                bad.append(rejects.rejected_event(evs[0], f"{type(exc).__name__}: {exc}"))
+                return
+            half = len(evs) // 2
+            self._store_isolating(evs[:half], bad, result)
+            self._store_isolating(evs[half:], bad, result)
+
+    def _store_all(self, events: list[Event], bad: list[Rejected]) -> StoreResult:
         by_terminal: dict[tuple[str, str], list[Event]] = {}
         for ev in events:
             by_terminal.setdefault((ev.store_id, ev.terminal_id), []).append(ev)
-        result = StoreResult()
+        refused: dict[tuple[str, str], list[Rejected]] = {}
+        for r in bad:
+            refused.setdefault((r.store_id, r.terminal_id), []).append(r)
+        result = StoreResult(rejected=list(bad))
         now = datetime.now(UTC).isoformat()
         with self._lock, self._tx():
-            for key, evs in sorted(by_terminal.items()):
+            for key in sorted(by_terminal.keys() | refused.keys()):
                 state = self._lock_state(*key)
-                # Under the terminal's lock no other writer adds its events, so what is not
-                # stored now is new; ON CONFLICT below is only a second line of defence.
-                existing = self._existing(key, min(e.seq for e in evs), max(e.seq for e in evs))
-                fresh: dict[int, Event] = {}
-                for ev in evs:
-                    if ev.seq not in existing and ev.seq not in fresh:
-                        fresh[ev.seq] = ev
-                new = [fresh[seq] for seq in sorted(fresh)]
-                if new:
-                    self._insert_events(new, now)
-                    self._project(new)
-                    self._check_chain(key, new, now)
+                evs = by_terminal.get(key, [])
+                # Rejections first: the contiguous mark walks over them as over stored events.
+                self._insert_rejected(refused.get(key, []), now)
+                seqs = [e.seq for e in evs] + [r.seq for r in refused.get(key, []) if r.seq]
+                new = self._insert_new(key, evs, now) if evs else []
                 result.inserted += len(new)
                 result.duplicates += len(evs) - len(new)
                 contiguous = self._advance(*key, int(state.contiguous))
-                max_seq = max(int(state.max_seq), max(e.seq for e in evs))
+                max_seq = max(int(state.max_seq), *seqs) if seqs else int(state.max_seq)
                 self._update_state(key, contiguous=contiguous, max_seq=max_seq, last_event_at=now)
                 result.contiguous[key] = contiguous
                 result.max_seq[key] = max_seq
         return result
+
+    def _insert_new(self, key: tuple[str, str], evs: list[Event], now: str) -> list[Event]:
+        # Under the terminal's lock no other writer adds its events, so what is not stored now
+        # is new; ON CONFLICT in the insert is only a second line of defence.
+        existing = self._existing(key, min(e.seq for e in evs), max(e.seq for e in evs))
+        fresh: dict[int, Event] = {}
+        for ev in evs:
+            if ev.seq not in existing and ev.seq not in fresh:
+                fresh[ev.seq] = ev
+        new = [fresh[seq] for seq in sorted(fresh)]
+        if new:
+            self._insert_events(new, now)
+            self._project(new)
+            self._check_chain(key, new, now)
+        return new
+
+    def _insert_rejected(self, bad: list[Rejected], now: str) -> None:
+        if not bad:
+            return
+        self._insert_many(
+            "rejected_events",
+            ("store_id", "terminal_id", "seq", "reason", "raw", "digest", "received_at"),
+            [
+                (
+                    r.store_id,
+                    r.terminal_id,
+                    r.seq,
+                    r.reason,
+                    r.raw[: rejects.RAW_KEEP],
+                    r.digest,
+                    now,
+                )
+                for r in bad
+            ],
+        )
+        # One alert per event (per terminal for messages without a usable seq, which share 0).
+        alerts = [
+            (
+                r.store_id,
+                r.terminal_id,
+                r.seq or 0,
+                now,
+                rejects.REJECTED_ALERT,
+                None,
+                json.dumps({"seq": r.seq, "reason": r.reason}, sort_keys=True),
+            )
+            for r in bad
+        ]
+        self._insert_many("alerts", ALERT_COLUMNS, alerts)
 
     def _existing(self, key: tuple[str, str], low: int, high: int) -> set[int]:
         p = self.db.param
@@ -227,25 +313,23 @@ class CentralDB:
         )
 
     def _advance(self, store_id: str, terminal_id: str, contiguous: int) -> int:
-        """Walk forward from ``contiguous`` over stored seqs while there is no hole."""
-        ev_t = self.m.Event
+        """Walk forward from ``contiguous`` over stored (or rejected) seqs while there is no
+        hole."""
+        p = self.db.param
+        sql = (
+            f"SELECT seq FROM events WHERE store_id = {p} AND terminal_id = {p} AND seq > {p} "
+            f"UNION SELECT seq FROM rejected_events WHERE store_id = {p} AND terminal_id = {p} "
+            f"AND seq > {p} ORDER BY seq LIMIT 5000"
+        )
         while True:
-            rows = (
-                ev_t.select(ev_t.seq)
-                .where(
-                    (ev_t.store_id == store_id)
-                    & (ev_t.terminal_id == terminal_id)
-                    & (ev_t.seq > contiguous)
-                )
-                .order_by(ev_t.seq)
-                .limit(5000)
-                .tuples()
-            )
+            rows = self.db.execute_sql(
+                sql, (store_id, terminal_id, contiguous, store_id, terminal_id, contiguous)
+            ).fetchall()
             moved = False
             for (seq,) in rows:
-                if seq != contiguous + 1:
+                if int(seq) != contiguous + 1:
                     return contiguous
-                contiguous = seq
+                contiguous = int(seq)
                 moved = True
             if not moved:
                 return contiguous
@@ -380,7 +464,9 @@ class CentralDB:
     def recent_sales(self, limit: int = 20) -> list[dict[str, Any]]:
         sale_t = self.m.Sale
         with self._lock:
-            return list(sale_t.select().order_by(sale_t.completed_at.desc()).limit(limit).dicts())
+            # Sales completed in the same second: the later journal entry first.
+            q = sale_t.select().order_by(sale_t.completed_at.desc(), sale_t.seq.desc())
+            return list(q.limit(limit).dicts())
 
     def recent_alerts(self, limit: int = 20) -> list[dict[str, Any]]:
         alert_t = self.m.Alert
@@ -389,6 +475,17 @@ class CentralDB:
         for r in rows:
             r["detail"] = json.loads(r["detail"])
         return rows
+
+    def rejected(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest events the collector refused, with their reasons."""
+        r_t = self.m.Rejected
+        with self._lock:
+            return list(
+                r_t.select(r_t.store_id, r_t.terminal_id, r_t.seq, r_t.reason, r_t.received_at)
+                .order_by(r_t.received_at.desc(), r_t.id.desc())
+                .limit(limit)
+                .dicts()
+            )
 
     def report(
         self,

@@ -12,7 +12,8 @@ from typing import Any
 
 import peewee as pw
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: ``rejected_events``."""
 
 # The table builders take the per-database base model as ``Any``: a class made at run time is
 # a value, and mypy accepts no value as a base class.
@@ -120,7 +121,7 @@ def _sale_models(
     return Sale, SaleLine, Tender
 
 
-def _alert_models(base: Any) -> tuple[type[pw.Model], type[pw.Model]]:
+def _alert_models(base: Any) -> tuple[type[pw.Model], type[pw.Model], type[pw.Model]]:
     class Alert(base):
         store_id = pw.CharField(max_length=64)
         terminal_id = pw.CharField(max_length=64)
@@ -134,6 +135,23 @@ def _alert_models(base: Any) -> tuple[type[pw.Model], type[pw.Model]]:
             table_name = "alerts"
             indexes = ((("store_id", "terminal_id", "seq", "kind"), True),)
 
+    class RejectedEvent(base):
+        """An event the collector refused (``rejects``), kept with its reason and its text so
+        the owner can see what the terminal sent."""
+
+        store_id = pw.CharField(max_length=64)
+        terminal_id = pw.CharField(max_length=64)
+        seq = pw.BigIntegerField(null=True)
+        reason = pw.TextField()
+        raw = pw.TextField()
+        digest = pw.CharField(max_length=64)
+        received_at = pw.CharField(max_length=40, index=True)
+
+        class Meta:
+            table_name = "rejected_events"
+            # The sender re-sends what it was not told is stored; one row per distinct event.
+            indexes = ((("store_id", "terminal_id", "digest"), True),)
+
     class MetaRow(base):
         key = pw.CharField(max_length=64, primary_key=True)
         value = pw.TextField()
@@ -141,12 +159,12 @@ def _alert_models(base: Any) -> tuple[type[pw.Model], type[pw.Model]]:
         class Meta:
             table_name = "collector_meta"
 
-    return Alert, MetaRow
+    return Alert, RejectedEvent, MetaRow
 
 
 def build_models(db: pw.Database) -> SimpleNamespace:
     """Every table bound to ``db``: ``Event``, ``State``, ``Sale``, ``Line``, ``Tender``,
-    ``Alert``, ``MetaRow``, and ``all`` of them for ``create_tables``."""
+    ``Alert``, ``Rejected``, ``MetaRow``, and ``all`` of them for ``create_tables``."""
 
     class Base(pw.Model):
         class Meta:
@@ -154,7 +172,7 @@ def build_models(db: pw.Database) -> SimpleNamespace:
 
     event, state = _event_models(Base)
     sale, line, tender = _sale_models(Base)
-    alert, meta = _alert_models(Base)
+    alert, rejected, meta = _alert_models(Base)
     return SimpleNamespace(
         Event=event,
         State=state,
@@ -162,6 +180,7 @@ def build_models(db: pw.Database) -> SimpleNamespace:
         Line=line,
         Tender=tender,
         Alert=alert,
+        Rejected=rejected,
         MetaRow=meta,
-        all=[event, state, sale, line, tender, alert, meta],
+        all=[event, state, sale, line, tender, alert, rejected, meta],
     )

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from provisioning.collector.events import SALE_KINDS, Event, is_alert
+from provisioning.collector.rejects import bigint
 
 SALE_COLUMNS = (
     "store_id",
@@ -116,23 +117,27 @@ def _sale_rows(
     p = ev.payload
     sale_id = str(p.get("sale_id") or ev.uuid)
     completed = str(p.get("completed_at") or ev.ts)
-    receipt = p.get("receipt_no", ev.number)
+    # The receipt number is the journal entry's number in its series, given when the entry is
+    # posted: the sale's payload is made before that, so its own receipt_no is null.
+    receipt = p.get("receipt_no")
+    if receipt is None:
+        receipt = ev.number
     base = (ev.store_id, ev.terminal_id, ev.seq, sale_id)
     sales.append(
         (
             *base,
             SALE_KINDS[ev.kind],
-            int(receipt) if receipt is not None else None,
+            bigint(receipt, "receipt_no") if receipt is not None else None,
             str(p.get("staff_id") or ev.staff_id or ""),
             p.get("shift_id"),
             str(p.get("currency") or ""),
             completed,
             day(completed),
-            int(p.get("subtotal") or 0),
-            int(p.get("discount_total") or 0),
-            int(p.get("tax_total") or 0),
-            int(p.get("total") or 0),
-            int(p.get("rounding") or 0),
+            bigint(p.get("subtotal"), "subtotal"),
+            bigint(p.get("discount_total"), "discount_total"),
+            bigint(p.get("tax_total"), "tax_total"),
+            bigint(p.get("total"), "total"),
+            bigint(p.get("rounding"), "rounding"),
             bool(p.get("training") or ev.training),
             p.get("original_sale_id"),
         )
@@ -142,15 +147,15 @@ def _sale_rows(
             lines.append(
                 (
                     *base,
-                    int(x.get("line_no") or i + 1),
+                    bigint(x.get("line_no") or i + 1, "lines", i, "line_no"),
                     str(x.get("sku") or ""),
                     str(x.get("name") or "")[:200],
-                    int(x.get("qty_milli") or 0),
-                    int(x.get("unit_price") or 0),
-                    int(x.get("gross") or 0),
-                    int(x.get("discount") or 0),
-                    int(x.get("net") or 0),
-                    int(x.get("tax") or 0),
+                    bigint(x.get("qty_milli"), "lines", i, "qty_milli"),
+                    bigint(x.get("unit_price"), "lines", i, "unit_price"),
+                    bigint(x.get("gross"), "lines", i, "gross"),
+                    bigint(x.get("discount"), "lines", i, "discount"),
+                    bigint(x.get("net"), "lines", i, "net"),
+                    bigint(x.get("tax"), "lines", i, "tax"),
                 )
             )
     for i, t in enumerate(p.get("tenders") or []):
@@ -160,9 +165,9 @@ def _sale_rows(
                     *base,
                     i,
                     str(t.get("kind") or ""),
-                    int(t.get("amount") or 0),
-                    int(t.get("tendered") or 0),
-                    int(t.get("change") or 0),
+                    bigint(t.get("amount"), "tenders", i, "amount"),
+                    bigint(t.get("tendered"), "tenders", i, "tendered"),
+                    bigint(t.get("change"), "tenders", i, "change"),
                     str(t.get("reference") or "")[:128],
                 )
             )

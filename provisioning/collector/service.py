@@ -17,6 +17,9 @@ database, acknowledges them, and asks terminals to resend what is missing.
   ``gap_skip_after`` seconds while the terminal is online with an empty outbox is an entry the
   terminal never sends (a training-mode entry) or has lost: it is recorded as a
   ``collector.gap_skipped`` alert and the contiguous mark moves past it.
+- An event that cannot be stored (unreadable, or holding what the database cannot: see
+  ``rejects``) is kept in ``rejected_events`` with its reason, raised as a
+  ``collector.event_rejected`` alert and acknowledged; the rest of its batch is stored.
 """
 
 from __future__ import annotations
@@ -36,8 +39,10 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from provisioning.collector import rejects
 from provisioning.collector.db import CentralDB
 from provisioning.collector.events import Event
+from provisioning.collector.rejects import Rejected
 from terminal.link import protocol as wire
 
 log = logging.getLogger(__name__)
@@ -90,6 +95,7 @@ class _Incoming:
     rejected."""
 
     events: list[Event]
+    rejected: list[Rejected]
     status: tuple[tuple[str, str], wire.Status] | None
     mid: int
     qos: int
@@ -98,6 +104,7 @@ class _Incoming:
 @dataclass(slots=True)
 class _Batch:
     events: list[Event] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
     acks: list[tuple[int, int]] = field(default_factory=list)
     """(mid, qos) to PUBACK once the batch is committed."""
 
@@ -186,8 +193,8 @@ class Collector:
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         self.stats.received += 1
         # paho types the payload as bytes | bytearray; bytes() of a bytes object is that object.
-        events, status = self._decode(msg.topic, bytes(msg.payload))
-        self._queue.put(_Incoming(events, status, msg.mid, msg.qos))
+        events, rejected, status = self._decode(msg.topic, bytes(msg.payload))
+        self._queue.put(_Incoming(events, rejected, status, msg.mid, msg.qos))
 
     # --- lifecycle ------------------------------------------------------------------------------
     def start(self, wait: float = 10.0) -> Collector:
@@ -239,7 +246,7 @@ class Collector:
         try:
             while not self._stop.is_set():
                 batch, statuses = self._collect()
-                if batch.events or batch.acks:
+                if batch.events or batch.rejected or batch.acks:
                     self._store(batch)
                 for terminal, status in statuses:
                     self._status(terminal, status)
@@ -266,6 +273,7 @@ class Collector:
         item: _Incoming | None = first
         while item is not None:
             batch.events.extend(item.events)
+            batch.rejected.extend(item.rejected)
             if item.status is not None:
                 statuses.append(item.status)
             if item.qos > 0:
@@ -285,22 +293,63 @@ class Collector:
 
     def _decode(
         self, topic: str, payload: bytes
-    ) -> tuple[list[Event], tuple[tuple[str, str], wire.Status] | None]:
+    ) -> tuple[list[Event], list[Rejected], tuple[tuple[str, str], wire.Status] | None]:
         try:
             info = wire.parse_topic(topic)
             if info.kind == "events":
-                return [self._event(info, ev) for ev in wire.decode_events(payload)], None
+                return (*self._decode_events(info, payload), None)
             if info.kind == "status":
                 if not payload:  # a cleared retained status
-                    return [], None
-                return [], ((info.store, str(info.terminal)), wire.decode_status(payload))
+                    return [], [], None
+                return [], [], ((info.store, str(info.terminal)), wire.decode_status(payload))
             raise wire.ValidationError("topic", f"not a collector topic: {topic}")
-        except (wire.ValidationError, ValueError) as exc:
+        except (wire.ValidationError, ValueError, TypeError, RecursionError) as exc:
             # PUBACKed all the same: a malformed message will not get better by redelivery, and
-            # holding it would block the session. One bad event refuses its whole message.
+            # holding it would block the session.
             self.stats.rejected += 1
             log.warning("collector: rejected message on %s: %s", topic, exc)
-            return [], None
+            return [], [], None
+
+    def _decode_events(
+        self, info: wire.TopicInfo, payload: bytes
+    ) -> tuple[list[Event], list[Rejected]]:
+        """Each event of the message on its own: one bad event in a batch is kept aside as
+        rejected and the others go on to be stored."""
+        key = (info.store, str(info.terminal))
+        try:
+            obj = wire.loads(payload, max_bytes=wire.MAX_BATCH_BYTES)
+            items = obj if isinstance(obj, list) else [obj]
+            if not items or len(items) > wire.MAX_BATCH_EVENTS:
+                raise wire.ValidationError(
+                    "$", f"a batch holds 1 to {wire.MAX_BATCH_EVENTS} events"
+                )
+            if not isinstance(obj, list) and len(payload) > wire.MAX_EVENT_BYTES:
+                raise wire.ValidationError("$", f"an event is at most {wire.MAX_EVENT_BYTES} bytes")
+        except (wire.ValidationError, ValueError, TypeError, RecursionError) as exc:
+            self.stats.rejected += 1
+            reason = f"unreadable message: {exc}"[:500]
+            return [], [Rejected(*key, None, reason, rejects.raw_bytes(payload))]
+        events: list[Event] = []
+        bad: list[Rejected] = []
+        for i, item in enumerate(items):
+            try:
+                events.append(self._event(info, self._wire_event(item, f"[{i}]")))
+            except (wire.ValidationError, ValueError, TypeError, OverflowError) as exc:
+                self.stats.rejected += 1
+                # Its seq counts as delivered (acknowledged, so the terminal moves on) only when
+                # the event speaks for the terminal whose topic it came on.
+                own = isinstance(item, dict) and item.get("terminal") == info.terminal
+                seq = rejects.storable_seq(item.get("seq")) if own else None
+                bad.append(Rejected(*key, seq, str(exc)[:500], rejects.raw_text(item)))
+        return events, bad
+
+    @staticmethod
+    def _wire_event(obj: Any, path: str) -> wire.Event:
+        if isinstance(obj, dict) and "v" in obj and obj["v"] != wire.PROTOCOL_VERSION:
+            raise wire.ValidationError(f"{path}.v", f"unsupported protocol version {obj['v']!r}")
+        ev = wire.from_json(wire.Event, obj, path)
+        assert isinstance(ev, wire.Event)
+        return ev
 
     @staticmethod
     def _event(info: wire.TopicInfo, ev: wire.Event) -> Event:
@@ -319,7 +368,8 @@ class Collector:
 
     def _store(self, batch: _Batch) -> None:
         try:
-            result = self.db.store(batch.events) if batch.events else None
+            has_events = batch.events or batch.rejected
+            result = self.db.store(batch.events, batch.rejected) if has_events else None
         except Exception as exc:
             # Nothing is PUBACKed. The unacknowledged messages would hold the broker's in-flight
             # slots for good, so the connection starts over; what they carried comes again
@@ -336,11 +386,27 @@ class Collector:
             return
         self.stats.inserted += result.inserted
         self.stats.duplicates += result.duplicates
+        # Rejected events are acknowledged like stored ones, so the sender moves on.
+        self.stats.rejected += len(result.rejected) - len(batch.rejected)
+        for r in result.rejected:
+            log.warning(
+                "collector: rejected event %s/%s seq %s: %s",
+                r.store_id,
+                r.terminal_id,
+                r.seq,
+                r.reason,
+            )
         beyond: dict[tuple[str, str], set[int]] = {}
-        for ev in batch.events:
-            key = (ev.store_id, ev.terminal_id)
-            if ev.seq > result.contiguous[key]:
-                beyond.setdefault(key, set()).add(ev.seq)
+        done = [(ev.store_id, ev.terminal_id, ev.seq) for ev in batch.events]
+        done += [(r.store_id, r.terminal_id, r.seq) for r in result.rejected if r.seq]
+        for store_id, terminal_id, seq in done:
+            key = (store_id, terminal_id)
+            if (
+                key in result.contiguous
+                and rejects.storable_seq(seq)
+                and seq > result.contiguous[key]
+            ):
+                beyond.setdefault(key, set()).add(seq)
         for key, upto in result.contiguous.items():
             self._send_ack(
                 key[0],

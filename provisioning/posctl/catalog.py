@@ -33,6 +33,10 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
     for spec in args.tax or ():
         code, tax = _tax_class(spec)
         taxes[code] = tax
+    _check_tax_classes(catalog.items, taxes)
+    # The version is only used up once every terminal has the catalog: an import that failed
+    # is run again under the same version, and a terminal that already took some of its
+    # chunks takes them again harmlessly.
     version = int(settings.get("catalog_version", 0)) + 1
     chunks = wire.catalog_snapshot_chunks(
         catalog.items,
@@ -46,22 +50,42 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
     host, port = broker_override(args)
     out(f"{len(catalog.items)} items in {len(chunks)} chunks, catalog version {version}")
     failures: list[str] = []
+    refused = False
     with Remote(home, host=host, port=port) as remote:
         for t in targets:
-            failure = _send_chunks(remote, t, chunks, len(catalog.items), args)
+            failure, by_terminal = _send_chunks(remote, t, chunks, len(catalog.items), args)
             if failure is None:
                 out(f"{t}: catalog version {version}: done")
             else:
                 failures.append(f"{t}: {failure}")
-    settings["catalog_version"] = version
+                refused = refused or by_terminal
     settings["tax_classes"] = taxes
+    if not failures:
+        settings["catalog_version"] = version
     home.save_settings(settings)
     if failures:
-        raise RemoteError(
-            "\n".join(failures)
-            + "\nRun the import again: chunks already applied are applied again harmlessly."
+        hint = (
+            "\nCorrect the catalog (or the --tax classes) and import it again."
+            if refused
+            else "\nRun the same import again once the terminals are reachable: it keeps "
+            f"version {version}, and chunks already applied are applied again harmlessly."
         )
+        raise RemoteError("\n".join(failures) + hint)
     return 0
+
+
+def _check_tax_classes(items: Any, taxes: dict[str, Any]) -> None:
+    """Every tax class the items use needs a rate sent with them: a fresh terminal knows
+    none, and would refuse the first chunk."""
+    missing = sorted({i.tax_class for i in items} - set(taxes))
+    if missing:
+        example = " ".join(f"--tax {c}=1300" for c in missing)
+        raise UsageError(
+            f"the catalog uses tax class{'es' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(c) for c in missing)} with no rate yet: give "
+            f"{'them' if len(missing) > 1 else 'it'} with --tax, e.g. {example} "
+            "(13 % included in prices; remembered for later imports)"
+        )
 
 
 def _send_chunks(
@@ -70,9 +94,9 @@ def _send_chunks(
     chunks: list[wire.CatalogSnapshot],
     items: int,
     args: argparse.Namespace,
-) -> str | None:
+) -> tuple[str | None, bool]:
     """Send the chunks one after the other, each after the previous one's reply; returns what
-    went wrong, or None."""
+    went wrong (or None) and whether the terminal refused (rather than did not answer)."""
     bar = Progress(len(chunks), terminal)
     try:
         remote.listen(terminal)
@@ -82,13 +106,13 @@ def _send_chunks(
             try:
                 reply = remote.wait_reply(sent, q, args.timeout)
             except RemoteError as exc:
-                return f"{where}: {exc}"
+                return f"{where}: {exc}", False
             if reply.status != "done":
-                return f"{where}: {reply_error_text(reply)}"
+                return f"{where}: {reply_error_text(reply)}", True
             bar.update(n + 1, f"chunks ({min((n + 1) * args.chunk, items)} items)")
     finally:
         bar.close()
-    return None
+    return None, False
 
 
 def _tax_class(spec: str) -> tuple[str, dict[str, Any]]:

@@ -28,7 +28,7 @@ class Key:
     default: Any
     doc: str
     choices: tuple[Any, ...] = ()
-    minimum: int | None = None
+    minimum: float | None = None
     maximum: int | None = None
     check: Callable[[Any], str | None] | None = None
     """Extra validation: returns an error message, or None when the value is fine."""
@@ -471,6 +471,30 @@ SCHEMA: tuple[Section, ...] = (
                 60.0,
                 "Seconds between retained status updates.",
                 minimum=1,
+            ),
+            Key(
+                "backoff_min",
+                "float",
+                0.5,
+                "Seconds before the first reconnection attempt.",
+                minimum=0.01,
+            ),
+            Key(
+                "backoff_max",
+                "float",
+                60.0,
+                "Longest wait between reconnection attempts (each waits a random time up to "
+                "backoff_min doubled per failure, capped here).",
+                minimum=0.01,
+            ),
+            Key("batch", "int", 500, "Outbox rows read per pass when sending.", minimum=1),
+            Key(
+                "session_expiry",
+                "int",
+                604800,
+                "Seconds the broker keeps this terminal's session (and its queued commands) "
+                "while it is offline.",
+                minimum=0,
             ),
         ),
     ),

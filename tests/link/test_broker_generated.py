@@ -5,8 +5,14 @@ enroll`` in a temporary owner directory, and MQTT clients holding its certificat
 from __future__ import annotations
 
 import getpass
+import os
+import pwd
 import re
+import shutil
 import ssl
+import stat
+import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -23,7 +29,7 @@ from provisioning import terminals as terms
 from provisioning.home import OWNER_CN, Home, collector_cn
 from provisioning.posctl import main as posctl
 
-from .broker import Broker, TlsFiles
+from .broker import Broker, BrokerError, TlsFiles, free_port
 
 pytestmark = pytest.mark.link
 
@@ -273,3 +279,122 @@ def test_acl_has_a_block_per_collector_identity() -> None:
     text = brokercfg.acl_text(STORE, 3)
     for n in (1, 2, 3):
         assert f"user {collector_cn(n)}" in text
+
+
+class AsWritten(Broker):
+    """mosquitto running the generated file unchanged but for the ``user`` it runs as (the
+    tests run as whoever runs them, not as the mosquitto user)."""
+
+    def __init__(self, tmp_path: Path, conf: Path, port: int, host: str) -> None:
+        self.conf = conf
+        super().__init__(tmp_path, name="as-written", port=port, host=host)
+
+    def config_text(self) -> str:
+        return f"user {getpass.getuser()}\n" + self.conf.read_text(encoding="utf-8")
+
+
+def test_the_generated_config_runs_as_written_with_its_own_files(
+    tmp_path: Path, capsys: Any
+) -> None:
+    home = ["--home", str(tmp_path / "owner")]
+    assert posctl([*home, "init", "--store", "Shop", "--store-id", STORE]) == 0
+    port = free_port()
+    out, data, log = tmp_path / "etc-pos-broker", tmp_path / "var-lib", tmp_path / "broker.log"
+    args = ["broker", "--host", "127.0.0.1", "--port", str(port), "--out", str(out)]
+    args += ["--bind", "127.0.0.1", "--bind", "127.0.0.2", "--name", "127.0.0.2"]
+    args += ["--data-dir", str(data), "--log-file", str(log)]
+    data.mkdir()
+    assert posctl([*home, *args]) == 0
+    said = capsys.readouterr().out
+    assert "127.0.0.1, 127.0.0.2" in said
+    assert f"{tmp_path / 'owner'} is closed" not in said  # --out is outside the owner home
+    text = (out / "mosquitto.conf").read_text()
+    conf = text.splitlines()
+    for line in (
+        f"persistence_location {data}/",
+        "persistence true",
+        f"autosave_interval {brokercfg.AUTOSAVE_SECONDS}",
+        f"persistent_client_expiration {brokercfg.CLIENT_EXPIRY}",
+        f"log_dest file {log}",
+        f"message_size_limit {brokercfg.MESSAGE_SIZE_LIMIT}",
+        f"listener {port} 127.0.0.1",
+        f"listener {port} 127.0.0.2",
+    ):
+        assert line in conf, line
+    assert "/var/lib/mosquitto" not in text and "syslog" not in text
+    # Readable by mosquitto's own user: all but the key world-readable, the folder searchable.
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755
+    for name in ("mosquitto.conf", "acl", "ca.crt", "server.crt", "crl.pem"):
+        assert stat.S_IMODE((out / name).stat().st_mode) == 0o644, name
+    assert stat.S_IMODE((out / "server.key").stat().st_mode) == 0o600
+
+    broker = AsWritten(tmp_path, out / "mosquitto.conf", port, "127.0.0.1").start()
+    try:
+        env = StoreEnv(
+            Home(tmp_path / "owner"), brokercfg.BrokerFiles(*[out / "x"] * 6), broker, ()
+        )
+        for host in ("127.0.0.1", "127.0.0.2"):
+            broker.host = host
+            assert connects(env, env.tls(OWNER_CN)), host
+        broker.stop()  # SIGTERM: mosquitto saves its sessions
+        assert (data / "pos-broker.db").exists()
+        assert "New client connected" in log.read_text()
+    finally:
+        broker.host = "127.0.0.1"
+        broker.kill()
+
+
+def test_broker_files_in_the_owner_home_come_with_a_warning(tmp_path: Path, capsys: Any) -> None:
+    home = ["--home", str(tmp_path / "owner")]
+    assert posctl([*home, "init", "--store", "Shop", "--store-id", STORE]) == 0
+    assert posctl([*home, "broker", "--host", "127.0.0.1"]) == 0
+    said = capsys.readouterr().out
+    assert f"{tmp_path / 'owner'} is closed to other users" in said
+    assert "--install-dir" in said and "every interface" in said
+
+
+def _mosquitto_user() -> bool:
+    try:
+        pwd.getpwnam("mosquitto")
+    except KeyError:
+        return False
+    return os.geteuid() == 0
+
+
+class AsInstalled(AsWritten):
+    """The generated file exactly as written: started as root, mosquitto drops to its own
+    user, as the system service does."""
+
+    def config_text(self) -> str:
+        return self.conf.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not _mosquitto_user(), reason="needs root and a mosquitto user")
+def test_mosquitto_as_its_own_user_reads_the_files_where_the_docs_say(tmp_path: Path) -> None:
+    home = ["--home", str(tmp_path / "owner")]
+    assert posctl([*home, "init", "--store", "Shop", "--store-id", STORE]) == 0
+    out = Path(tempfile.mkdtemp(prefix="pos-broker-test-", dir="/tmp"))
+    try:
+        port = free_port()
+        args = ["broker", "--host", "127.0.0.1", "--port", str(port), "--bind", "127.0.0.1"]
+        # In the owner's 0700 home (the default folder) it cannot, whoever owns the files.
+        assert posctl([*home, *args]) == 0
+        inside = tmp_path / "owner" / "broker"
+        subprocess.run(["chown", "-R", "mosquitto:", str(inside)], check=True)
+        with pytest.raises(BrokerError) as refused:
+            AsInstalled(tmp_path, inside / "mosquitto.conf", port, "127.0.0.1").start(timeout=5)
+        assert "Unable to open acl_file" in str(refused.value)
+        # Written elsewhere and given to mosquitto's user, as posctl and the README say.
+        assert posctl([*home, *args, "--out", str(out)]) == 0
+        subprocess.run(["chown", "-R", "mosquitto:", str(out)], check=True)
+        broker = AsInstalled(tmp_path / "b", out / "mosquitto.conf", port, "127.0.0.1").start()
+        try:
+            env = StoreEnv(Home(tmp_path / "owner"), brokercfg.BrokerFiles(*[out] * 6), broker, ())
+            assert connects(env, env.tls(OWNER_CN))
+            broker.stop()
+            assert (out / "data" / "pos-broker.db").exists()
+            assert "New client connected" in (out / "mosquitto.log").read_text()
+        finally:
+            broker.kill()
+    finally:
+        shutil.rmtree(out, ignore_errors=True)

@@ -1,5 +1,6 @@
 """What the collector does with whatever arrives on an event topic: a valid event becomes one
-row to store, anything else is counted as rejected. Fuzzed bytes and fuzzed JSON never raise."""
+row to store, anything else is counted and kept as rejected, one event at a time. Fuzzed bytes
+and fuzzed JSON never raise."""
 
 from __future__ import annotations
 
@@ -48,8 +49,8 @@ def good_entry(seq: int = 1) -> dict[str, Any]:
 def test_a_valid_event_decodes() -> None:
     c = make_collector()
     body = wire.canonical_json(good_entry(7))
-    (event,), status = c._decode(TOPIC, wire.encode_event("t1", 7, "test.event", body))
-    assert status is None and isinstance(event, Event)
+    (event,), rejected, status = c._decode(TOPIC, wire.encode_event("t1", 7, "test.event", body))
+    assert status is None and rejected == [] and isinstance(event, Event)
     assert (event.store_id, event.terminal_id, event.seq, event.payload) == (
         "shop1",
         "t1",
@@ -59,16 +60,21 @@ def test_a_valid_event_decodes() -> None:
     assert c.stats.rejected == 0
 
 
-def test_a_batch_decodes_to_its_events_and_one_bad_event_refuses_it() -> None:
+def test_a_batch_decodes_to_its_events_and_one_bad_event_is_kept_aside() -> None:
     c = make_collector()
     parts = [
         wire.encode_event("t1", s, "test.event", wire.canonical_json(good_entry(s)))
         for s in (1, 2, 3)
     ]
-    events, _ = c._decode(TOPIC, b"[" + b",".join(parts) + b"]")
+    events, _, _ = c._decode(TOPIC, b"[" + b",".join(parts) + b"]")
     assert [e.seq for e in events] == [1, 2, 3]
     bad = wire.encode_event("t1", 4, "test.event", wire.canonical_json(good_entry(5)))
-    assert c._decode(TOPIC, b"[" + b",".join([*parts, bad]) + b"]") == ([], None)
+    events, rejected, _ = c._decode(TOPIC, b"[" + b",".join([*parts, bad]) + b"]")
+    assert [e.seq for e in events] == [1, 2, 3]
+    ((store, terminal, seq, reason),) = [
+        (r.store_id, r.terminal_id, r.seq, r.reason) for r in rejected
+    ]
+    assert (store, terminal, seq) == ("shop1", "t1", 4) and "entry.seq" in reason
     assert c.stats.rejected == 1
 
 
@@ -92,15 +98,18 @@ def test_mismatches_are_rejected() -> None:
         ("elsewhere/t1/events", b"{}"),
     ]
     for topic, payload in cases:
-        assert c._decode(topic, payload) == ([], None), payload
+        events, rejected, status = c._decode(topic, payload)
+        assert events == [] and status is None, payload
+        # Kept as rejected when the topic says whose it is; dropped (and counted) otherwise.
+        assert len(rejected) == (1 if topic == TOPIC else 0), payload
     assert c.stats.rejected == len(cases)
 
 
 @settings(max_examples=3000, deadline=None)
 @given(data=st.binary(max_size=300))
 def test_random_bytes_never_raise(shared: Collector, data: bytes) -> None:
-    events, status = shared._decode(TOPIC, data)
-    assert events == [] and status is None
+    events, rejected, status = shared._decode(TOPIC, data)
+    assert events == [] and status is None and len(rejected) == 1
 
 
 _json = st.recursive(
@@ -129,8 +138,8 @@ _json = st.recursive(
     )
 )
 def test_fuzzed_event_shapes_never_raise(shared: Collector, obj: dict[str, Any]) -> None:
-    events, status = shared._decode(TOPIC, json.dumps(obj).encode())
-    assert status is None
+    events, rejected, status = shared._decode(TOPIC, json.dumps(obj).encode())
+    assert status is None and len(events) + len(rejected) == 1
     for event in events:
         # Whatever got through is consistent with its topic and envelope.
         assert event.terminal_id == "t1" and event.seq == obj["seq"] >= 1

@@ -273,3 +273,20 @@ def test_enrolled_terminal_is_provisioned_sells_offline_and_the_owner_reports(
     expected = sum(350 * (n % 3 + 1) for n in range(1, 31))
     assert (row["staff_id"], row["sales_count"], row["net_sales"]) == ("c1", 30, expected)
     assert row["by_tender"] == {"cash": expected}
+
+    # Each sale keeps the receipt number the till gave it (the journal entry's number in its
+    # series: the payload itself is made before the number exists), and watch shows it.
+    db = CentralDB(url)
+    try:
+        receipts = sorted(r["receipt_no"] for r in db.recent_sales(100))
+    finally:
+        db.close()
+    assert receipts == list(range(1, 31))
+    assert posctl([*home, "watch", "--db", url, "--once", "--limit", "3"]) == 0
+    shown = capsys.readouterr().out
+    sales = shown.split("Recent sales")[1].split("Alerts")[0]
+    assert [line.split()[2] for line in sales.splitlines() if " t1 " in line] == [
+        "30",
+        "29",
+        "28",
+    ], shown

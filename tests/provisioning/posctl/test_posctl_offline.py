@@ -20,7 +20,7 @@ from provisioning.badge import CODE_ALPHABET, new_card_code, render_badge
 from provisioning.catalog_csv import CatalogFileError, read_catalog
 from provisioning.collector.db import CentralDB
 from provisioning.collector.events import Event
-from provisioning.home import OWNER_CN, Home
+from provisioning.home import OWNER_CN, Home, HomeError
 from provisioning.posctl import build_parser, main
 from terminal.config import load_config
 from terminal.link import protocol as wire
@@ -344,3 +344,46 @@ def test_badge_png(tmp_path: Path, kind: str) -> None:
 
 def test_card_codes_do_not_repeat() -> None:
     assert len({new_card_code() for _ in range(2000)}) == 2000
+
+
+def test_each_posctl_run_holds_its_own_broker_identity(tmp_path: Path) -> None:
+    from provisioning import broker as brokercfg
+    from provisioning import owner_slot
+
+    home = Home(tmp_path / "owner")
+    home.init("Shop", store_id="shop1")
+    brokercfg.generate(home, host="127.0.0.1")
+    held = [owner_slot.claim(home) for _ in range(brokercfg.OWNER_SLOTS)]
+    assert [s.cn for s in held] == ["svc.owner", "svc.owner.2", "svc.owner.3", "svc.owner.4"]
+    acl = (home.broker_dir / "acl").read_text()
+    assert all(f"user {s.cn}" in acl for s in held)
+    with pytest.raises(HomeError, match="4 posctl runs are already connected"):
+        owner_slot.claim(home)
+    held[1].release()  # a run ends: its identity is free for the next
+    again = owner_slot.claim(home)
+    assert again.cn == "svc.owner.2"
+    for s in (*held, again):
+        s.release()
+
+
+def test_collectors_started_from_the_home_use_the_stores_secret_group(tmp_path: Path) -> None:
+    from provisioning import broker as brokercfg
+    from provisioning.collector.__main__ import build_parser, group_name
+
+    home = Home(tmp_path / "owner")
+    home.init("Shop", store_id="shop1")
+    brokercfg.generate(home, host="127.0.0.1")
+    group = brokercfg.collector_group(home)
+    assert group.startswith("collectors-") and len(group) == len("collectors-") + 32
+    for ident in ("svc.collector.1", "svc.collector.2"):
+        args = build_parser().parse_args(["--home", str(home.root), "--identity", ident])
+        assert group_name(args) == group
+    # Regenerating the broker files keeps the group the running collectors use.
+    brokercfg.generate(home, host="127.0.0.1", collectors=3)
+    args = build_parser().parse_args(["--home", str(home.root), "--identity", "svc.collector.3"])
+    assert group_name(args) == group
+    # The name is not written where terminals or the broker's files could show it.
+    files = [p for p in home.broker_dir.rglob("*") if p.is_file()]
+    assert "acl" in {p.name for p in files}
+    assert not any(group in p.read_text(errors="ignore") for p in files)
+    assert group_name(build_parser().parse_args(["--group", "g1"])) == "g1"

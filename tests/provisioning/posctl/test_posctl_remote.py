@@ -190,6 +190,39 @@ def test_catalog_import_rejects_a_bad_file_before_sending(
     assert "line 4: name: empty" in err
 
 
+def test_first_catalog_import_on_a_fresh_till_names_the_missing_tax_rate(
+    env: StoreEnv, tmp_path: Path, capsys: Any
+) -> None:
+    csv = tmp_path / "catalog.csv"
+    csv.write_text("sku,name,price\nTEA,Tea,3.50\n", encoding="utf-8")
+    till = LiveTerminal(env, "t1", tmp_path / "data-t1")
+    try:
+        # Refused before anything is sent: no version used, nothing half-applied.
+        assert run(env, "catalog", "import", str(csv), "-t", "t1") == 1
+        err = capsys.readouterr().err
+        assert "tax class 'standard' with no rate yet" in err and "--tax standard=" in err
+        assert "run again" not in err.lower()
+        assert "catalog_version" not in env.home.settings()
+        assert till.catalog.count() == 0
+
+        # t2 never runs: the import fails for it and keeps its version for the next run.
+        timeout = ["--timeout", "1"]
+        tax = ["--tax", "standard=1300"]
+        assert run(env, "catalog", "import", str(csv), *tax, *timeout) == 1
+        captured = capsys.readouterr()
+        assert "catalog version 1" in captured.out and "t1: catalog version 1: done" in captured.out
+        assert "keeps version 1" in captured.err
+        assert till.catalog.by_sku("TEA").price == 350
+        assert env.home.settings().get("catalog_version", 0) == 0
+
+        # Remembered tax rate; the same version again; it counts once every terminal has it.
+        assert run(env, "catalog", "import", str(csv), "-t", "t1") == 0
+        assert "catalog version 1" in capsys.readouterr().out
+        assert env.home.settings()["catalog_version"] == 1
+    finally:
+        till.close()
+
+
 def test_settings_are_applied(env: StoreEnv, tills: dict[str, LiveTerminal]) -> None:
     assert run(env, "settings", "cash_rounding_step=10", "store_name=Corner Shop", "-t", "t2") == 0
     assert tills["t2"].settings_seen[-1]["cash_rounding_step"] == 10
