@@ -262,3 +262,13 @@ def test_no_account_gets_the_owner_role(
     assert "owner" in reply.error.message
     assert term.staff.directory.member("s9") is None
     assert term.staff.directory.member(CLERK).role == "clerk"
+
+
+def test_the_settings_checks_are_the_configuration_files() -> None:
+    from terminal.config.schema import section
+    from terminal.core.money import Rounding
+    from terminal.core.settings import LANGUAGES
+
+    assert section("terminal").key("language").choices == LANGUAGES
+    modes = section("store").key("cash_rounding_mode").choices
+    assert set(modes) == {m.value for m in Rounding}
