@@ -5,6 +5,7 @@ and staff services, comparing a dump of everything a command could change before
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -272,3 +273,21 @@ def test_the_settings_checks_are_the_configuration_files() -> None:
     assert section("terminal").key("language").choices == LANGUAGES
     modes = section("store").key("cash_rounding_mode").choices
     assert set(modes) == {m.value for m in Rounding}
+
+
+def test_a_bad_setting_journaled_before_these_checks_does_not_stop_the_till() -> None:
+    # A journal written by older software may hold settings.applied values these checks now
+    # refuse: start-up logs and skips them, keeping the configuration file's value.
+    from terminal.app.settings import with_provisioned
+    from terminal.core.settings import StoreSettings
+
+    base = StoreSettings()
+    got = with_provisioned(
+        base, {"timezone": "Mars/Olympus", "language": "xx", "store_name": "Corner Shop"}
+    )
+    assert (got.timezone, got.language, got.store_name) == (
+        base.timezone,
+        base.language,
+        "Corner Shop",
+    )
+    got.business_day_start(datetime.now(UTC))  # what every cash payment does
