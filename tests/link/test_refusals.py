@@ -291,3 +291,26 @@ def test_a_bad_setting_journaled_before_these_checks_does_not_stop_the_till() ->
         "Corner Shop",
     )
     got.business_day_start(datetime.now(UTC))  # what every cash payment does
+
+
+def test_posctl_seals_a_staff_snapshot_the_terminal_opens(term: TerminalSide, owner: Owner) -> None:
+    import uuid
+
+    from provisioning.remote import _with_secrets
+
+    cmd_id = str(uuid.uuid4())
+    staff = [{"staff_id": "s3", "name": "Zhao", "role": "clerk"}]
+    raw = p.to_json(p.StaffSnapshot(1, staff, cards=[{"staff_id": "s3"}]))
+    assert owner.seal_to is not None
+    body = _with_secrets(
+        raw,
+        {"staff[0].pin": "918273", "cards[0].code": "STF-0003"},
+        owner.seal_to,
+        cmd_id,
+        p.Target("S1", "T1"),
+        "staff.snapshot",
+    )
+    data = owner.command("staff.snapshot", body, id_=cmd_id)
+    assert b"918273" not in data and b"STF-0003" not in data
+    assert term.intake.handle(data).status == "done"
+    assert term.staff.auth.verify("918273", card="STF-0003")[0].staff_id == "s3"
