@@ -123,14 +123,17 @@ class TerminalSide:
         intake.load()
         return intake
 
-    def state(self) -> dict[str, Any]:
-        """Everything a command could change, except the journal's rejection entries."""
+    def state(self, since: int | None = None) -> dict[str, Any]:
+        """Everything a command could change, except the journal's rejection entries; with
+        ``since``, only the journal entries after that sequence number (a long fuzz run)."""
         db = self.ledger.db
         tables = {}
         for table in ("item", "barcode", "tax_class", "quick_key"):
             tables[table] = db.execute_sql(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
         journal = db.execute_sql(
-            "SELECT seq, kind, payload FROM journal WHERE kind != 'command.rejected' ORDER BY seq"
+            "SELECT seq, kind, payload FROM journal WHERE seq > ? AND kind != 'command.rejected' "
+            "ORDER BY seq",
+            (since or 0,),
         ).fetchall()
         d = self.staff.directory
         return {
