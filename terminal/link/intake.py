@@ -6,9 +6,12 @@ error), verifies the Ed25519 signature against the owner keys trusted at enrolme
 unknown signer -> error), checks the target (another store or terminal -> error), answers "done"
 again without doing anything for a message id that was already applied, checks the validity
 window (expired or not yet valid -> error), checks the owner's per-target sequence number
-(not above the last applied one -> replay, error), and finally runs the handler registered for
-the type. Every rejection is journaled as ``command.rejected`` and every applied command as
-``command.applied``, so the journal alone rebuilds the intake's memory after a restart.
+(not above the last applied one -> replay, error), refuses PINs and card codes in clear, opens
+the sealed ones, and finally runs the handler registered for the type inside one ledger
+transaction with its ``command.applied`` entry, so a refused command changes nothing. It never
+raises: whatever goes wrong becomes an error reply. Every rejection is journaled as
+``command.rejected`` and every applied command as ``command.applied``, so the journal alone
+rebuilds the intake's memory after a restart.
 
 It is plain synchronous code with no MQTT in it: the relay feeds it messages, tests feed it
 bytes directly.
@@ -165,15 +168,13 @@ class Intake:
             except Exception as exc:
                 log.exception("command intake failed on a %d-byte message", len(payload))
                 self.stats["crashes"] += 1
-                return self._reject(
-                    None,
-                    p.peek_id(payload),
-                    p.RejectCode.FAILED,
-                    f"{type(exc).__name__}: {exc}",
-                    None,
-                    len(payload),
-                    topic,
-                )
+                why = f"{type(exc).__name__}: {exc}"
+                try:
+                    cid = p.peek_id(payload)
+                    return self._reject(None, cid, p.RejectCode.FAILED, why, None, 0, topic)
+                except Exception:
+                    self.stats["unjournaled"] += 1
+                    return p.Reply.failed(None, self.terminal_id, p.RejectCode.FAILED, "failed")
 
     def _handle(self, payload: bytes | bytearray, topic: str | None) -> p.Reply:
         try:
@@ -220,13 +221,13 @@ class Intake:
                     "clear",
                     f"body.{name}",
                 )
-        if isinstance(cmd.body, p.StaffSnapshot):
-            for path in p.snapshot_clear_secrets(cmd.body):
-                raise p.CommandRejected(
-                    p.RejectCode.CLEAR_SECRET,
-                    "PINs and card codes in a staff snapshot must travel sealed",
-                    path,
-                )
+        clear = p.snapshot_clear_secrets(cmd.body) if isinstance(cmd.body, p.StaffSnapshot) else []
+        if clear:
+            raise p.CommandRejected(
+                p.RejectCode.CLEAR_SECRET,
+                "PINs and card codes in a staff snapshot must travel sealed",
+                clear[0],
+            )
 
     def _check_target(self, cmd: p.Command) -> None:
         t = cmd.target
