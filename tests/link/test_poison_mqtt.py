@@ -58,6 +58,7 @@ def link(broker: Broker, tmp_path: Path) -> Iterator[Link]:
         outbox=term.ledger.outbox(),
         clock=SystemClock(),
         intake=term.intake,
+        tick=0.01,
     )
     term.ledger.subscribe(lambda entry: relay.wake())
     collector = AckingCollector(broker).start()
@@ -162,3 +163,31 @@ def test_a_command_whose_reply_cannot_be_sent_is_counted_and_the_link_stays_up(
     assert link.relay.connected.is_set() and link.relay.stats.restarts == 0
     reply = link.send(link.owner.command("settings.set", p.SettingsSet({"store_name": "Ok"})))
     assert reply.status == "done"
+
+
+def test_fuzzed_commands_over_mqtt_are_all_answered_and_the_link_stays_up(link: Link) -> None:
+    import random
+
+    from .test_intake_fuzz import _bases, _mutate_bytes, _mutate_json, _sign_raw
+
+    bases = _bases(link.owner)
+    for raw in bases:
+        assert link.send(raw).status == "done"
+    rng = random.Random(20261205)
+    connects = link.relay.stats.connects
+    for i in range(60):
+        seed = rng.choice(bases)
+        if i % 2:
+            payload = _mutate_bytes(rng, seed)
+        else:
+            obj = _mutate_json(rng, json.loads(seed))
+            if isinstance(obj, dict):
+                link.owner.seq += 1
+                obj = {**obj, "id": f"00000000-0000-4000-8000-{i:012d}", "seq": link.owner.seq}
+                payload = _sign_raw(link.owner, obj)
+            else:
+                payload = json.dumps(obj).encode()
+        link.send(payload)  # every one answered (send asserts a reply)
+    assert link.relay.connected.is_set() and link.relay.stats.connects == connects
+    assert link.relay.stats.restarts == 0 and link.relay.stats.dropped_commands == 0
+    assert link.term.intake.stats["crashes"] == 0
