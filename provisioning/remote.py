@@ -269,12 +269,14 @@ def check_sealable(
                     f"terminal {t}'s sealing key in this home is unusable ({exc}); re-enrol it "
                     f"with `posctl terminal enroll {t}` and install the new bundle"
                 ) from None
-        elif has_secrets and not allow_plaintext:
+        elif has_secrets:
+            # Terminals refuse PINs and card codes in clear, so --allow-plaintext no longer
+            # opens a way around sealing.
             raise RemoteError(
-                f"terminal {t} was enrolled before PINs and card codes were sealed, so this "
-                "secret would cross the broker readable. Re-enrol it with `posctl terminal "
+                f"terminal {t} was enrolled before PINs and card codes were sealed, and "
+                "terminals accept them only sealed. Re-enrol it with `posctl terminal "
                 f"enroll {t}`, install the new bundle (it adds seal.key and [link] seal_key) "
-                "and restart the terminal; or send it readable with --allow-plaintext"
+                "and restart the terminal"
             )
         else:
             keys[t] = None
@@ -289,24 +291,18 @@ def _with_secrets(
     target: wire.Target,
     type: str,
 ) -> dict[str, Any]:
-    if key is None:
-        return {**raw, **secrets}
-    assert target.terminal is not None
-    sealed = {
-        name: sealing.seal(
-            key,
-            value,
-            sealing.associated_data(
-                command_id=cmd_id,
-                store=target.store,
-                terminal=target.terminal,
-                type=type,
-                field=name,
-            ),
-        )
-        for name, value in secrets.items()
-    }
-    return {**raw, "sealed": sealed}
+    if key is None or target.terminal is None:
+        # check_sealable refused this before anything was sent; terminals refuse clear secrets.
+        raise RemoteError("secrets travel only sealed to one terminal")
+    return sealing.seal_body(
+        key,
+        raw,
+        secrets,
+        command_id=cmd_id,
+        store=target.store,
+        terminal=target.terminal,
+        type=type,
+    )
 
 
 def reply_error_text(reply: wire.Reply) -> str:

@@ -139,6 +139,6 @@ def plaintext_opt(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--allow-plaintext",
         action="store_true",
-        help="send the PIN or card code readable to terminals enrolled before sealing "
-        "(better: re-enrol them with `posctl terminal enroll ID`)",
+        help="no longer sends anything readable: terminals accept PINs and card codes only "
+        "sealed (re-enrol old terminals with `posctl terminal enroll ID`)",
     )

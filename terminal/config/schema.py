@@ -419,8 +419,8 @@ SCHEMA: tuple[Section, ...] = (
                 "str",
                 "",
                 "This terminal's X25519 key file that opens PINs and card codes sealed to it; "
-                "`posctl terminal enroll` writes it. Empty: secrets are refused unless the "
-                "owner sends them with --allow-plaintext.",
+                "`posctl terminal enroll` writes it. Empty: every command carrying a PIN or "
+                "card code is refused (they are accepted only sealed).",
             ),
             Key(
                 "owner_keys",

@@ -3,12 +3,18 @@ configuration file (and provisioning may replace it); core never reads files its
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, time, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from terminal.core.barcodes import VariableMeasureLayout
 from terminal.core.money import Rounding, exponent
+
+LANGUAGES = ("zh_CN", "en")
+"""The languages the screens and receipts have; the configuration file's ``language`` offers
+the same."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +63,10 @@ class StoreSettings:
 
     def __post_init__(self) -> None:
         exponent(self.currency)  # refuse an unknown currency when the settings are built
+        if self.language not in LANGUAGES:
+            raise ValueError(f"unknown language {self.language!r} (one of {', '.join(LANGUAGES)})")
+        self.tz()  # an unknown time zone fails here, not at the first cash payment
+        Rounding(self.cash_rounding_mode)
         if self.cash_rounding_step < 0:
             raise ValueError("cash_rounding_step must not be negative")
         if not 0 <= self.business_day_start_hour <= 23:
@@ -78,3 +88,57 @@ class StoreSettings:
         if local < start:
             start -= timedelta(days=1)
         return start.astimezone(ZoneInfo("UTC"))
+
+
+def with_values(settings: StoreSettings, values: Mapping[str, Any]) -> StoreSettings:
+    """``settings`` with JSON-shaped ``values`` laid over (the owner's ``settings.set``): each
+    value must have its setting's type (lists for tuples, objects for the nested rules, a mode
+    name for the rounding), and the result must pass every check the settings make when built.
+    Raises ValueError naming the first setting that does not fit."""
+    known = {f.name for f in fields(StoreSettings)} - {"terminal_id"}
+    changes: dict[str, Any] = {}
+    for name, raw in values.items():
+        if name not in known:
+            raise ValueError(f"{name}: is not a store setting")
+        changes[name] = _typed(name, getattr(settings, name), raw)
+    try:
+        return replace(settings, **changes)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"settings refused: {exc}") from None
+
+
+def _typed(name: str, current: Any, raw: Any) -> Any:
+    if isinstance(current, Rounding):
+        try:
+            return Rounding(raw)
+        except ValueError:
+            modes = ", ".join(m.value for m in Rounding)
+            raise ValueError(f"{name}: must be one of {modes}") from None
+    if isinstance(current, bool | int | str):
+        kind = type(current)
+        if type(raw) is not kind:
+            raise ValueError(f"{name}: must be {kind.__name__}, got {type(raw).__name__}")
+        return raw
+    if isinstance(current, tuple):
+        if not isinstance(raw, list | tuple):
+            raise ValueError(f"{name}: must be a list")
+        kind = type(current[0]) if current else str
+        for v in raw:
+            if type(v) is not kind:
+                raise ValueError(f"{name}: every entry must be {kind.__name__}")
+        return tuple(raw)
+    if hasattr(current, "__dataclass_fields__"):
+        if not isinstance(raw, Mapping):
+            raise ValueError(f"{name}: must be an object")
+        inner = {f.name for f in fields(current)}
+        for k in raw:
+            if k not in inner:
+                raise ValueError(f"{name}.{k}: is not a setting")
+        try:
+            return replace(
+                current,
+                **{k: _typed(f"{name}.{k}", getattr(current, k), v) for k, v in raw.items()},
+            )
+        except TypeError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+    raise ValueError(f"{name}: cannot be set remotely")

@@ -6,7 +6,8 @@ import dataclasses
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,12 @@ from terminal.ledger.journal import (
 )
 from terminal.ledger.outbox import Outbox
 from terminal.ledger.projections import ProjectionArea, projector_table
-from terminal.ledger.transaction import translate, write_transaction
+from terminal.ledger.transaction import (
+    in_outer_transaction,
+    outer_transaction,
+    translate,
+    write_transaction,
+)
 
 TRAINING_SERIES_PREFIX = "training."
 """Training entries draw from their own series ("training.receipt"), so practice never leaves a
@@ -60,8 +66,11 @@ class SqliteLedger:
         self._clock = clock
         self._areas = list(areas)
         self._projectors = projector_table(self._areas)
-        self._lock = threading.Lock()
+        # Reentrant: posts made inside ``batch`` on the same thread take it again.
+        self._lock = threading.RLock()
         self._listeners: list[Listener] = []
+        self._held: list[JournalEntry] | None = None
+        """Entries posted inside the open ``batch``: their listeners run after its commit."""
 
     # --- writing -----------------------------------------------------------------------
 
@@ -91,6 +100,36 @@ class SqliteLedger:
                     )
             except Exception as exc:
                 raise translate(exc, f"{kind} was not recorded") from exc
+            if self._held is not None and in_outer_transaction(self.db):
+                self._held.append(entry)
+                return entry
+        self._tell(entry)
+        return entry
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Everything written inside (journal entries, their projections, catalog and staff
+        rows) commits as one transaction or not at all: an exception rolls it all back and
+        propagates. Listeners hear of the entries only after the commit."""
+        with self._lock:
+            if self._held is not None:
+                raise LedgerError("ledger batches do not nest")
+            held: list[JournalEntry] = []
+            self._held = held
+            try:
+                try:
+                    with outer_transaction(self.db):
+                        yield
+                except LedgerError:
+                    raise
+                except peewee.PeeweeException as exc:
+                    raise translate(exc, "the batch was not recorded") from exc
+            finally:
+                self._held = None
+        for entry in held:
+            self._tell(entry)
+
+    def _tell(self, entry: JournalEntry) -> None:
         for listener in list(self._listeners):
             try:
                 listener(entry)
@@ -98,7 +137,6 @@ class SqliteLedger:
                 # The entry is committed; a failing listener must not make the caller
                 # believe otherwise (it would post the sale twice).
                 log.exception("ledger listener failed after seq %d", entry.seq)
-        return entry
 
     def _append(
         self,

@@ -6,6 +6,7 @@ imports nothing of theirs.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -50,14 +51,48 @@ def _rollback(db: peewee.SqliteDatabase) -> None:
         conn.rollback()
 
 
+_outer = threading.local()
+"""Per thread: the ids of the databases with an ``outer_transaction`` open on this thread."""
+
+
+def _open_outer() -> set[int]:
+    ids: set[int] | None = getattr(_outer, "ids", None)
+    if ids is None:
+        ids = _outer.ids = set()
+    return ids
+
+
+def in_outer_transaction(db: peewee.SqliteDatabase) -> bool:
+    return id(db) in _open_outer()
+
+
+@contextmanager
+def outer_transaction(db: peewee.SqliteDatabase) -> Iterator[None]:
+    """One transaction around many writes (an owner command: catalog rows, staff rows and
+    journal entries): every ``write_transaction`` inside it on this thread becomes a savepoint
+    of it, and an error anywhere rolls the whole of it back."""
+    with write_transaction(db):
+        ids = _open_outer()
+        ids.add(id(db))
+        try:
+            yield
+        finally:
+            ids.discard(id(db))
+
+
 @contextmanager
 def write_transaction(db: peewee.SqliteDatabase) -> Iterator[None]:
     """BEGIN IMMEDIATE ... COMMIT, rolled back whole on any error.
 
     IMMEDIATE takes the write lock up front, so two writers serialise on the busy timeout
     instead of failing halfway with SQLITE_BUSY. Inside it, ``db.atomic()`` is a savepoint.
+    Inside an ``outer_transaction`` it is a savepoint of that.
     """
     if db.in_transaction():
+        if in_outer_transaction(db):
+            with db.atomic():
+                yield
+            return
         raise LedgerError("a ledger write cannot be nested inside another transaction")
     db.begin("IMMEDIATE")
     marker = db.transaction()

@@ -15,7 +15,7 @@ from typing import Any
 from terminal.core.errors import InvalidInput, NotFound
 from terminal.core.ports import Ledger
 from terminal.core.records import QR, Barcode, Feed, PrintDoc, Rule, Text
-from terminal.core.settings import StoreSettings
+from terminal.core.settings import StoreSettings, with_values
 from terminal.core.staff import OWNER
 from terminal.link import protocol as p
 from terminal.link.intake import Handler
@@ -27,14 +27,18 @@ def catalog_handlers(catalog: Any, ledger: Ledger) -> dict[str, Handler]:
     stream."""
 
     def snapshot(body: p.CatalogSnapshot) -> dict[str, Any]:
-        if body.tax_classes:
-            catalog.set_tax_classes([t.to_tax_class() for t in body.tax_classes])
-        _check_tax_classes(catalog, body.items)
-        written = catalog.upsert_items(b.to_item() for b in body.items)
+        # Everything is checked before the first write (the intake's transaction would undo a
+        # half-applied chunk anyway, but a refusal should name the problem, not a rollback).
+        _check_tax_classes(catalog, body.items, {t.code for t in body.tax_classes})
         if body.quick_keys is not None:
-            missing = [s for s in body.quick_keys if catalog.by_sku(s) is None]
+            listed = {b.sku for b in body.items}
+            missing = [s for s in body.quick_keys if s not in listed and catalog.by_sku(s) is None]
             if missing:
                 raise NotFound(f"quick keys name unknown SKUs: {', '.join(missing[:5])}")
+        if body.tax_classes:
+            catalog.set_tax_classes([t.to_tax_class() for t in body.tax_classes])
+        written = catalog.upsert_items(b.to_item() for b in body.items)
+        if body.quick_keys is not None:
             catalog.set_quick_keys(body.quick_keys)
         result = {
             "version": body.version,
@@ -80,10 +84,12 @@ def catalog_handlers(catalog: Any, ledger: Ledger) -> dict[str, Handler]:
     return {"catalog.snapshot": snapshot, "catalog.delta": delta}
 
 
-def _check_tax_classes(catalog: Any, items: list[p.ItemBody]) -> None:
-    known = {t.code for t in catalog.tax_classes()} if hasattr(catalog, "tax_classes") else None
-    if known is None:
+def _check_tax_classes(
+    catalog: Any, items: list[p.ItemBody], incoming: set[str] | frozenset[str] = frozenset()
+) -> None:
+    if not hasattr(catalog, "tax_classes"):
         return
+    known = {t.code for t in catalog.tax_classes()} | incoming
     for i, b in enumerate(items):
         if b.tax_class not in known:
             raise p.ValidationError(
@@ -140,9 +146,14 @@ def staff_handlers(staff: Any) -> dict[str, Handler]:
         return run({"op": "card.revoke", "staff_id": b.staff_id, "code": b.code, "tag": b.tag})
 
     def pin_reset(b: p.PinReset) -> Any:
-        return run(
+        if not b.pin:
+            # The owner chooses the PIN (sealed): one generated here would have to travel back
+            # in the reply.
+            raise InvalidInput("pin.reset needs the new PIN, sealed to this terminal")
+        result = run(
             {"op": "pin.reset", "staff_id": b.staff_id, "pin": b.pin, "must_change": b.must_change}
         )
+        return {k: v for k, v in result.items() if k != "pin"}
 
     def role_set(b: p.RoleSet) -> Any:
         role = {
@@ -184,10 +195,13 @@ def settings_handlers(
         unknown = sorted(set(b.values) - SETTABLE)
         if unknown:
             raise p.ValidationError(f"body.values.{unknown[0]}", "is not a store setting")
+        # The same checks the settings make when the terminal builds them at start-up (time
+        # zone, language, currency, types), so a value that would stop the till after a
+        # restart is refused now.
         try:
-            StoreSettings(**{k: _tupled(v) for k, v in b.values.items()})
-        except (TypeError, ValueError) as exc:
-            raise InvalidInput(f"settings refused: {exc}") from exc
+            with_values(StoreSettings(), b.values)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
         ledger.post("settings.applied", {"values": dict(b.values)}, staff_id=None)
         if on_settings is not None:
             on_settings(dict(b.values))
@@ -204,11 +218,6 @@ def settings_handlers(
         return {"rules": len(rules)}
 
     return {"settings.set": settings, "alerts.set": alerts}
-
-
-def _tupled(v: Any) -> Any:
-    # StoreSettings keeps sequences as tuples; JSON brings lists.
-    return tuple(v) if isinstance(v, list) else v
 
 
 def badge_handlers(printer: Any | None) -> dict[str, Handler]:

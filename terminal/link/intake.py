@@ -6,9 +6,12 @@ error), verifies the Ed25519 signature against the owner keys trusted at enrolme
 unknown signer -> error), checks the target (another store or terminal -> error), answers "done"
 again without doing anything for a message id that was already applied, checks the validity
 window (expired or not yet valid -> error), checks the owner's per-target sequence number
-(not above the last applied one -> replay, error), and finally runs the handler registered for
-the type. Every rejection is journaled as ``command.rejected`` and every applied command as
-``command.applied``, so the journal alone rebuilds the intake's memory after a restart.
+(not above the last applied one -> replay, error), refuses PINs and card codes in clear, opens
+the sealed ones, and finally runs the handler registered for the type inside one ledger
+transaction with its ``command.applied`` entry, so a refused command changes nothing. It never
+raises: whatever goes wrong becomes an error reply. Every rejection is journaled as
+``command.rejected`` and every applied command as ``command.applied``, so the journal alone
+rebuilds the intake's memory after a restart.
 
 It is plain synchronous code with no MQTT in it: the relay feeds it messages, tests feed it
 bytes directly.
@@ -16,6 +19,7 @@ bytes directly.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -43,6 +47,11 @@ REJECTED = "command.rejected"
 _MESSAGE_LIMIT = 300
 _DONE_CACHE = 10_000
 """Results kept in memory to repeat in duplicate replies (ids themselves are all kept)."""
+
+
+def _printable(text: str) -> str:
+    # An exception's text may quote input: keep it encodable for the journal and the reply.
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _clip(text: str) -> str:
@@ -77,6 +86,10 @@ class Intake:
         self._applied: set[str] = set()
         self._results: dict[str, Any] = {}
         self._last_seq: dict[tuple[str, str], int] = {}
+        self.stats: dict[str, int] = dict.fromkeys(
+            ("applied", "rejected", "crashes", "unjournaled"), 0
+        )
+        """Counters for status and tests: ``crashes`` are failures outside any handler."""
         # The relay calls handle() from its network thread, tests and tools from theirs.
         self._lock = threading.Lock()
 
@@ -147,43 +160,74 @@ class Intake:
     # --- the gate --------------------------------------------------------------------------
 
     def handle(self, payload: bytes | bytearray, *, topic: str | None = None) -> p.Reply:
-        """One command message in, one reply out. Never raises for anything in ``payload``."""
+        """One command message in, one reply out. Never raises, whatever ``payload`` holds: a
+        failure nobody foresaw is journaled and answered as ``failed`` like any other."""
         with self._lock:
             try:
-                cmd = p.parse_command(payload)
-            except p.ValidationError as exc:
-                code = p.RejectCode.TOO_LARGE if len(payload) > p.MAX_COMMAND_BYTES else None
-                if code is None:
-                    code = (
-                        p.RejectCode.UNKNOWN_TYPE
-                        if exc.field == "type" and "unknown command type" in exc.message
-                        else p.RejectCode.MALFORMED
-                    )
-                # An oversized message is not parsed even to find its id.
-                cid = None if code is p.RejectCode.TOO_LARGE else p.peek_id(payload)
-                return self._reject(None, cid, code, exc.message, exc.field, len(payload), topic)
-            try:
-                cmd.verify(self._trusted)
-                self._check_target(cmd)
-                if cmd.id in self._applied:
-                    # Same message again (a retry or a re-delivery): the answer it got, no
-                    # change, no journal entry.
-                    return p.Reply.done(
-                        cmd.id, self.terminal_id, self._results.get(cmd.id), self._ts()
-                    )
-                self._check_time(cmd)
-                self._check_order(cmd)
-                handler = self._handlers.get(cmd.type)
-                if handler is None:
-                    raise p.CommandRejected(
-                        p.RejectCode.UNSUPPORTED, f"this terminal does not handle {cmd.type}"
-                    )
-                cmd = self._unseal(cmd)
-            except p.CommandRejected as exc:
-                return self._reject(
-                    cmd, cmd.id, exc.code, exc.message, exc.field, len(payload), topic
+                return self._handle(payload, topic)
+            except Exception as exc:
+                log.exception("command intake failed on a %d-byte message", len(payload))
+                self.stats["crashes"] += 1
+                why = f"{type(exc).__name__}: {exc}"
+                try:
+                    cid = p.peek_id(payload)
+                    return self._reject(None, cid, p.RejectCode.FAILED, why, None, 0, topic)
+                except Exception:
+                    self.stats["unjournaled"] += 1
+                    return p.Reply.failed(None, self.terminal_id, p.RejectCode.FAILED, "failed")
+
+    def _handle(self, payload: bytes | bytearray, topic: str | None) -> p.Reply:
+        try:
+            cmd = p.parse_command(payload)
+        except p.ValidationError as exc:
+            code = p.RejectCode.TOO_LARGE if len(payload) > p.MAX_COMMAND_BYTES else None
+            if code is None:
+                code = (
+                    p.RejectCode.UNKNOWN_TYPE
+                    if exc.field == "type" and "unknown command type" in exc.message
+                    else p.RejectCode.MALFORMED
                 )
-            return self._apply(cmd, handler, len(payload), topic)
+            # An oversized message is not parsed even to find its id.
+            cid = None if code is p.RejectCode.TOO_LARGE else p.peek_id(payload)
+            return self._reject(None, cid, code, exc.message, exc.field, len(payload), topic)
+        try:
+            cmd.verify(self._trusted)
+            self._check_target(cmd)
+            if cmd.id in self._applied:
+                # Same message again (a retry or a re-delivery): the answer it got, no
+                # change, no journal entry.
+                return p.Reply.done(cmd.id, self.terminal_id, self._results.get(cmd.id), self._ts())
+            self._check_time(cmd)
+            self._check_order(cmd)
+            handler = self._handlers.get(cmd.type)
+            if handler is None:
+                raise p.CommandRejected(
+                    p.RejectCode.UNSUPPORTED, f"this terminal does not handle {cmd.type}"
+                )
+            self._check_secrets(cmd)
+            cmd = self._unseal(cmd)
+        except p.CommandRejected as exc:
+            return self._reject(cmd, cmd.id, exc.code, exc.message, exc.field, len(payload), topic)
+        return self._apply(cmd, handler, len(payload), topic)
+
+    def _check_secrets(self, cmd: p.Command) -> None:
+        """Secrets travel sealed or not at all: a PIN or card code in clear has crossed the
+        broker readable, so the command is refused rather than acted on."""
+        for name in p.SEALABLE.get(cmd.type, ()):
+            if getattr(cmd.body, name, None):
+                raise p.CommandRejected(
+                    p.RejectCode.CLEAR_SECRET,
+                    f"{name} must travel sealed to this terminal (body.sealed.{name}), never in "
+                    "clear",
+                    f"body.{name}",
+                )
+        clear = p.snapshot_clear_secrets(cmd.body) if isinstance(cmd.body, p.StaffSnapshot) else []
+        if clear:
+            raise p.CommandRejected(
+                p.RejectCode.CLEAR_SECRET,
+                "PINs and card codes in a staff snapshot must travel sealed",
+                clear[0],
+            )
 
     def _check_target(self, cmd: p.Command) -> None:
         t = cmd.target
@@ -229,9 +273,33 @@ class Intake:
         """The command with its sealed fields opened into the body, so handlers and the staff
         service see plain values. Only the body changes: journal entries carry the summary,
         never the body, so no opened secret is written anywhere."""
+        if isinstance(cmd.body, p.StaffSnapshot):
+            return self._unseal_snapshot(cmd)
         sealed: dict[str, str] = getattr(cmd.body, "sealed", None) or {}
         if not sealed:
             return cmd
+        opened = {name: self._open(cmd, name, token) for name, token in sealed.items()}
+        body = dataclasses.replace(cmd.body, **opened, sealed={})
+        try:
+            body.validate("body")
+        except p.ValidationError as exc:
+            raise p.CommandRejected(p.RejectCode.MALFORMED, exc.message, exc.field) from None
+        return dataclasses.replace(cmd, body=body)
+
+    def _unseal_snapshot(self, cmd: p.Command) -> p.Command:
+        lists: dict[str, list[dict[str, Any]]] = {}
+        for list_name, secret in p.SNAPSHOT_SECRETS.items():
+            entries = []
+            for i, entry in enumerate(getattr(cmd.body, list_name)):
+                entry = dict(entry)
+                token = entry.pop("sealed", {}).get(secret)
+                if token is not None:
+                    entry[secret] = self._open(cmd, p.snapshot_seal_field(list_name, i), token)
+                entries.append(entry)
+            lists[list_name] = entries
+        return dataclasses.replace(cmd, body=dataclasses.replace(cmd.body, **lists))
+
+    def _open(self, cmd: p.Command, name: str, token: str) -> str:
         if self._seal_key is None:
             raise p.CommandRejected(
                 p.RejectCode.BAD_SEAL,
@@ -245,31 +313,34 @@ class Intake:
                 "sealed fields are sealed to one terminal, but the command is for the whole store",
                 "target.terminal",
             )
-        opened: dict[str, Any] = {}
-        for name, token in sealed.items():
-            ad = sealing.associated_data(
-                command_id=cmd.id,
-                store=cmd.target.store,
-                terminal=cmd.target.terminal,
-                type=cmd.type,
-                field=name,
-            )
-            try:
-                opened[name] = sealing.open_sealed(self._seal_key, token, ad)
-            except sealing.SealError as exc:
-                raise p.CommandRejected(
-                    p.RejectCode.BAD_SEAL, str(exc), f"body.sealed.{name}"
-                ) from None
-        body = dataclasses.replace(cmd.body, **opened, sealed={})
+        ad = sealing.associated_data(
+            command_id=cmd.id,
+            store=cmd.target.store,
+            terminal=cmd.target.terminal,
+            type=cmd.type,
+            field=name,
+        )
         try:
-            body.validate("body")
-        except p.ValidationError as exc:
-            raise p.CommandRejected(p.RejectCode.MALFORMED, exc.message, exc.field) from None
-        return dataclasses.replace(cmd, body=body)
+            return sealing.open_sealed(self._seal_key, token, ad)
+        except sealing.SealError as exc:
+            raise p.CommandRejected(
+                p.RejectCode.BAD_SEAL, str(exc), f"body.sealed.{name}"
+            ) from None
 
     def _apply(self, cmd: p.Command, handler: Handler, size: int, topic: str | None) -> p.Reply:
+        # The handler's writes and the command.applied entry commit together or not at all, so
+        # a command refused halfway (the last quick key unknown, a price SQLite cannot hold)
+        # leaves no trace but its rejection.
+        batch = getattr(self._ledger, "batch", None)
         try:
-            result = handler(cmd.body)
+            with batch() if batch is not None else contextlib.nullcontext():
+                result = handler(cmd.body)
+                try:
+                    p.canonical_json(result)
+                except p.ValidationError:
+                    log.error("handler for %s returned a non-JSON result", cmd.type)
+                    result = None
+                self._ledger.post(APPLIED, cmd.summary(), staff_id=None)
         except (PosError, PermissionDenied, ApprovalRequired, ValueError, LookupError) as exc:
             code = getattr(exc, "code", None)
             message = str(exc) if not isinstance(code, str) else f"{exc} ({code})"
@@ -282,30 +353,13 @@ class Intake:
             return self._reject(
                 cmd, cmd.id, p.RejectCode.FAILED, f"{type(exc).__name__}: {exc}", None, size, topic
             )
-        try:
-            p.canonical_json(result)
-        except p.ValidationError:
-            log.error("handler for %s returned a non-JSON result; replying without it", cmd.type)
-            result = None
-        # Remember first: the handler has acted, so even if the journal write below fails, a
-        # re-delivery of this message must not act twice in this run.
         self._applied.add(cmd.id)
         key = (cmd.signer, cmd.target.scope)
         self._last_seq[key] = max(self._last_seq.get(key, 0), cmd.seq)
         if len(self._results) >= _DONE_CACHE:
             self._results.pop(next(iter(self._results)))
         self._results[cmd.id] = result
-        try:
-            self._ledger.post(APPLIED, cmd.summary(), staff_id=None)
-        except LedgerError as exc:
-            log.error("command %s applied but not journaled: %s", cmd.id, exc)
-            return p.Reply.failed(
-                cmd.id,
-                self.terminal_id,
-                p.RejectCode.FAILED,
-                f"applied, but the journal write failed: {exc}",
-                ts=self._ts(),
-            )
+        self.stats["applied"] += 1
         return p.Reply.done(cmd.id, self.terminal_id, result, self._ts())
 
     def _reject(
@@ -318,7 +372,8 @@ class Intake:
         size: int,
         topic: str | None,
     ) -> p.Reply:
-        message = _clip(message)
+        message = _clip(_printable(message))
+        self.stats["rejected"] += 1
         record: dict[str, Any] = {
             "code": code.value,
             "message": message,
@@ -332,7 +387,9 @@ class Intake:
             record["id"] = command_id
         try:
             self._ledger.post(REJECTED, record, staff_id=None)
-        except LedgerError as exc:
+        except Exception as exc:
+            # Counted and logged: the reply still goes out, and the loop goes on.
+            self.stats["unjournaled"] += 1
             log.error("rejection of %s not journaled: %s", command_id, exc)
         return p.Reply.failed(command_id, self.terminal_id, code, message, field_path, self._ts())
 

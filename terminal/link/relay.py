@@ -26,8 +26,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
@@ -39,6 +38,7 @@ from terminal.link import protocol as p
 from terminal.link.backoff import backoff_delays
 from terminal.link.intake import Intake
 from terminal.link.link_config import DEFAULT_EVENTS_PER_MESSAGE, LinkConfig, LinkConfigError
+from terminal.link.relay_state import OutboxLike, RelayStats, _Flight
 
 # The [link] settings and the back-off have their own modules; what imports them from the relay
 # keeps working.
@@ -53,43 +53,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-class OutboxLike(Protocol):
-    """``terminal.ledger.outbox.Outbox``."""
-
-    def pending(self, limit: int, after_seq: int = 0) -> list[Any]: ...
-
-    def acknowledge(self, seqs: Any) -> int: ...
-
-    def depth(self) -> int: ...
-
-    def requeue_from(self, seq: int) -> int: ...
-
-
-@dataclass(slots=True)
-class _Flight:
-    body: bytes
-    sent_at: float
-    copy: mqtt.MQTTMessageInfo | None = None
-    """The last MQTT message carrying this event; paho holds it until the broker's PUBACK."""
-
-
-@dataclass(slots=True)
-class RelayStats:
-    """Counters for status screens, tests and benches (read from any thread; approximate)."""
-
-    connected: bool = False
-    connects: int = 0
-    published: int = 0
-    resent: int = 0
-    acked: int = 0
-    acked_upto: int = 0
-    in_flight: int = 0
-    commands: int = 0
-    last_error: str = ""
-    ack_errors: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Relay:
@@ -145,6 +108,7 @@ class Relay:
         self._next_poll = 0.0
         self._inflight_limit = config.max_inflight
         self._sub_mid: int | None = -1
+        self._first = True
         if intake is not None:
             intake.register("resend.from", self._resend_from)
 
@@ -175,42 +139,72 @@ class Relay:
     # --- the thread --------------------------------------------------------------------------
 
     def _run(self) -> None:
-        client = self._client = self._make_client()
-        first = True
+        # The watchdog: whatever goes wrong in one turn (a ledger error, a broken callback, a
+        # bug), the client is thrown away and a fresh one connects after a pause, so the link
+        # never stays down until a restart.
         try:
             while not self._stopping.is_set():
                 try:
-                    if not self._socket_open(client):
-                        try:
-                            self._open(client, first)
-                            first = False
-                        except (OSError, ssl.SSLError, ValueError) as exc:
-                            self._note_error(f"connect failed: {exc}")
-                            self._back_off()
-                            continue
-                    rc = client.loop(timeout=self._tick)
-                    if rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
-                        self._lost(f"connection lost ({mqtt.error_string(rc)})")
-                        self._back_off()
-                        continue
-                    if self._session:
-                        self._pump()
+                    self._turn()
                 except Exception as exc:
-                    # A ledger error (disk full, a locked file) or a bug must not end the link
-                    # for good: log it, drop the connection, and start over after a pause.
                     log.exception("link relay error")
+                    self.stats.restarts += 1
                     self._lost(f"{type(exc).__name__}: {exc}")
-                    sock = client.socket()
-                    if sock is not None:
-                        sock.close()
+                    self._discard_client()
                     self._back_off()
-            self._goodbye(client)
+            if self._client is not None:
+                self._goodbye(self._client)
         finally:
             self.connected.clear()
             self.stats.connected = False
 
+    def _turn(self) -> None:
+        """One pass of the loop: (re)connect when the socket is gone, run paho, drain."""
+        client = self._client
+        if client is None:
+            client = self._client = self._make_client()
+            self._first = True
+        if not self._socket_open(client):
+            try:
+                self._open(client, self._first)
+                self._first = False
+            except (OSError, ssl.SSLError, ValueError) as exc:
+                self._note_error(f"connect failed: {exc}")
+                self._back_off()
+                return
+        rc = client.loop(timeout=self._tick)
+        if rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
+            self._lost(f"connection lost ({mqtt.error_string(rc)})")
+            self._back_off()
+            return
+        if self._session:
+            self._pump()
+
+    def _discard_client(self) -> None:
+        client, self._client = self._client, None
+        self._session = False
+        self._sub_mid = -1
+        # Copies queued in the old client will never be sent: let the ack timeout re-send
+        # those events through the next one.
+        for f in self._flights.values():
+            f.copy = None
+        if client is None:
+            return
+        try:
+            sock = client.socket()
+            if sock is not None:
+                sock.close()
+        except OSError:
+            pass
+
     def _socket_open(self, client: mqtt.Client) -> bool:
-        return client.socket() is not None
+        sock = client.socket()
+        if sock is None:
+            return False
+        try:
+            return sock.fileno() != -1
+        except (OSError, ValueError):
+            return False
 
     def _make_client(self) -> mqtt.Client:
         cfg = self.config
@@ -350,7 +344,8 @@ class Relay:
     def _on_ack(self, payload: bytes) -> None:
         try:
             ack = p.decode_ack(payload)
-        except p.ValidationError as exc:
+        except Exception as exc:
+            # Anyone allowed on the ack topic could send anything: count it, never fail on it.
             self.stats.ack_errors += 1
             log.warning("link: unreadable ack ignored: %s", exc)
             return
@@ -376,8 +371,17 @@ class Relay:
             self._rewind_to(ack.resend_from)
 
     def _on_command(self, client: mqtt.Client, msg: mqtt.MQTTMessage) -> None:
-        assert self._intake is not None
         self.stats.commands += 1
+        try:
+            self._answer(client, msg)
+        except Exception:
+            # The intake answers everything; this is the last line, so one message can never
+            # take the connection down with it.
+            self.stats.dropped_commands += 1
+            log.exception("link: command on %s dropped without a reply", msg.topic)
+
+    def _answer(self, client: mqtt.Client, msg: mqtt.MQTTMessage) -> None:
+        assert self._intake is not None
         reply = self._intake.handle(msg.payload, topic=msg.topic)
         props = Properties(PacketTypes.PUBLISH)
         topic = self._reply_topic

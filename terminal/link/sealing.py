@@ -17,7 +17,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
@@ -161,3 +164,42 @@ def open_sealed(private: X25519PrivateKey, token: str, ad: bytes) -> str:
         return plaintext.decode("utf-8")
     except UnicodeDecodeError:
         raise SealError("the sealed value is not UTF-8 text") from None
+
+
+_LISTED_FIELD = re.compile(r"(staff|cards)\[(\d+)\]\.(pin|code)")
+
+
+def seal_body(
+    recipient: X25519PublicKey,
+    raw: Mapping[str, Any],
+    secrets: Mapping[str, str],
+    *,
+    command_id: str,
+    store: str,
+    terminal: str,
+    type: str,
+) -> dict[str, Any]:
+    """A command body (plain JSON) with ``secrets`` sealed into it, as the terminal expects:
+    a field name such as ``pin`` goes into the body's ``sealed`` object; ``staff[i].pin`` and
+    ``cards[i].code`` (a ``staff.snapshot``) go into that entry's own ``sealed`` object. The
+    clear value is never in the result."""
+    out: dict[str, Any] = {k: v for k, v in raw.items() if k not in secrets}
+    for list_name in ("staff", "cards"):
+        if isinstance(out.get(list_name), list):
+            out[list_name] = [dict(e) for e in out[list_name]]
+    top: dict[str, str] = dict(out.get("sealed") or {})
+    for name, value in secrets.items():
+        ad = associated_data(
+            command_id=command_id, store=store, terminal=terminal, type=type, field=name
+        )
+        token = seal(recipient, value, ad)
+        listed = _LISTED_FIELD.fullmatch(name)
+        if listed is None:
+            top[name] = token
+            continue
+        entry = out[listed[1]][int(listed[2])]
+        entry.pop(listed[3], None)
+        entry["sealed"] = {**entry.get("sealed", {}), listed[3]: token}
+    if top:
+        out["sealed"] = top
+    return out

@@ -78,7 +78,7 @@ def build_link(
 def _seal_key(section: Mapping[str, Any]) -> X25519PrivateKey | None:
     path = section.get("seal_key") or ""
     if not path:
-        # Enrolled before sealing: posctl sends it no secrets unless told --allow-plaintext.
+        # Enrolled before sealing: it takes no command carrying a secret (they come only sealed).
         return None
     if not isinstance(path, str):
         raise LinkConfigError("seal_key", f"must be a file path, got {path!r}")

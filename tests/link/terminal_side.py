@@ -3,16 +3,20 @@ and services, every handler) for intake tests, plus an owner that signs commands
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from terminal.core.clock import ManualClock
 from terminal.core.pins import ScryptParams
 from terminal.ledger.db import open_ledger
 from terminal.ledger.staff_store import open_staff
 from terminal.link import protocol as p
+from terminal.link import sealing
 from terminal.link.handlers import (
     catalog_handlers,
     report_handlers,
@@ -27,6 +31,8 @@ class Owner:
     signer: p.Signer
     clock: ManualClock
     seq: int = 0
+    seal_to: X25519PublicKey | None = None
+    """The terminal's sealing key (``TerminalSide`` sets it), as posctl has it from enrolment."""
 
     def command(
         self,
@@ -40,10 +46,26 @@ class Owner:
         ttl: timedelta = timedelta(hours=1),
         signer: p.Signer | None = None,
         id_: str | None = None,
+        secrets: dict[str, str] | None = None,
     ) -> bytes:
+        """``secrets`` (field -> PIN or card code, ``staff[i].pin``/``cards[i].code`` in a
+        snapshot) are sealed to the terminal as posctl seals them."""
         if seq is None:
             self.seq += 1
             seq = self.seq
+        id_ = id_ or str(uuid.uuid4())
+        if secrets:
+            assert self.seal_to is not None and terminal is not None
+            raw = p.to_json(body) if hasattr(body, "__dataclass_fields__") else dict(body)
+            body = sealing.seal_body(
+                self.seal_to,
+                raw,
+                secrets,
+                command_id=id_,
+                store=store,
+                terminal=terminal,
+                type=type_,
+            )
         return p.sign_command(
             signer or self.signer,
             type=type_,
@@ -57,8 +79,21 @@ class Owner:
 
 
 class TerminalSide:
-    def __init__(self, tmp_path: Path, owner_key: p.Signer, clock: ManualClock) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        owner_key: p.Signer,
+        clock: ManualClock,
+        owner: Owner | None = None,
+        *,
+        sealing_key: bool = True,
+    ) -> None:
+        """With ``owner``, the owner learns this terminal's sealing key; ``sealing_key=False``
+        is a terminal enrolled before sealing."""
         self.tmp_path = tmp_path
+        self.seal_key = sealing.generate_key() if sealing_key else None
+        if owner is not None and self.seal_key is not None:
+            owner.seal_to = self.seal_key.public_key()
         self.clock = clock
         self.trusted = p.TrustedKeys([owner_key.public_key])
         self.ledger = open_ledger(tmp_path / "ledger.sqlite3", "T1", clock)
@@ -83,18 +118,22 @@ class TerminalSide:
             trusted=self.trusted,
             clock=self.clock,
             handlers=handlers,
+            seal_key=self.seal_key,
         )
         intake.load()
         return intake
 
-    def state(self) -> dict[str, Any]:
-        """Everything a command could change, except the journal's rejection entries."""
+    def state(self, since: int | None = None) -> dict[str, Any]:
+        """Everything a command could change, except the journal's rejection entries; with
+        ``since``, only the journal entries after that sequence number (a long fuzz run)."""
         db = self.ledger.db
         tables = {}
         for table in ("item", "barcode", "tax_class", "quick_key"):
             tables[table] = db.execute_sql(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
         journal = db.execute_sql(
-            "SELECT seq, kind, payload FROM journal WHERE kind != 'command.rejected' ORDER BY seq"
+            "SELECT seq, kind, payload FROM journal WHERE seq > ? AND kind != 'command.rejected' "
+            "ORDER BY seq",
+            (since or 0,),
         ).fetchall()
         d = self.staff.directory
         return {

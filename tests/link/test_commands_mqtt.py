@@ -23,7 +23,7 @@ pytestmark = pytest.mark.link
 
 def test_commands_and_replies_over_mqtt(broker: Broker, tmp_path: Path) -> None:
     owner = Owner(p.Signer.generate(), ManualClock())
-    term = TerminalSide(tmp_path, owner.signer, owner.clock)
+    term = TerminalSide(tmp_path, owner.signer, owner.clock, owner)
     cfg = LinkConfig(
         host=broker.host,
         port=broker.port,

@@ -24,22 +24,24 @@ def owner() -> Owner:
 
 @pytest.fixture
 def term(tmp_path: Path, owner: Owner) -> TerminalSide:
-    return TerminalSide(tmp_path, owner.signer, owner.clock)
+    return TerminalSide(tmp_path, owner.signer, owner.clock, owner)
 
 
 def _provision(term: TerminalSide, owner: Owner) -> None:
-    for kind, body in (
-        ("role.set", CLERK_ROLE),
+    for kind, body, secrets in (
+        ("role.set", CLERK_ROLE, None),
         (
             "staff.add",
-            {"staff_id": "13800000001", "name": "Li Na", "role": "clerk", "pin": "482913"},
+            {"staff_id": "13800000001", "name": "Li Na", "role": "clerk"},
+            {"pin": "482913"},
         ),
         (
             "catalog.snapshot",
             p.CatalogSnapshot(1, 0, 1, [item(1), item(2)], tax_classes=TAXES),
+            None,
         ),
     ):
-        reply = term.intake.handle(owner.command(kind, body))
+        reply = term.intake.handle(owner.command(kind, body, secrets=secrets))
         assert reply.status == "done", reply
 
 
@@ -63,11 +65,13 @@ def test_commands_apply_and_are_journaled(term: TerminalSide, owner: Owner) -> N
     assert term.catalog.by_sku("SKU000002").stock_milli == 3000
 
     reply = term.intake.handle(
-        owner.command("card.assign", p.CardAssign("13800000001", "STF-0001"))
+        owner.command("card.assign", p.CardAssign("13800000001"), secrets={"code": "STF-0001"})
     )
     assert reply.status == "done" and reply.result["card"]
-    reply = term.intake.handle(owner.command("pin.reset", p.PinReset("13800000001")))
-    assert reply.status == "done" and reply.result["pin"].isdigit()
+    reply = term.intake.handle(
+        owner.command("pin.reset", p.PinReset("13800000001"), secrets={"pin": "739164"})
+    )
+    assert reply.status == "done" and "pin" not in reply.result
     reply = term.intake.handle(
         owner.command("staff.update", p.StaffUpdate("13800000001", {"contact": "138 0000 0001"}))
     )

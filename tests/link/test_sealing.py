@@ -103,7 +103,7 @@ def seal_key() -> Any:
 
 @pytest.fixture
 def term(tmp_path: Path, owner: Owner, seal_key: Any) -> TerminalSide:
-    side = TerminalSide(tmp_path, owner.signer, owner.clock)
+    side = TerminalSide(tmp_path, owner.signer, owner.clock, owner)
     side.intake = _intake(side, seal_key)
     return side
 
@@ -213,7 +213,7 @@ def test_a_seal_that_does_not_open_is_refused_and_changes_nothing(
 def test_a_terminal_without_a_sealing_key_refuses_sealed_fields(
     tmp_path: Path, owner: Owner, seal_key: Any
 ) -> None:
-    side = TerminalSide(tmp_path, owner.signer, owner.clock)
+    side = TerminalSide(tmp_path, owner.signer, owner.clock, sealing_key=False)
     before = side.state()
     data = sealed_command(
         owner,

@@ -16,6 +16,15 @@ CATALOG_CHUNK_ITEMS = 2000
 """Items per catalog.snapshot chunk the owner tool sends (the terminal accepts up to
 ``MAX_CHUNK_ITEMS``)."""
 MAX_CHUNK_ITEMS = 10_000
+MAX_PRICE = 10**12
+"""The dearest item a till sells, in minor units (ten billion yuan): sums of many lines of it
+still fit a 64-bit integer."""
+MAX_STOCK_MILLI = 10**15
+
+
+def amount(value: int, path: str, name: str) -> None:
+    if not 0 <= value <= MAX_PRICE:
+        raise ValidationError(sub_path(path, name), f"must be 0-{MAX_PRICE} minor units")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,12 +42,17 @@ class StaffAdd:
     owner issues it later with pin.reset."""
     must_change_pin: bool = True
     sealed: dict[str, str] = field(default_factory=dict)
-    """Secret fields sealed to the terminal (``terminal.link.sealing``): here ``pin``."""
+    """Secret fields sealed to the terminal (``terminal.link.sealing``): here ``pin``. The
+    terminal refuses a ``pin`` in clear."""
 
     def validate(self, path: str) -> None:
         nonempty(self.staff_id, path, "staff_id", 40)
         nonempty(self.name, path, "name")
         nonempty(self.role, path, "role", 32)
+        if self.role == "owner":
+            raise ValidationError(
+                sub_path(path, "role"), "the owner acts through signed commands, not an account"
+            )
         _check_sealed(self, path, "staff.add")
 
 
@@ -52,6 +66,11 @@ class StaffUpdate:
         nonempty(self.staff_id, path, "staff_id", 40)
         if not self.changes:
             raise ValidationError(sub_path(path, "changes"), "must change something")
+        if self.changes.get("role") == "owner":
+            raise ValidationError(
+                sub_path(path, "changes.role"),
+                "the owner acts through signed commands, not an account",
+            )
         for k in self.changes:
             if k not in STAFF_UPDATE_FIELDS:
                 raise ValidationError(
@@ -81,13 +100,54 @@ class StaffSnapshot:
 
     version: int
     staff: list[dict[str, Any]]
+    """Member records; a new clerk's initial PIN rides sealed as ``"sealed": {"pin": token}``
+    (sealed with field name ``staff[i].pin``, ``i`` the entry's index)."""
     roles: list[dict[str, Any]] = field(default_factory=list)
     cards: list[dict[str, Any]] = field(default_factory=list)
-    """``{"staff_id": ..., "code": ...}`` each."""
+    """``{"staff_id": ..., "sealed": {"code": token}}`` each (field name ``cards[i].code``)."""
 
     def validate(self, path: str) -> None:
         if self.version < 1:
             raise ValidationError(sub_path(path, "version"), "must be >= 1")
+        for i, entry in enumerate(self.staff):
+            if entry.get("role") == "owner":
+                raise ValidationError(
+                    sub_path(path, f"staff[{i}].role"),
+                    "the owner acts through signed commands, not an account",
+                )
+        for list_name, secret in SNAPSHOT_SECRETS.items():
+            for i, entry in enumerate(getattr(self, list_name)):
+                sealed = entry.get("sealed", {})
+                where = sub_path(path, f"{list_name}[{i}].sealed")
+                if type(sealed) is not dict or set(sealed) - {secret}:
+                    raise ValidationError(where, f"must be an object holding only {secret!r}")
+                token = sealed.get(secret)
+                if token is not None and (
+                    type(token) is not str or not 0 < len(token) <= MAX_SEALED_CHARS
+                ):
+                    raise ValidationError(
+                        f"{where}.{secret}", f"must be 1-{MAX_SEALED_CHARS} characters"
+                    )
+
+
+SNAPSHOT_SECRETS = {"staff": "pin", "cards": "code"}
+"""The secret each staff.snapshot list may carry sealed in its entries' ``sealed`` objects."""
+
+
+def snapshot_clear_secrets(body: StaffSnapshot) -> list[str]:
+    """Paths of the PINs and card codes a staff snapshot carries in clear (the terminal refuses
+    such a snapshot)."""
+    return [
+        f"body.{list_name}[{i}].{secret}"
+        for list_name, secret in SNAPSHOT_SECRETS.items()
+        for i, entry in enumerate(getattr(body, list_name))
+        if entry.get(secret) is not None
+    ]
+
+
+def snapshot_seal_field(list_name: str, index: int) -> str:
+    """The field name a staff.snapshot secret is sealed under (bound into the seal)."""
+    return f"{list_name}[{index}].{SNAPSHOT_SECRETS[list_name]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +181,9 @@ class CardRevoke:
 class PinReset:
     staff_id: str
     pin: str | None = None
-    """The new initial PIN; without it the terminal generates one and returns it in the reply
-    (shown to the owner once)."""
+    """The new initial PIN, chosen by the owner; it must travel sealed (``sealed.pin``). The
+    terminal never generates one here, since a generated PIN would have to travel back in the
+    reply."""
     must_change: bool = True
     """The clerk must choose a new PIN at the next login."""
     sealed: dict[str, str] = field(default_factory=dict)
@@ -131,6 +192,11 @@ class PinReset:
     def validate(self, path: str) -> None:
         nonempty(self.staff_id, path, "staff_id", 40)
         _check_sealed(self, path, "pin.reset")
+        if self.pin is None and "pin" not in self.sealed:
+            raise ValidationError(
+                sub_path(path, "sealed.pin"),
+                "is required: the owner chooses the new PIN and sends it sealed",
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +285,9 @@ class ItemBody:
     def validate(self, path: str) -> None:
         nonempty(self.sku, path, "sku", 64)
         nonempty(self.name, path, "name")
-        nonneg(self.price, path, "price")
+        amount(self.price, path, "price")
+        if self.stock_milli is not None and abs(self.stock_milli) > MAX_STOCK_MILLI:
+            raise ValidationError(sub_path(path, "stock_milli"), "is out of range")
         for i, code in enumerate(self.barcodes):
             if not code or len(code) > 64:
                 raise ValidationError(sub_path(path, f"barcodes[{i}]"), "must be 1-64 characters")
@@ -308,7 +376,7 @@ class PriceChange:
     price: int
 
     def validate(self, path: str) -> None:
-        nonneg(self.price, path, "price")
+        amount(self.price, path, "price")
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +384,10 @@ class StockLevel:
     sku: str
     stock_milli: int
     """The absolute level (setting, not adding, so applying twice changes nothing)."""
+
+    def validate(self, path: str) -> None:
+        if abs(self.stock_milli) > MAX_STOCK_MILLI:
+            raise ValidationError(sub_path(path, "stock_milli"), "is out of range")
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,9 @@ class RejectCode(StrEnum):
     BAD_SEAL = "bad_seal"
     """A sealed field does not open with this terminal's sealing key (altered, sealed for
     another terminal or command), or the terminal has no sealing key; nothing was changed."""
+    CLEAR_SECRET = "clear_secret"
+    """A PIN or card code came in clear (readable by anyone on the broker): refused, nothing
+    was changed; send it sealed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,8 +224,10 @@ def peek_id(data: bytes | bytearray | str) -> str | None:
         obj = json.loads(data)
     except (ValueError, RecursionError, TypeError):
         return None
-    if isinstance(obj, dict) and isinstance(obj.get("id"), str) and len(obj["id"]) <= 64:
-        return obj["id"]
+    cid = obj.get("id") if isinstance(obj, dict) else None
+    # Only an id that looks like one goes back in the reply (never a lone surrogate or junk).
+    if isinstance(cid, str) and re.fullmatch(r"[0-9A-Za-z-]{1,64}", cid):
+        return cid
     return None
 
 

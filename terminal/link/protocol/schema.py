@@ -106,6 +106,8 @@ def _scalar_checker(tp: type) -> Checker:
     def check_scalar(value: Any, path: str) -> Any:
         if type(value) is not exact:
             raise ValidationError(path, f"must be {what}, got {kind_of(value)}")
+        if isinstance(value, int) and exact is int and not -MAX_INT <= value <= MAX_INT:
+            raise ValidationError(path, "is out of range (a 64-bit integer)")
         return value
 
     return check_scalar
@@ -197,6 +199,13 @@ def nonempty(value: str, path: str, name: str, max_len: int = 200) -> None:
         raise ValidationError(sub_path(path, name), f"is longer than {max_len} characters")
 
 
+MIN_YEAR = 1970
+MAX_YEAR = 9000
+MAX_INT = 2**63 - 1
+"""Integers on the wire fit SQLite's 64-bit INTEGER; anything larger is refused by the schema
+before it can reach the ledger."""
+
+
 def parse_time(value: str, path: str) -> datetime:
     try:
         t = datetime.fromisoformat(value)
@@ -204,6 +213,10 @@ def parse_time(value: str, path: str) -> datetime:
         raise ValidationError(path, f"not an ISO 8601 time: {value!r}") from None
     if t.tzinfo is None:
         raise ValidationError(path, "needs a UTC offset (e.g. 'Z')")
+    # Year 1 with a positive offset (or year 9999 with a negative one) has no UTC time, and
+    # every later comparison or subtraction near those ends overflows: keep a margin.
+    if not MIN_YEAR <= t.year <= MAX_YEAR:
+        raise ValidationError(path, f"the year must be {MIN_YEAR}-{MAX_YEAR}")
     return t.astimezone(UTC)
 
 

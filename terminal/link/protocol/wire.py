@@ -5,6 +5,7 @@ the field."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from terminal.core.canonical import canonical
@@ -41,7 +42,10 @@ def dumps_canonical(obj: Any) -> bytes:
 
 def check_canonical(obj: Any, path: str) -> None:
     """Raises ValidationError at the first part of ``obj`` that has no canonical spelling."""
-    if obj is None or isinstance(obj, bool | int | str):
+    if obj is None or isinstance(obj, bool | int):
+        return
+    if isinstance(obj, str):
+        _check_text(obj, path)
         return
     if isinstance(obj, float):
         raise ValidationError(path, "floats are not allowed; use integers")
@@ -53,9 +57,19 @@ def check_canonical(obj: Any, path: str) -> None:
         for k, v in obj.items():
             if not isinstance(k, str):
                 raise ValidationError(path, f"object keys must be strings, got {k!r}")
+            _check_text(k, path)
             check_canonical(v, f"{path}.{k}")
         return
     raise ValidationError(path, f"not a JSON value: {type(obj).__name__}")
+
+
+def _check_text(text: str, path: str) -> None:
+    # JSON's \\uXXXX escapes can spell a lone surrogate, which no UTF-8 encoder (the canonical
+    # bytes, SQLite, a reply) accepts.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(path, "contains a lone surrogate (\\ud800-\\udfff)") from None
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -93,7 +107,7 @@ def loads(data: bytes | bytearray | str, *, max_bytes: int, allow_floats: bool =
     else:
         text = data
     try:
-        return json.loads(
+        obj = json.loads(
             text,
             object_pairs_hook=_no_duplicates,
             parse_constant=_no_constants,
@@ -105,3 +119,28 @@ def loads(data: bytes | bytearray | str, *, max_bytes: int, allow_floats: bool =
         ) from None
     except RecursionError:
         raise ValidationError("$", "nested too deeply") from None
+    except ValidationError:
+        raise
+    except ValueError as exc:
+        # int() refuses numbers over sys.get_int_max_str_digits() digits.
+        raise ValidationError("$", f"not JSON: {exc}") from None
+    if _SURROGATE_ESCAPE.search(text):
+        # Only a \\u escape can put a surrogate in a string (UTF-8 bytes cannot); most such
+        # escapes are valid pairs (emoji), so walk the value only then.
+        _check_surrogates(obj, "$")
+    return obj
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+
+
+def _check_surrogates(obj: Any, path: str) -> None:
+    if isinstance(obj, str):
+        _check_text(obj, path)
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            _check_surrogates(v, f"{path}[{i}]")
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            _check_text(k, path)
+            _check_surrogates(v, f"{path}.{k}")

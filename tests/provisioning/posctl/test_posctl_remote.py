@@ -230,6 +230,18 @@ def test_settings_are_applied(env: StoreEnv, tills: dict[str, LiveTerminal]) -> 
     assert tills["t1"].settings_seen == []
 
 
+def test_settings_that_would_stop_the_till_are_refused(
+    env: StoreEnv, tills: dict[str, LiveTerminal], capsys: Any
+) -> None:
+    for bad in ("timezone=Mars/Olympus", "language=xx", "cash_rounding_step=ten"):
+        assert run(env, "settings", bad, "-t", "t2") == 1, bad
+        captured = capsys.readouterr()
+        assert "t2: settings: refused" in captured.out, bad
+    assert tills["t2"].settings_seen == []
+    assert run(env, "settings", "timezone=Europe/Berlin", "language=en", "-t", "t2") == 0
+    assert tills["t2"].settings_seen[-1] == {"timezone": "Europe/Berlin", "language": "en"}
+
+
 def test_card_revoke_and_role_define(
     env: StoreEnv, tills: dict[str, LiveTerminal], capsys: Any, tmp_path: Path
 ) -> None:
