@@ -6,16 +6,17 @@ import dataclasses
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import peewee
 
+from terminal.core import crashpoint
 from terminal.core.ports import Clock, LedgerError
 from terminal.core.records import JournalEntry, ReportTotals, SaleRecord
-from terminal.ledger import reports
+from terminal.ledger import receipts_owed, reports
 from terminal.ledger.catalog import SqliteCatalog
 from terminal.ledger.journal import (
     GENESIS,
@@ -61,6 +62,9 @@ class SqliteLedger:
         self._projectors = projector_table(self._areas)
         self._lock = threading.Lock()
         self._listeners: list[Listener] = []
+        self._printed: set[int] = set()
+        """Seqs whose receipts the printer reported printed, forgotten by the next post."""
+        self._printed_lock = threading.Lock()
 
     # --- writing -----------------------------------------------------------------------
 
@@ -83,13 +87,21 @@ class SqliteLedger:
         if series:
             counter = f"{TRAINING_SERIES_PREFIX}{series}" if training else series
         with self._lock:
+            with self._printed_lock:
+                printed = set(self._printed)
             try:
                 with write_transaction(self.db):
                     entry = self._append(
                         kind, payload_text, payload_obj, staff_id, counter, training
                     )
+                    if printed:
+                        # Rides in this commit: settling a printed receipt costs no fsync.
+                        receipts_owed.forget(self.db, printed)
             except Exception as exc:
                 raise translate(exc, f"{kind} was not recorded") from exc
+            with self._printed_lock:
+                self._printed -= printed
+        crashpoint.reached("ledger.committed")
         for listener in list(self._listeners):
             try:
                 listener(entry)
@@ -160,7 +172,26 @@ class SqliteLedger:
                 "INSERT INTO outbox (seq, kind, body) VALUES (?, ?, ?)",
                 (entry.seq, entry.kind, body),
             )
+        if kind in receipts_owed.RECEIPT_KINDS:
+            # The print job, in the sale's own transaction: no commit can leave a sale that
+            # nobody will print.
+            receipts_owed.owe(db, entry.seq)
         return entry
+
+    def owed_receipts(self) -> list[JournalEntry]:
+        """Sales and refunds whose receipt is not printed yet, oldest first."""
+        return receipts_owed.owed(self.db)
+
+    def receipt_printed(self, seq: int) -> None:
+        """The receipt of ``seq`` is printed (any thread; never blocks on disk): it is
+        forgotten in the next post's transaction."""
+        with self._printed_lock:
+            self._printed.add(seq)
+
+    def settle_receipts(self, seqs: Iterable[int]) -> None:
+        """Forget printed receipts now, in one write (start-up)."""
+        with self._lock:
+            receipts_owed.settle(self.db, seqs)
 
     def subscribe(self, listener: Listener) -> None:
         """Call ``listener(entry)`` after each committed post, on the posting thread (the link

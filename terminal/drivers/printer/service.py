@@ -25,8 +25,9 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 
+from terminal.core import crashpoint
 from terminal.core.ports import Clock, DeviceHealth, PrinterStatus
-from terminal.core.records import PrintDoc
+from terminal.core.records import PrintDoc, Text
 from terminal.drivers.printer.raster import CjkFontMissing
 from terminal.drivers.printer.render import CLEAR_BUFFERS, Renderer, RenderError
 from terminal.drivers.printer.spool import Spool, SpooledJob, SpoolError
@@ -65,6 +66,7 @@ class SpoolingPrinter:
         retry: RetryPolicy | None = None,
         status_query: bool = True,
         on_status: Callable[[PrinterStatus], None] | None = None,
+        on_settled: Callable[[str], None] | None = None,
         name: str = "printer",
     ) -> None:
         self.transport = transport
@@ -74,6 +76,9 @@ class SpoolingPrinter:
         self.retry = retry or RetryPolicy()
         self.status_query = status_query
         self.on_status = on_status
+        self.on_settled = on_settled
+        """Called on the owner thread with a job's key once it is printed (or can never be),
+        so whoever keeps the job elsewhere (the ledger's receipts owed) can let it go."""
         self.name = name
         self._lock = threading.Lock()
         # Serialises "add a job and count it" against "recount": without it a recount between
@@ -101,19 +106,25 @@ class SpoolingPrinter:
             )
             self._thread.start()
 
-    def submit(self, doc: PrintDoc) -> None:
+    def submit(self, doc: PrintDoc, *, durable: bool = True) -> None:
         """Spool the job (on disk before this returns) and wake the owner. A key that was
-        already spooled, printed or not, is ignored: a reprint is a new key."""
+        already spooled, printed or not, is ignored: a reprint is a new key. ``durable=False``
+        when the job is kept durably elsewhere (see ``Spool.add``)."""
         if self._stopping.is_set():
             raise PrinterStopped(f"printer {self.name} is stopped")
         with self._count_lock:
-            added = self.spool.add(doc, self.clock.now())
+            added = self.spool.add(doc, self.clock.now(), durable=durable)
             if added:
                 with self._lock:
                     self._pending += 1
         if added:
             self._retry_now.set()
             self._wake.set()
+
+    def job_state(self, key: str) -> str | None:
+        """The spool's state for ``key`` ("pending", "sending", "done", "failed"), None when
+        it was never spooled (or printed so long ago it was pruned)."""
+        return self.spool.state_of(key)
 
     def status(self) -> PrinterStatus:
         with self._lock:
@@ -302,12 +313,28 @@ class SpoolingPrinter:
             status = unreachable(str(e))
         self._set_status(status)
 
-    def _print(self, job: SpooledJob) -> bool:
+    def _settled(self, key: str) -> None:
+        if self.on_settled is None:
+            return
         try:
-            rendered = self.renderer.render(job.doc)
+            self.on_settled(key)
+        except Exception:  # the job is printed; bookkeeping trouble must not reprint it
+            log.exception("printer %s: settling job %s failed", self.name, key)
+
+    def _fail(self, key: str, error: str) -> None:
+        self.spool.mark_failed(key, error)
+        self._settled(key)
+
+    def _print(self, job: SpooledJob) -> bool:
+        # attempts > 0: an earlier attempt got as far as "sending", so some or all of this
+        # job may be on paper already (a fault or a crash in the middle). The copy printed now
+        # says so at its top; a job that never started prints unmarked, once.
+        doc = marked_reprint(job.doc) if job.attempts > 0 else job.doc
+        try:
+            rendered = self.renderer.render(doc)
         except RenderError as e:
             log.error("printer %s: job %s cannot be printed: %s", self.name, job.key, e)
-            self.spool.mark_failed(job.key, str(e))
+            self._fail(job.key, str(e))
             return True
         except CjkFontMissing as e:
             # Fixable on site (install fonts): keep the job and say why nothing prints.
@@ -317,7 +344,7 @@ class SpoolingPrinter:
             # A document the renderer chokes on must not stop every receipt behind it, nor the
             # owner thread; it is kept in the spool as failed, with the error, for inspection.
             log.exception("printer %s: rendering job %s failed", self.name, job.key)
-            self.spool.mark_failed(job.key, f"render failed: {e!r}")
+            self._fail(job.key, f"render failed: {e!r}")
             return True
         try:
             fresh = self._connect()
@@ -333,7 +360,8 @@ class SpoolingPrinter:
                 self.transport.write(CLEAR_BUFFERS)
             self.spool.mark_sending(job.key, self.clock.now())
             self.transport.begin_job(job.key, rendered.raster_texts)
-            self.transport.write(rendered.data)
+            self._send(rendered.data)
+            crashpoint.reached("printer.sent")
             if reads_status:
                 if self.retry.settle_s > 0:
                     self._stopping.wait(self.retry.settle_s)
@@ -350,9 +378,25 @@ class SpoolingPrinter:
                     )
                 )
             self.spool.mark_done(job.key, self.clock.now())
+            self._settled(job.key)
             return True
         except TransportError as e:
             self.transport.close()
             self._set_status(unreachable(str(e)))
             self.spool.note_error(job.key, str(e))
             return False
+
+    def _send(self, data: bytes) -> None:
+        if crashpoint.due("printer.mid_job"):
+            # The crash test's "in the middle of a receipt": half the job reaches the printer.
+            self.transport.write(data[: len(data) // 2])
+            time.sleep(0.05)
+            crashpoint.kill()
+        self.transport.write(data)
+
+
+def marked_reprint(doc: PrintDoc) -> PrintDoc:
+    """``doc`` with its reprint title as the first line, large, so the customer can tell the
+    copy from one an interrupted attempt may have printed."""
+    title = Text(doc.reprint_title or "REPRINT", align="center", bold=True, size=2)
+    return replace(doc, blocks=(title, *doc.blocks))

@@ -2,7 +2,9 @@
 
 A job is inserted before ``submit`` returns, so a crash or power cut after a sale never loses its
 receipt. The key is unique: submitting a key that is already spooled (pending or printed) is a
-no-op, which is what makes printing idempotent. Rows move pending -> sending -> done, or to
+no-op, which is what makes printing idempotent.
+A job whose ``attempts`` is above zero may already be (partly) on paper: the printer prints it
+again under its ``reprint_title``. Rows move pending -> sending -> done, or to
 failed when the document itself cannot be rendered. "sending" is written (and synced) before the
 first byte goes out, so after a power cut the spool knows the job may be half printed.
 """
@@ -19,6 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from terminal.core import crashpoint
 from terminal.core.records import QR, Barcode, Block, Feed, PrintDoc, Row, Rule, Text
 
 _BLOCK_TYPES: dict[str, type] = {
@@ -55,7 +58,13 @@ class SpoolError(RuntimeError):
 def doc_to_json(doc: PrintDoc) -> str:
     blocks = [{"type": _TYPE_NAMES[type(b)], **asdict(b)} for b in doc.blocks]
     return json.dumps(
-        {"key": doc.key, "kind": doc.kind, "cut": doc.cut, "blocks": blocks},
+        {
+            "key": doc.key,
+            "kind": doc.kind,
+            "cut": doc.cut,
+            "blocks": blocks,
+            "reprint_title": doc.reprint_title,
+        },
         ensure_ascii=False,
         separators=(",", ":"),
     )
@@ -68,7 +77,8 @@ def doc_from_json(text: str) -> PrintDoc:
         fields = dict(b)
         cls = _BLOCK_TYPES[fields.pop("type")]
         blocks.append(cls(**fields))
-    return PrintDoc(key=d["key"], kind=d["kind"], blocks=tuple(blocks), cut=d["cut"])
+    extra = {"reprint_title": d["reprint_title"]} if "reprint_title" in d else {}
+    return PrintDoc(key=d["key"], kind=d["kind"], blocks=tuple(blocks), cut=d["cut"], **extra)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,15 +137,29 @@ class Spool:
         except sqlite3.Error as e:
             raise SpoolError(f"printer spool {self.path}: {e}") from e
 
-    def add(self, doc: PrintDoc, now: datetime) -> bool:
-        """Persist a job; False when the key was already spooled (pending or printed)."""
+    def add(self, doc: PrintDoc, now: datetime, *, durable: bool = True) -> bool:
+        """Persist a job; False when the key was already spooled (pending or printed).
+
+        ``durable=False`` is for a job the ledger already holds (a receipt owed): the row is
+        written without an fsync of its own, so a sale costs one durable commit, not two. A
+        killed process keeps it (it is in the WAL); a power cut may lose it, and then the
+        ledger's owed row brings it back. The "sending" mark, synced, makes it durable before
+        any byte goes out.
+        """
         body = doc_to_json(doc)
         with self._lock:
-            cur = self._exec(
-                "INSERT OR IGNORE INTO jobs (key, kind, doc, state, created_at) "
-                "VALUES (?, ?, ?, 'pending', ?)",
-                (doc.key, doc.kind, body, now.isoformat()),
-            )
+            if not durable:
+                self._exec("PRAGMA synchronous=NORMAL")
+            try:
+                cur = self._exec(
+                    "INSERT OR IGNORE INTO jobs (key, kind, doc, state, created_at) "
+                    "VALUES (?, ?, ?, 'pending', ?)",
+                    (doc.key, doc.kind, body, now.isoformat()),
+                )
+            finally:
+                if not durable:
+                    self._exec("PRAGMA synchronous=FULL")
+            crashpoint.reached("spool.added")
             return cur.rowcount == 1
 
     def next_job(self) -> SpooledJob | None:
