@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from terminal.app.facade import Terminal
+from terminal.app.receipts import wire_receipts
 from terminal.app.services import Services
 from terminal.app.settings import provisioned_values, store_settings, with_provisioned
 
@@ -77,25 +78,6 @@ def build_terminal(config: Any, *, seed_sample: bool = False, deferred: bool = F
 
 
 CARD_KEY_FILE = "card.key"
-
-
-def wire_receipts(ledger: Any, printer: Any, settings: Any,
-                  name_of: Callable[[str], str] | None) -> Any:
-    """Every committed sale and refund gets its receipt spooled: after each commit, and now
-    for whatever the last run left owed (``core/receipt_desk.py``)."""
-    from terminal.core.receipt_desk import ReceiptDesk
-
-    desk = ReceiptDesk(ledger, printer, settings, name_of)
-    printer.on_settled = desk.on_settled
-    ledger.subscribe(desk.on_entry)
-    try:
-        caught = desk.catch_up()
-    except Exception:  # the terminal must still sell; the receipts stay owed for next start
-        log.exception("owed receipts were not spooled")
-    else:
-        if caught:
-            log.info("spooled %d receipt(s) owed from before the restart", caught)
-    return desk
 
 
 def _build_staff(config: Any, ledger: Any, clock: Any) -> Any:

@@ -26,6 +26,13 @@ def _parse(text: str) -> dict[str, int]:
 _armed = _parse(os.environ.get(ENV, ""))
 
 
+def arm(spec: str) -> None:
+    """Arm points as ``POS_CRASH_AT`` would, for a process forked after start-up (a test's
+    pre-imported worker)."""
+    _armed.clear()
+    _armed.update(_parse(spec))
+
+
 def due(name: str) -> bool:
     """Count one pass through ``name``; True on the armed pass. The caller sets up its moment
     (e.g. sends half a job) and then calls ``kill``."""

@@ -101,7 +101,7 @@ class SqliteLedger:
                 raise translate(exc, f"{kind} was not recorded") from exc
             with self._printed_lock:
                 self._printed -= printed
-        crashpoint.reached("ledger.committed")
+        crashpoint.reached(f"ledger.{kind}")
         for listener in list(self._listeners):
             try:
                 listener(entry)

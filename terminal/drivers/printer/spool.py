@@ -159,8 +159,10 @@ class Spool:
             finally:
                 if not durable:
                     self._exec("PRAGMA synchronous=FULL")
-            crashpoint.reached("spool.added")
-            return cur.rowcount == 1
+            added = cur.rowcount == 1
+            if added:
+                crashpoint.reached("spool.added")
+            return added
 
     def next_job(self) -> SpooledJob | None:
         with self._lock:
