@@ -148,6 +148,10 @@ class Spool:
         """
         body = doc_to_json(doc)
         with self._lock:
+            # Answered by a read: a resubmitted key (the checkout submits the receipt the
+            # receipt desk already spooled) must not cost a synced write.
+            if self._exec("SELECT 1 FROM jobs WHERE key = ?", (doc.key,)).fetchone():
+                return False
             if not durable:
                 self._exec("PRAGMA synchronous=NORMAL")
             try:
