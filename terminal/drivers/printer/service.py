@@ -6,12 +6,12 @@ a job done only when the status after it says OK. On a fault the job stays spool
 with back-off while the status is polled; when the fault clears, the printer's buffers are
 cleared (DLE DC4 8) and the whole job is sent again.
 
-At-least-once edge: a job whose bytes all reached the printer but whose "done" mark did not reach
-the disk (power cut, link lost between the cut and the status answer) is printed again after
-restart. The window is kept small: the job is one write, the status is asked right after it, and
-the done mark is a synchronous SQLite commit. Everything before the last byte is safe: a job cut
-short by paper out or a dropped link never reached the cutter, and its reprint is the only
-complete copy.
+A job sent again after an attempt that got as far as "sending" (a fault, a dropped link, a
+crash or power cut in the middle, or after the last byte but before the "done" mark reached the
+disk) may already be partly or wholly on paper, so it is printed under the document's reprint
+title ("REPRINT", "重印"): a customer never holds two unmarked copies. A job that never started
+prints once, unmarked. The window after the last byte is kept small: the job is one write, the
+status is asked right after it, and the done mark is a synchronous SQLite commit.
 """
 
 from __future__ import annotations
