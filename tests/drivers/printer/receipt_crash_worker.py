@@ -7,8 +7,9 @@ receipt desk wired as the composition root wires it.
 ``run DATA_DIR PORT TARGET CRASH_AT`` on stdin, forks a terminal that sells until the ledger
 holds ``TARGET`` sales, waiting for each receipt to print before the next sale (a counter's
 pace) and printing ``committed <receipt_no>`` after each commit returns. ``CRASH_AT`` arms a
-named crash point (``terminal/core/crashpoint.py``; ``-`` for none). When the terminal has
-ended, by the crash point's SIGKILL or by finishing, this process prints ``exit <status>``.
+named crash point (``terminal/core/crashpoint.py``; ``-`` for none). This process prints
+``forked <pid>`` and, once the terminal has ended (by a SIGKILL or by finishing),
+``exit <status>``.
 Forking skips the second of start-up a fresh interpreter spends importing, so a dozen kills
 take seconds.
 """
@@ -123,6 +124,7 @@ def main() -> None:
             finally:
                 sys.stdout.flush()
                 os._exit(code)
+        _say(f"forked {pid}")
         _pid, status = os.waitpid(pid, 0)
         _say(f"exit {-os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)}")
 

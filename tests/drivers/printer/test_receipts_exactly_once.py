@@ -12,6 +12,7 @@ half a kill cut short), at least one complete copy, and every further copy is ma
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
@@ -87,16 +88,24 @@ class _Terminal:
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )  # fmt: skip
 
-    def run(self, data_dir: Path, port: int, target: int, crash_at: str) -> tuple[int, str]:
-        """One terminal's life: its exit status (-9: the crash point) and what it said."""
+    def run(
+        self, data_dir: Path, port: int, target: int, crash_at: str, kill_after: float = -1
+    ) -> tuple[int, str]:
+        """One terminal's life: its exit status (-9: killed) and what it said. With
+        ``kill_after`` >= 0 this test SIGKILLs it that many seconds after it was forked."""
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(f"run {data_dir} {port} {target} {crash_at}\n")
         self.proc.stdin.flush()
         said = []
         for line in self.proc.stdout:
-            if line.startswith("exit "):
+            if line.startswith("forked ") and kill_after >= 0:
+                time.sleep(kill_after)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(line.split()[1]), signal.SIGKILL)  # not yet reaped: still ours
+            elif line.startswith("exit "):
                 return int(line.split()[1]), "".join(said)
-            said.append(line)
+            else:
+                said.append(line)
         raise AssertionError(f"the worker died: {''.join(said)}")
 
     def close(self) -> None:
@@ -178,4 +187,45 @@ def test_fifty_kills_at_a_moment(tmp_path: Path, moment: str) -> None:
     seed = int(time.time())
     jobs = _kill_at(moment, tmp_path, kills=50, seed=seed)
     _check_paper(_copies(jobs), _receipts(tmp_path))
+    _verify_cli(tmp_path)
+
+
+def _copies_at_random(jobs: list[ReceivedJob]) -> dict[int, list[bool]]:
+    """Receipt number -> marked as a reprint, for each complete copy."""
+    out: dict[int, list[bool]] = defaultdict(list)
+    for job in jobs:
+        m = RECEIPT_RE.search(job.text)
+        if job.complete:
+            assert m is not None, job.text
+            out[int(m.group(1))].append(job.text.lstrip().startswith("REPRINT"))
+    return out
+
+
+@pytest.mark.slow
+def test_kills_at_random_moments_never_lose_or_double_a_receipt(tmp_path: Path) -> None:
+    """A kill anywhere (in start-up, a catch-up print, the header of a receipt, the instant
+    between the "sending" mark and the first byte) may leave a scrap or only a marked copy,
+    but never a lost receipt or two whole unmarked ones."""
+    seed = int(time.time())
+    rng = random.Random(seed)
+    terminal = _Terminal()
+    try:
+        with PrinterEmulator() as emu:
+            for _ in range(60):
+                status, _said = terminal.run(tmp_path, emu.port, 10_000, "-", rng.uniform(0, 1.5))
+                assert status == -signal.SIGKILL
+                if ledger_path(tmp_path).exists():  # a kill in start-up may come before it
+                    assert verify_file(ledger_path(tmp_path)).ok, f"seed {seed}"
+            target = len(_receipts(tmp_path)) + 2
+            status, said = terminal.run(tmp_path, emu.port, target, "-")
+            assert status == 0, said
+            time.sleep(0.2)
+            jobs = list(emu.device.jobs)
+    finally:
+        terminal.close()
+    copies = _copies_at_random(jobs)
+    for no in _receipts(tmp_path):
+        got = copies.get(no, [])
+        assert got, f"seed {seed}: receipt {no} was never printed whole"
+        assert got.count(False) <= 1, f"seed {seed}: receipt {no}: two unmarked copies"
     _verify_cli(tmp_path)
