@@ -250,9 +250,13 @@ def sale_receipt(
         w.blocks.append(Text(TRAINING_TITLE, align="center", bold=True))
     w.blocks.append(Feed(2))
     number = record.receipt_no if record.receipt_no is not None else record.sale_id
-    prefix = "training:" if record.training else ""
-    key = f"{prefix}receipt:{number}" + (f":dup{copy_no}" if duplicate else "")
+    key = receipt_key(number, record.training) + (f":dup{copy_no}" if duplicate else "")
     return PrintDoc(key=key, kind="receipt", blocks=tuple(w.blocks), reprint_title=w.reprint)
+
+
+def receipt_key(number: int | str, training: bool) -> str:
+    """The print job key of a sale's or refund's receipt (its first copy)."""
+    return f"{'training:' if training else ''}receipt:{number}"
 
 
 def _tax_summary(record: SaleRecord) -> list[tuple[str, int, bool, int]]:

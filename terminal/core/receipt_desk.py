@@ -1,10 +1,13 @@
 """Receipts exactly once: every sale and refund the ledger committed gets its receipt spooled,
 even when the terminal died between the commit and the spool.
 
-The ledger writes a "receipt owed" row in the sale's own transaction (``Ledger.post``). The
-desk turns owed entries into print jobs: right after each commit (it listens to the ledger)
-and at start for whatever a crash left owed. The job's key is the receipt's own key, so a job
-spooled twice prints once. The printer reports each job printed; the ledger then forgets it.
+The ledger writes a "receipt owed" row in the sale's own transaction (``Ledger.post``), so the
+job is as durable as the sale. Right after each commit the desk (a ledger listener) tells the
+printer that the receipt's key is owed: the checkout's own ``submit`` of that receipt, which
+follows at once, is then spooled without a sync of its own, and the sale costs one durable
+commit. At start the desk spools every receipt a crash left owed. The job's key is the
+receipt's own key, so a job spooled twice prints once. The printer reports each job printed;
+the ledger then forgets it.
 
 What reaches the paper more than once is the printer's business: a job it finds half sent
 after a crash or a fault is printed again under the receipt's reprint title, so a second copy
@@ -42,6 +45,9 @@ class ReceiptSpool(Protocol):
     """The printer side (``SpoolingPrinter``)."""
 
     def submit(self, doc: PrintDoc, *, durable: bool = True) -> None: ...
+
+    def expect(self, key: str) -> None:
+        """The job ``key`` is kept durably elsewhere: spool it without a sync when it comes."""
 
     def job_state(self, key: str) -> str | None: ...
 
@@ -95,14 +101,15 @@ class ReceiptDesk:
         return spooled
 
     def on_entry(self, entry: JournalEntry) -> None:
-        """Ledger listener: runs after the commit, before the checkout moves on."""
+        """Ledger listener: runs after the commit, before the checkout moves on to print. It
+        does no layout and no I/O, so the sale's path gains nothing but the owed row."""
         if entry.kind not in RECEIPT_KINDS:
             return
-        doc = self.document(entry)
+        number = entry.number if entry.number is not None else entry.payload.get("sale_id", "")
+        key = receipts.receipt_key(number, entry.training)
         with self._lock:
-            self._keys[doc.key] = entry.seq
-        # Durable already: the owed row is in the sale's commit.
-        self.printer.submit(doc, durable=False)
+            self._keys[key] = entry.seq
+        self.printer.expect(key)
 
     def on_settled(self, key: str) -> None:
         """Printer callback (its owner thread): the job is printed, or can never be."""

@@ -95,7 +95,7 @@ def test_a_failed_commit_keeps_the_printed_mark_for_the_next(
     assert _owed(ledger) == []
 
 
-def test_desk_spools_each_receipt_after_its_commit_and_settles_once_printed(
+def test_after_a_commit_the_checkouts_receipt_is_expected_and_settled_once_printed(
     ledger: SqliteLedger, tmp_path: Path, clock: ManualClock
 ) -> None:
     printer = _printer(tmp_path, clock)
@@ -103,14 +103,30 @@ def test_desk_spools_each_receipt_after_its_commit_and_settles_once_printed(
     ledger.subscribe(desk.on_entry)
     entry = post_sale(ledger, sale(2, staff_id="u7"))
     key = f"receipt:{entry.number}"
-    assert printer.job_state(key) == "pending"
-    (job,) = [printer.spool.next_job()]
-    assert job is not None and job.key == key
-    texts = " ".join(getattr(b, "left", "") + getattr(b, "right", "") for b in job.doc.blocks)
+    assert printer._expected == {key}  # the checkout's submit will not sync
+    assert printer.job_state(key) is None
+    doc = desk.document(entry)  # what the checkout lays out and submits
+    assert doc.key == key
+    texts = " ".join(getattr(b, "left", "") + getattr(b, "right", "") for b in doc.blocks)
     assert "Clerk u7" in texts
+    printer.submit(doc)
+    assert printer.job_state(key) == "pending" and printer._expected == set()
     desk.on_settled(key)
+    assert entry.seq in _owed(ledger)
     post_sale(ledger, sale(1))
     assert entry.seq not in _owed(ledger)
+    printer.spool.close()
+
+
+def test_training_receipts_are_owed_under_their_own_key(
+    ledger: SqliteLedger, tmp_path: Path, clock: ManualClock
+) -> None:
+    printer = _printer(tmp_path, clock)
+    desk = ReceiptDesk(ledger, printer, SETTINGS)
+    ledger.subscribe(desk.on_entry)
+    entry = post_sale(ledger, sale(1, training=True))
+    assert printer._expected == {f"training:receipt:{entry.number}"}
+    assert desk.document(entry).key == f"training:receipt:{entry.number}"
     printer.spool.close()
 
 

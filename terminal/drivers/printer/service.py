@@ -94,6 +94,8 @@ class SpoolingPrinter:
         self._commands: queue.SimpleQueue[tuple[bytes, bytes, Future[None]]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._idle = threading.Condition(self._lock)
+        self._expected: set[str] = set()
+        """Keys of jobs kept durably elsewhere, not yet submitted (see ``expect``)."""
 
     # -- caller side --------------------------------------------------------------------------
 
@@ -112,6 +114,10 @@ class SpoolingPrinter:
         when the job is kept durably elsewhere (see ``Spool.add``)."""
         if self._stopping.is_set():
             raise PrinterStopped(f"printer {self.name} is stopped")
+        with self._lock:
+            if doc.key in self._expected:
+                self._expected.discard(doc.key)
+                durable = False
         with self._count_lock:
             added = self.spool.add(doc, self.clock.now(), durable=durable)
             if added:
@@ -120,6 +126,12 @@ class SpoolingPrinter:
         if added:
             self._retry_now.set()
             self._wake.set()
+
+    def expect(self, key: str) -> None:
+        """The job ``key`` is kept durably elsewhere (a receipt the ledger owes): when it is
+        submitted it is spooled without a sync of its own."""
+        with self._lock:
+            self._expected.add(key)
 
     def job_state(self, key: str) -> str | None:
         """The spool's state for ``key`` ("pending", "sending", "done", "failed"), None when
