@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from terminal.app.facade import Terminal
+from terminal.app.receipts import wire_receipts
 from terminal.app.services import Services
 from terminal.app.settings import provisioned_values, store_settings, with_provisioned
 
@@ -41,6 +42,7 @@ def build_services(
         devices = _build_devices(config, data_dir, clock, on_scanner_status,
                                  on_drawer_change, on_drawer_left_open)
         closers.append(devices.close)
+        wire_receipts(ledger, devices.printer, settings, staff.name_of)
         relay = _build_link(config, ledger, clock, catalog, staff, devices)
         if relay is not None:
             relay.start()

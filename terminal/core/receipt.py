@@ -28,6 +28,8 @@ from terminal.core.settings import StoreSettings
 
 TRAINING_TITLE = "TRAINING - NOT A RECEIPT"
 DUPLICATE_TITLE = "DUPLICATE"
+REPRINT_TITLES = {"en": "REPRINT", "zh_CN": "重印"}
+"""What a receipt printed again after an interrupted attempt says at its top."""
 
 _LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -122,6 +124,7 @@ class _Writer:
         self.lang = language or settings.language
         self.zh = self.lang.startswith("zh")
         self.labels = _LABELS["zh_CN" if self.zh else "en"]
+        self.reprint = REPRINT_TITLES["zh_CN" if self.zh else "en"]
         self.blocks: list[Block] = []
 
     def t(self, key: str) -> str:
@@ -247,9 +250,13 @@ def sale_receipt(
         w.blocks.append(Text(TRAINING_TITLE, align="center", bold=True))
     w.blocks.append(Feed(2))
     number = record.receipt_no if record.receipt_no is not None else record.sale_id
-    prefix = "training:" if record.training else ""
-    key = f"{prefix}receipt:{number}" + (f":dup{copy_no}" if duplicate else "")
-    return PrintDoc(key=key, kind="receipt", blocks=tuple(w.blocks))
+    key = receipt_key(number, record.training) + (f":dup{copy_no}" if duplicate else "")
+    return PrintDoc(key=key, kind="receipt", blocks=tuple(w.blocks), reprint_title=w.reprint)
+
+
+def receipt_key(number: int | str, training: bool) -> str:
+    """The print job key of a sale's or refund's receipt (its first copy)."""
+    return f"{'training:' if training else ''}receipt:{number}"
 
 
 def _tax_summary(record: SaleRecord) -> list[tuple[str, int, bool, int]]:
@@ -321,7 +328,7 @@ def report_doc(
     key = f"z:{number}{dup}" if report == "z" else f"x:{stamp}"
     if training:
         key = "training:" + key
-    return PrintDoc(key=key, kind="report", blocks=tuple(w.blocks))
+    return PrintDoc(key=key, kind="report", blocks=tuple(w.blocks), reprint_title=w.reprint)
 
 
 def shift_close_doc(
@@ -345,4 +352,9 @@ def shift_close_doc(
     w.row("Counted" if not w.zh else "实点现金", w.money(int(result["counted"])))
     w.row("Over/short" if not w.zh else "长短款", w.money(int(result["over_short"])), bold=True)
     w.blocks.append(Feed(2))
-    return PrintDoc(key=f"shift:{result['shift_id']}:close", kind="report", blocks=tuple(w.blocks))
+    return PrintDoc(
+        key=f"shift:{result['shift_id']}:close",
+        kind="report",
+        blocks=tuple(w.blocks),
+        reprint_title=w.reprint,
+    )

@@ -268,3 +268,7 @@ class PrintDoc:
     """"receipt", "report", "test", "badge"."""
     blocks: tuple[Block, ...]
     cut: bool = True
+    reprint_title: str = "REPRINT"
+    """The line, in the document's language, that the printer puts at the top when it prints
+    this job again because an earlier attempt may have reached the paper (a crash or a fault
+    in the middle of the job)."""

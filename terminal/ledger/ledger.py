@@ -6,7 +6,7 @@ import dataclasses
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC
 from pathlib import Path
@@ -14,10 +14,11 @@ from typing import Any
 
 import peewee
 
+from terminal.core import crashpoint
 from terminal.core.pending import PendingSale
 from terminal.core.ports import Clock, LedgerError
 from terminal.core.records import JournalEntry, ReportTotals, SaleRecord
-from terminal.ledger import reports
+from terminal.ledger import receipts_owed, reports
 from terminal.ledger.catalog import SqliteCatalog
 from terminal.ledger.journal import (
     GENESIS,
@@ -71,6 +72,9 @@ class SqliteLedger:
         self._listeners: list[Listener] = []
         self._held: list[JournalEntry] | None = None
         """Entries posted inside the open ``batch``: their listeners run after its commit."""
+        self._printed: set[int] = set()
+        """Seqs whose receipts the printer reported printed, forgotten by the next post."""
+        self._printed_lock = threading.Lock()
 
     # --- writing -----------------------------------------------------------------------
 
@@ -93,16 +97,25 @@ class SqliteLedger:
         if series:
             counter = f"{TRAINING_SERIES_PREFIX}{series}" if training else series
         with self._lock:
+            with self._printed_lock:
+                # Inside a batch that may roll back, printed receipts wait for a plain post.
+                printed = set(self._printed) if self._held is None else set()
             try:
                 with write_transaction(self.db):
                     entry = self._append(
                         kind, payload_text, payload_obj, staff_id, counter, training
                     )
+                    if printed:
+                        # Rides in this commit: settling a printed receipt costs no fsync.
+                        receipts_owed.forget(self.db, printed)
             except Exception as exc:
                 raise translate(exc, f"{kind} was not recorded") from exc
+            with self._printed_lock:
+                self._printed -= printed
             if self._held is not None and in_outer_transaction(self.db):
                 self._held.append(entry)
                 return entry
+        crashpoint.reached(f"ledger.{kind}")
         self._tell(entry)
         return entry
 
@@ -199,7 +212,26 @@ class SqliteLedger:
                 "INSERT INTO outbox (seq, kind, body) VALUES (?, ?, ?)",
                 (entry.seq, entry.kind, body),
             )
+        if kind in receipts_owed.RECEIPT_KINDS:
+            # The print job, in the sale's own transaction: no commit can leave a sale that
+            # nobody will print.
+            receipts_owed.owe(db, entry.seq)
         return entry
+
+    def owed_receipts(self) -> list[JournalEntry]:
+        """Sales and refunds whose receipt is not printed yet, oldest first."""
+        return receipts_owed.owed(self.db)
+
+    def receipt_printed(self, seq: int) -> None:
+        """The receipt of ``seq`` is printed (any thread; never blocks on disk): it is
+        forgotten in the next post's transaction."""
+        with self._printed_lock:
+            self._printed.add(seq)
+
+    def settle_receipts(self, seqs: Iterable[int]) -> None:
+        """Forget printed receipts now, in one write (start-up)."""
+        with self._lock:
+            receipts_owed.settle(self.db, seqs)
 
     def subscribe(self, listener: Listener) -> None:
         """Call ``listener(entry)`` after each committed post, on the posting thread (the link

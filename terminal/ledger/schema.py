@@ -1,5 +1,5 @@
-"""The ledger's own tables (journal, series counters, outbox, catalog) and the migration runner
-that brings them and every projection area to their latest version.
+"""The ledger's own tables (journal, series counters, outbox, catalog, receipts owed) and the
+migration runner that brings them and every projection area to their latest version.
 
 Each migration is a function; all pending ones (and the replay that fills a newly created
 projection area from the journal) run in one transaction. ``schema_version`` records, per area,
@@ -13,6 +13,7 @@ from typing import Any
 
 from terminal.core.ports import LedgerError
 from terminal.ledger.projections import Migration, ProjectionArea
+from terminal.ledger.receipts_owed import create_table as _v4_receipts_owed
 
 LEDGER_AREA = "ledger"
 
@@ -102,7 +103,12 @@ def _v3_append_only(db: Any) -> None:
     )
 
 
-LEDGER_MIGRATIONS: tuple[Migration, ...] = (_v1_journal, _v2_catalog, _v3_append_only)
+LEDGER_MIGRATIONS: tuple[Migration, ...] = (
+    _v1_journal,
+    _v2_catalog,
+    _v3_append_only,
+    _v4_receipts_owed,
+)
 
 
 class SchemaError(LedgerError):

@@ -6,12 +6,12 @@ a job done only when the status after it says OK. On a fault the job stays spool
 with back-off while the status is polled; when the fault clears, the printer's buffers are
 cleared (DLE DC4 8) and the whole job is sent again.
 
-At-least-once edge: a job whose bytes all reached the printer but whose "done" mark did not reach
-the disk (power cut, link lost between the cut and the status answer) is printed again after
-restart. The window is kept small: the job is one write, the status is asked right after it, and
-the done mark is a synchronous SQLite commit. Everything before the last byte is safe: a job cut
-short by paper out or a dropped link never reached the cutter, and its reprint is the only
-complete copy.
+A job sent again after an attempt that got as far as "sending" (a fault, a dropped link, a
+crash or power cut in the middle, or after the last byte but before the "done" mark reached the
+disk) may already be partly or wholly on paper, so it is printed under the document's reprint
+title ("REPRINT", "重印"): a customer never holds two unmarked copies. A job that never started
+prints once, unmarked. The window after the last byte is kept small: the job is one write, the
+status is asked right after it, and the done mark is a synchronous SQLite commit.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 
+from terminal.core import crashpoint
 from terminal.core.ports import Clock, DeviceHealth, PrinterStatus
-from terminal.core.records import PrintDoc
+from terminal.core.records import PrintDoc, Text
 from terminal.drivers.printer.raster import CjkFontMissing
 from terminal.drivers.printer.render import CLEAR_BUFFERS, Renderer, RenderError
 from terminal.drivers.printer.spool import Spool, SpooledJob, SpoolError
@@ -65,6 +66,7 @@ class SpoolingPrinter:
         retry: RetryPolicy | None = None,
         status_query: bool = True,
         on_status: Callable[[PrinterStatus], None] | None = None,
+        on_settled: Callable[[str], None] | None = None,
         name: str = "printer",
     ) -> None:
         self.transport = transport
@@ -74,6 +76,9 @@ class SpoolingPrinter:
         self.retry = retry or RetryPolicy()
         self.status_query = status_query
         self.on_status = on_status
+        self.on_settled = on_settled
+        """Called on the owner thread with a job's key once it is printed (or can never be),
+        so whoever keeps the job elsewhere (the ledger's receipts owed) can let it go."""
         self.name = name
         self._lock = threading.Lock()
         # Serialises "add a job and count it" against "recount": without it a recount between
@@ -89,6 +94,8 @@ class SpoolingPrinter:
         self._commands: queue.SimpleQueue[tuple[bytes, bytes, Future[None]]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._idle = threading.Condition(self._lock)
+        self._expected: set[str] = set()
+        """Keys of jobs kept durably elsewhere, not yet submitted (see ``expect``)."""
 
     # -- caller side --------------------------------------------------------------------------
 
@@ -101,19 +108,35 @@ class SpoolingPrinter:
             )
             self._thread.start()
 
-    def submit(self, doc: PrintDoc) -> None:
+    def submit(self, doc: PrintDoc, *, durable: bool = True) -> None:
         """Spool the job (on disk before this returns) and wake the owner. A key that was
-        already spooled, printed or not, is ignored: a reprint is a new key."""
+        already spooled, printed or not, is ignored: a reprint is a new key. ``durable=False``
+        when the job is kept durably elsewhere (see ``Spool.add``)."""
         if self._stopping.is_set():
             raise PrinterStopped(f"printer {self.name} is stopped")
+        with self._lock:
+            if doc.key in self._expected:
+                self._expected.discard(doc.key)
+                durable = False
         with self._count_lock:
-            added = self.spool.add(doc, self.clock.now())
+            added = self.spool.add(doc, self.clock.now(), durable=durable)
             if added:
                 with self._lock:
                     self._pending += 1
         if added:
             self._retry_now.set()
             self._wake.set()
+
+    def expect(self, key: str) -> None:
+        """The job ``key`` is kept durably elsewhere (a receipt the ledger owes): when it is
+        submitted it is spooled without a sync of its own."""
+        with self._lock:
+            self._expected.add(key)
+
+    def job_state(self, key: str) -> str | None:
+        """The spool's state for ``key`` ("pending", "sending", "done", "failed"), None when
+        it was never spooled (or printed so long ago it was pruned)."""
+        return self.spool.state_of(key)
 
     def status(self) -> PrinterStatus:
         with self._lock:
@@ -302,12 +325,28 @@ class SpoolingPrinter:
             status = unreachable(str(e))
         self._set_status(status)
 
-    def _print(self, job: SpooledJob) -> bool:
+    def _settled(self, key: str) -> None:
+        if self.on_settled is None:
+            return
         try:
-            rendered = self.renderer.render(job.doc)
+            self.on_settled(key)
+        except Exception:  # the job is printed; bookkeeping trouble must not reprint it
+            log.exception("printer %s: settling job %s failed", self.name, key)
+
+    def _fail(self, key: str, error: str) -> None:
+        self.spool.mark_failed(key, error)
+        self._settled(key)
+
+    def _print(self, job: SpooledJob) -> bool:
+        # attempts > 0: an earlier attempt got as far as "sending", so some or all of this
+        # job may be on paper already (a fault or a crash in the middle). The copy printed now
+        # says so at its top; a job that never started prints unmarked, once.
+        doc = marked_reprint(job.doc) if job.attempts > 0 else job.doc
+        try:
+            rendered = self.renderer.render(doc)
         except RenderError as e:
             log.error("printer %s: job %s cannot be printed: %s", self.name, job.key, e)
-            self.spool.mark_failed(job.key, str(e))
+            self._fail(job.key, str(e))
             return True
         except CjkFontMissing as e:
             # Fixable on site (install fonts): keep the job and say why nothing prints.
@@ -317,7 +356,7 @@ class SpoolingPrinter:
             # A document the renderer chokes on must not stop every receipt behind it, nor the
             # owner thread; it is kept in the spool as failed, with the error, for inspection.
             log.exception("printer %s: rendering job %s failed", self.name, job.key)
-            self.spool.mark_failed(job.key, f"render failed: {e!r}")
+            self._fail(job.key, f"render failed: {e!r}")
             return True
         try:
             fresh = self._connect()
@@ -333,7 +372,8 @@ class SpoolingPrinter:
                 self.transport.write(CLEAR_BUFFERS)
             self.spool.mark_sending(job.key, self.clock.now())
             self.transport.begin_job(job.key, rendered.raster_texts)
-            self.transport.write(rendered.data)
+            self._send(rendered.data)
+            crashpoint.reached("printer.sent")
             if reads_status:
                 if self.retry.settle_s > 0:
                     self._stopping.wait(self.retry.settle_s)
@@ -350,9 +390,25 @@ class SpoolingPrinter:
                     )
                 )
             self.spool.mark_done(job.key, self.clock.now())
+            self._settled(job.key)
             return True
         except TransportError as e:
             self.transport.close()
             self._set_status(unreachable(str(e)))
             self.spool.note_error(job.key, str(e))
             return False
+
+    def _send(self, data: bytes) -> None:
+        if crashpoint.due("printer.mid_job"):
+            # The crash test's "in the middle of a receipt": half the job reaches the printer.
+            self.transport.write(data[: len(data) // 2])
+            time.sleep(0.05)
+            crashpoint.kill()
+        self.transport.write(data)
+
+
+def marked_reprint(doc: PrintDoc) -> PrintDoc:
+    """``doc`` with its reprint title as the first line, large, so the customer can tell the
+    copy from one an interrupted attempt may have printed."""
+    title = Text(doc.reprint_title or "REPRINT", align="center", bold=True, size=2)
+    return replace(doc, blocks=(title, *doc.blocks))

@@ -47,6 +47,11 @@ def test_thirty_jobs_through_paper_out_and_power_loss_mid_job(
     keys = printed_keys(dev)
     assert Counter(keys) == Counter(f"J{i:02d}" for i in range(30))  # each exactly once
     assert keys == sorted(keys)  # and in order
+    # The jobs a fault cut short, and only those, come out the second time marked a reprint.
+    marked = [
+        k for k, j in zip(keys, dev.printed(), strict=True) if j.text.lstrip().startswith("REPRINT")
+    ]
+    assert marked == [f"J{i:02d}" for i in range(30) if i % 5 == 2]
     spoiled = dev.spoiled()
     assert sum(1 for j in spoiled if j.fault in ("paper_out", "offline")) == faults
     assert dev.clears == faults  # each resend began by clearing the printer's buffers
