@@ -161,7 +161,9 @@ class Tendering(SessionCore):
             sale,
             QR,
             amount,
-            lambda: self.payments.charge(code, amount, sale.currency, sale.sale_id),
+            lambda: self.payments.charge(
+                code, amount, sale.currency, sale.sale_id, len(sale.tenders) + 1
+            ),
         )
         sale.add_tender(
             TenderRecord(
