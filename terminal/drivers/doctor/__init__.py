@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from terminal.drivers.doctor.checks import Checkup, check_groups, check_udev_rules
 from terminal.drivers.doctor.drawers import check_drawer
 from terminal.drivers.doctor.live import section_value, try_drawer, try_print, try_scans
+from terminal.drivers.doctor.payments import check_payments
 from terminal.drivers.doctor.printers import check_printers
 from terminal.drivers.doctor.probe import Probe
 from terminal.drivers.doctor.report import Report
@@ -28,6 +29,7 @@ CHECKS: tuple[Callable[[Checkup], None], ...] = (
     check_scanners,
     check_printers,
     check_drawer,
+    check_payments,
 )
 """In the order the report lists their findings and sections."""
 
