@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from terminal.drivers.payment.alipay import AlipayApi, AlipayCredentials
@@ -103,3 +104,40 @@ def write_private(path: Path, text: str | bytes, mode: int = 0o600) -> Path:
         path.write_bytes(text)
     path.chmod(mode)
     return path
+
+
+def _pem(key: rsa.RSAPrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+@pytest.fixture
+def secrets_file(
+    tmp_path: Path,
+    merchant_cert: tuple[str, str],
+    rsa_keys: tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey],
+) -> Path:
+    app, alipay = rsa_keys
+    app_key = write_private(tmp_path / "app.key", _pem(app))
+    alipay_pub = tmp_path / "alipay.pub"
+    alipay_pub.write_bytes(
+        alipay.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    cert, key = merchant_cert
+    text = f"""
+[wechat]
+appid = "{emulator_wechat.APPID}"
+mch_id = "{emulator_wechat.MCH_ID}"
+api_key = "{emulator_wechat.API_KEY}"
+cert_file = "{cert}"
+key_file = "{key}"
+
+[alipay]
+app_id = "{emulator_alipay.APP_ID}"
+app_private_key_file = "{app_key}"
+alipay_public_key_file = "{alipay_pub}"
+"""
+    return write_private(tmp_path / "payments.toml", text)

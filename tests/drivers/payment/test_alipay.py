@@ -9,7 +9,14 @@ import time
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from terminal.core.ports import PaymentOutcome
-from terminal.drivers.payment.alipay import rsa2_sign, rsa2_verify, signing_text, top_level_raw
+from terminal.drivers.payment.alipay import (
+    AlipayApi,
+    AlipayCredentials,
+    rsa2_sign,
+    rsa2_verify,
+    signing_text,
+    top_level_raw,
+)
 from terminal.drivers.payment.flow import CodeProvider
 from tests.drivers.payment.conftest import FAST, TIMEOUTS
 from tests.drivers.payment.emulator_alipay import AlipayEmulator
@@ -137,3 +144,18 @@ def test_refund_failure_passes_the_reason_up(
     r = alipay.refund("refund-1", paid.reference, 1000)
     assert r.outcome is PaymentOutcome.DECLINED
     assert r.message.startswith("the merchant's balance cannot cover the refund")
+
+
+def test_the_emulator_refuses_a_wrong_signature(
+    alipay: CodeProvider, alipay_emu: AlipayEmulator
+) -> None:
+    api = alipay.api
+    assert isinstance(api, AlipayApi)
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    api.credentials = AlipayCredentials(
+        api.credentials.app_id, other, api.credentials.alipay_public_key
+    )
+    r = alipay.charge(CODE, 100, "CNY", SALE)
+    assert r.outcome is PaymentOutcome.DECLINED and "isv.invalid-signature" in r.message
+    assert alipay_emu.trades == {} and alipay_emu.errors
+    alipay_emu.errors.clear()

@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from terminal.core.ports import PaymentOutcome
 from terminal.drivers.doctor import doctor_command
@@ -25,7 +23,7 @@ from terminal.drivers.factory import (
 )
 from terminal.drivers.payment.credentials import SecretsError, load_secrets
 from terminal.drivers.payment.live import LiveQrProvider, NoCardTerminal, NoQrProvider
-from tests.drivers.payment import emulator_alipay, emulator_wechat
+from tests.drivers.payment import emulator_wechat
 from tests.drivers.payment.conftest import write_private
 from tests.drivers.payment.emulator_alipay import AlipayEmulator
 from tests.drivers.payment.emulator_wechat import WeChatEmulator
@@ -33,43 +31,6 @@ from tests.drivers.payment.tls import EmulatorCA
 from tests.drivers.test_doctor import CONFIG, Machine
 
 WECHAT_CODE, ALIPAY_CODE = "134567890123456781", "28765432109876543"
-
-
-def _pem(key: rsa.RSAPrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-
-
-@pytest.fixture
-def secrets_file(
-    tmp_path: Path,
-    merchant_cert: tuple[str, str],
-    rsa_keys: tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey],
-) -> Path:
-    app, alipay = rsa_keys
-    app_key = write_private(tmp_path / "app.key", _pem(app))
-    alipay_pub = tmp_path / "alipay.pub"
-    alipay_pub.write_bytes(
-        alipay.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
-    cert, key = merchant_cert
-    text = f"""
-[wechat]
-appid = "{emulator_wechat.APPID}"
-mch_id = "{emulator_wechat.MCH_ID}"
-api_key = "{emulator_wechat.API_KEY}"
-cert_file = "{cert}"
-key_file = "{key}"
-
-[alipay]
-app_id = "{emulator_alipay.APP_ID}"
-app_private_key_file = "{app_key}"
-alipay_public_key_file = "{alipay_pub}"
-"""
-    return write_private(tmp_path / "payments.toml", text)
 
 
 def test_secrets_load_and_never_show_the_keys(secrets_file: Path) -> None:

@@ -211,3 +211,16 @@ def test_untrusted_server_certificate_is_refused(wechat_emu: WeChatEmulator) -> 
 def test_other_currency_is_declined(wechat: CodeProvider, wechat_emu: WeChatEmulator) -> None:
     assert wechat.charge(CODE, 100, "USD", SALE).outcome is PaymentOutcome.DECLINED
     assert wechat_emu.requests == []
+
+
+def test_the_emulator_refuses_a_wrong_signature(wechat_emu: WeChatEmulator, ca: EmulatorCA) -> None:
+    wrong = wechat_credentials(None)
+    api = WeChatApi(
+        type(wrong)(wrong.appid, wrong.mch_id, "f" * 32),
+        Transport(ca_file=str(ca.ca), timeouts=TIMEOUTS),
+        base_url=wechat_emu.url,
+    )
+    r = CodeProvider(api, FAST).charge(CODE, 100, "CNY", SALE)
+    assert r.outcome is PaymentOutcome.TIMEOUT and wechat_emu.orders == {}
+    assert wechat_emu.errors and all("SIGNERROR" in e for e in wechat_emu.errors)
+    wechat_emu.errors.clear()
