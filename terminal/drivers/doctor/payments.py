@@ -4,11 +4,15 @@ that the clock is plausible, since signed requests carry timestamps and TLS chec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any, TextIO
 
 from terminal.drivers.doctor.checks import Checkup
 from terminal.drivers.payment.credentials import SecretsError, load_secrets
+from terminal.drivers.payment.http import ProviderError
 from terminal.drivers.payment.live import WALLET_NAMES
 
 CLOCK_FLOOR = datetime(2026, 1, 1, tzinfo=UTC)
@@ -70,3 +74,60 @@ def _check_clock(c: Checkup) -> None:
         )
     else:
         c.report.ok(f"clock {now:%Y-%m-%d %H:%M} UTC" + (", NTP synchronised" if synced else ""))
+
+
+UNKNOWN_ORDER = {"ORDERNOTEXIST", "ACQ.TRADE_NOT_EXIST"}
+PROBE_ORDER = "DOCTOR0000000000000000000000"
+MAX_SKEW_S = 60
+
+
+def try_payments(
+    config: Any, out: TextIO, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> bool:
+    """Ask each live provider about an order that does not exist: a signed "no such order"
+    proves the network, TLS, credentials and signatures work, and moves no money. The
+    answer's Date header shows how far the local clock is off."""
+    from terminal.drivers.factory import section
+    from terminal.drivers.payment.setup import build_live_qr
+
+    p = section(config, "payments")
+    if str(p.get("qr", "simulated")) != "live":
+        out.write('payments: [payments] qr is not "live": nothing to test\n')
+        return True
+    try:
+        live = build_live_qr(p)
+    except (SecretsError, ValueError) as exc:
+        out.write(f"payments: FAILED: {exc}\n")
+        return False
+    ok = True
+    for wallet, provider in live.wallets.items():
+        name = WALLET_NAMES[wallet]
+        try:
+            answer = provider.api.query(PROBE_ORDER, provider.timing.call_timeout_s)
+        except ProviderError as exc:
+            out.write(f"{name}: FAILED: {exc}\n")
+            ok = False
+            continue
+        if answer.code not in UNKNOWN_ORDER:
+            out.write(f"{name}: FAILED: {answer.message or answer.code or answer.state.value}\n")
+            ok = False
+            continue
+        out.write(f"{name}: OK (signed answer, credentials accepted)\n")
+        ok = _skew(name, getattr(provider.api, "transport", None), now(), out) and ok
+    return ok
+
+
+def _skew(name: str, transport: Any, now: datetime, out: TextIO) -> bool:
+    header = getattr(transport, "last_date", "")
+    try:
+        theirs = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return True
+    skew = (now - theirs).total_seconds()
+    if abs(skew) > MAX_SKEW_S:
+        out.write(
+            f"{name}: WARNING: the local clock is {skew:+.0f} s off the provider's: "
+            "sudo timedatectl set-ntp true\n"
+        )
+        return False
+    return True

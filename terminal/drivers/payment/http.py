@@ -42,6 +42,8 @@ class Transport:
         self._verify: str | bool = ca_file or True
         self._cert = client_cert
         self._session = requests.Session()
+        self.last_date = ""
+        """The HTTP Date header of the last answer: the provider's clock, for doctor."""
 
     def post(
         self,
@@ -68,6 +70,7 @@ class Transport:
             )
         except requests.RequestException as exc:
             raise Unreachable(f"{url}: {type(exc).__name__}: {exc}") from None
+        self.last_date = response.headers.get("Date", "")
         if response.status_code != 200:
             raise Unreachable(f"{url}: HTTP {response.status_code}")
         response.encoding = "utf-8"

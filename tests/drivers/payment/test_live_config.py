@@ -7,7 +7,8 @@ from __future__ import annotations
 import argparse
 import io
 import logging
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 
 from terminal.core.ports import PaymentOutcome
 from terminal.drivers.doctor import doctor_command
+from terminal.drivers.doctor.payments import try_payments
 from terminal.drivers.factory import (
     HardwareConfigError,
     build_card_terminal,
@@ -190,3 +192,29 @@ def test_doctor_fails_simulated_payments_on_real_hardware() -> None:
     assert 'FAIL  [payments] qr = "simulated" on real hardware' in text
     assert 'FAIL  [payments] card = "simulated" on real hardware' in text
     assert "(no money moves)" in text
+
+
+def test_doctor_test_payments_asks_each_provider_without_moving_money(
+    secrets_file: Path, ca: EmulatorCA, wechat_emu: WeChatEmulator, alipay_emu: AlipayEmulator
+) -> None:
+    cfg = _live_config(secrets_file, ca, wechat_emu.url, alipay_emu.url)
+    out = io.StringIO()
+    assert try_payments(cfg, out) is True
+    assert out.getvalue().splitlines() == [
+        "WeChat Pay: OK (signed answer, credentials accepted)",
+        "Alipay: OK (signed answer, credentials accepted)",
+    ]
+    assert wechat_emu.orders == {} and alipay_emu.trades == {}
+    out = io.StringIO()
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    assert try_payments(cfg, out, now=lambda: later) is False
+    assert re.search(r"WeChat Pay: WARNING: the local clock is \+30[01] s off", out.getvalue())
+
+
+def test_doctor_test_payments_fails_on_an_unreachable_provider(
+    secrets_file: Path, ca: EmulatorCA, wechat_emu: WeChatEmulator
+) -> None:
+    cfg = _live_config(secrets_file, ca, wechat_emu.url, "https://127.0.0.1:9")
+    out = io.StringIO()
+    assert try_payments(cfg, out) is False
+    assert "WeChat Pay: OK" in out.getvalue() and "Alipay: FAILED: " in out.getvalue()
