@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from terminal.drivers.doctor.checks import Checkup
 from terminal.drivers.payment.credentials import SecretsError, load_secrets
+from terminal.drivers.payment.flow import NO_SUCH_ORDER
 from terminal.drivers.payment.http import ProviderError
 from terminal.drivers.payment.live import WALLET_NAMES
 
@@ -76,7 +77,6 @@ def _check_clock(c: Checkup) -> None:
         c.report.ok(f"clock {now:%Y-%m-%d %H:%M} UTC" + (", NTP synchronised" if synced else ""))
 
 
-UNKNOWN_ORDER = {"ORDERNOTEXIST", "ACQ.TRADE_NOT_EXIST"}
 PROBE_ORDER = "DOCTOR0000000000000000000000"
 MAX_SKEW_S = 60
 
@@ -108,7 +108,7 @@ def try_payments(
             out.write(f"{name}: FAILED: {exc}\n")
             ok = False
             continue
-        if answer.code not in UNKNOWN_ORDER:
+        if answer.code not in NO_SUCH_ORDER:
             out.write(f"{name}: FAILED: {answer.message or answer.code or answer.state.value}\n")
             ok = False
             continue

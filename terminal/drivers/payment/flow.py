@@ -31,6 +31,9 @@ from terminal.drivers.payment.codes import (
 )
 from terminal.drivers.payment.http import ProviderError
 
+NO_SUCH_ORDER = frozenset({"ORDERNOTEXIST", "ACQ.TRADE_NOT_EXIST"})
+"""What WeChat and Alipay answer a query about an order number they never accepted."""
+
 log = logging.getLogger(__name__)
 
 
@@ -158,6 +161,46 @@ class CodeProvider:
             # recorded: reversing closes it (and pays back what it took).
             self._reverse(number)
         self._end(number)
+        return None
+
+    # -- after a restart -------------------------------------------------------------------------
+
+    def settle(
+        self, sale_id: str, tender_no: int, amount: int | None = None
+    ) -> PaymentResult | None:
+        """Close what a charge cut short (the terminal died while the customer was confirming):
+        every order of this tender is asked about in turn. A paid one (of ``amount``) is the
+        tender's payment: approved, for the caller to record. Anything still open is reversed.
+        None: nothing was paid and nothing is left open. A timeout: a reversal was not
+        confirmed and the customer's phone must be checked."""
+        paid: PaymentResult | None = None
+        unconfirmed = ""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            number = trade_number(self.api.prefix, sale_id, tender_no, attempt)
+            try:
+                answer = self.api.query(number, self.timing.call_timeout_s)
+            except ProviderError as exc:
+                return self._result(
+                    PaymentOutcome.TIMEOUT, number, f"cannot settle an interrupted payment: {exc}"
+                )
+            if answer.code in NO_SUCH_ORDER:
+                break  # numbers are taken in order: no later attempt exists
+            if answer.state is State.FAILED:
+                self._end(number)
+                continue
+            fits = answer.state is State.PAID and amount in (None, answer.amount)
+            if fits and paid is None:
+                paid = self._result(PaymentOutcome.APPROVED, number, answer.transaction_id)
+            elif not self._reverse(number):
+                unconfirmed = number
+        if paid is not None:
+            return paid
+        if unconfirmed:
+            return self._result(
+                PaymentOutcome.TIMEOUT,
+                unconfirmed,
+                "reversing an interrupted payment was not confirmed: check the customer's phone",
+            )
         return None
 
     # -- cancel and refund -----------------------------------------------------------------------

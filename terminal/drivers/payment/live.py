@@ -30,6 +30,18 @@ class LiveQrProvider:
             )
         return provider.charge(code, amount, currency, sale_id, tender_no)
 
+    def settle(
+        self, sale_id: str, tender_no: int, amount: int | None = None
+    ) -> PaymentResult | None:
+        """After a restart: close or recover the orders a charge of this tender left, at
+        every live wallet (the code that was scanned is not known any more)."""
+        found: PaymentResult | None = None
+        for provider in self.wallets.values():
+            result = provider.settle(sale_id, tender_no, amount)
+            if result is not None and (found is None or result.outcome is PaymentOutcome.APPROVED):
+                found = result
+        return found
+
     def _by_reference(self, reference: str) -> CodeProvider | None:
         for provider in self.wallets.values():
             if reference.startswith(provider.api.prefix):
