@@ -89,6 +89,8 @@ class CodeProvider:
         self._ended: set[str] = set()
         """Numbers known to be closed at the provider in this run: not tried again."""
         self._reversed: set[str] = set()
+        self._unconfirmed: set[str] = set()
+        """Reversals the charge tried and could not get confirmed."""
         self.reversals: list[str] = []
 
     # -- charge ----------------------------------------------------------------------------------
@@ -212,6 +214,10 @@ class CodeProvider:
         with self._lock:
             if reference in self._reversed:
                 return
+            if reference in self._unconfirmed:
+                # Just tried, every try, inside the charge: trying again at once would only
+                # keep the clerk waiting as long again.
+                raise ProviderError(f"{self.api.name} did not confirm reversing {reference}")
         if not self._reverse(reference):
             raise ProviderError(f"{self.api.name} did not confirm reversing {reference}")
 
@@ -246,11 +252,14 @@ class CodeProvider:
             answer = self._call(partial(self.api.reverse, number))
             if answer.state is State.DONE:
                 with self._lock:
+                    self._unconfirmed.discard(number)
                     self._reversed.add(number)
                     self._ended.add(number)
                     self.reversals.append(number)
                 return True
             log.warning("%s reverse %s: %s", self.api.name, number, answer.message or "retry")
+        with self._lock:
+            self._unconfirmed.add(number)
         return False
 
     def _call(self, fn: Callable[[float], Answer]) -> Answer:

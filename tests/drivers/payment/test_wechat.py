@@ -150,8 +150,11 @@ def test_hanging_provider_does_not_hang_the_terminal(
     assert r.outcome is PaymentOutcome.TIMEOUT and "not confirmed" in r.message
     # deadline + one read timeout past it + the reverse tries, each bounded by the read timeout
     assert elapsed < FAST.deadline_s + TIMEOUTS.read * (FAST.reverse_tries + 1) + 1.0
-    with pytest.raises(OSError):
-        wechat.cancel(SALE, r.reference)
+    sent = len(wechat_emu.requests)
+    started = time.monotonic()
+    with pytest.raises(OSError, match="did not confirm reversing"):
+        wechat.cancel(SALE, r.reference)  # the caller's cancel: refused at once, not retried
+    assert time.monotonic() - started < 0.1 and len(wechat_emu.requests) == sent
 
 
 def test_lost_answer_is_recovered_by_query(
