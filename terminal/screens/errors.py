@@ -16,6 +16,7 @@ from terminal.core.auth import AccountLocked, LoginFailed
 from terminal.core.errors import PosError
 from terminal.core.rights import ApprovalRequired, Decision, PermissionDenied, Right
 from terminal.screens.i18n import N_
+from terminal.screens.payment_reasons import provider_reasons
 from terminal.screens.presenters import money
 
 RIGHT_ACTIONS: dict[Right, str] = {
@@ -213,6 +214,9 @@ def describe(exc: BaseException, _: Callable[[str], str], currency: str = "CNY"
     if isinstance(exc, (PermissionDenied, ApprovalRequired)):
         return refusal_text(exc, _, currency)
     if isinstance(exc, PosError):
+        if exc.code in ("payment.declined", "payment.timeout"):
+            why = provider_reasons(exc.message, _)
+            return exc.code, " ".join(t for t in (_(CODE_MESSAGES[exc.code]), why) if t)
         if exc.code in CODE_MESSAGES:
             return exc.code, _(CODE_MESSAGES[exc.code])
         template = DETAIL_MESSAGES.get(exc.code)
