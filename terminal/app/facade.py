@@ -128,6 +128,17 @@ class Terminal(StaffDesk):
     def simulated(self) -> bool:
         return bool(self.config.hardware.simulated)
 
+    def payment_modes(self) -> dict[str, Any]:
+        """What takes the money: ``{"qr": "live"/"simulated"/"none", "card": ..., "live":
+        ["wechat", "alipay"]}`` (the live wallets; [] unless qr is live)."""
+        from terminal.drivers.factory import section
+
+        p = section(self.config, "payments")
+        qr = str(p.get("qr", "simulated"))
+        wallets = [str(w) for w in p.get("qr_wallets", ["wechat", "alipay"])]
+        return {"qr": qr, "card": str(p.get("card", "simulated")),
+                "live": wallets if qr == "live" else []}
+
     def shift_state(self) -> dict[str, Any] | None:
         """Cheap: the open shift as last read on the worker."""
         return self._shift

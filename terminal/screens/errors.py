@@ -16,7 +16,7 @@ from terminal.core.auth import AccountLocked, LoginFailed
 from terminal.core.errors import PosError
 from terminal.core.rights import ApprovalRequired, Decision, PermissionDenied, Right
 from terminal.screens.i18n import N_
-from terminal.screens.payment_reasons import provider_reasons
+from terminal.screens.payment_texts import provider_reasons
 from terminal.screens.presenters import money
 
 RIGHT_ACTIONS: dict[Right, str] = {

@@ -61,6 +61,9 @@ class TerminalPort(Protocol):
 
     def store_name(self, language: str) -> str: ...
 
+    def payment_modes(self) -> dict[str, Any]:
+        """``{"qr": "live"/"simulated"/"none", "card": ..., "live": [wallet, ...]}``."""
+
     def shift_state(self) -> dict[str, Any] | None: ...
 
     def printer_status(self) -> dict[str, Any]: ...

@@ -22,6 +22,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from terminal.screens.errors import SCANNER_STATES, describe
 from terminal.screens.i18n import Translator
+from terminal.screens.payment_texts import payments_status
 from terminal.screens.widgets import BG, HEADER, WHITE, Metrics, Panel, PosButton, Text
 
 if TYPE_CHECKING:
@@ -274,6 +275,9 @@ class PosApp(App):
             parts.append(_("Shift open") if shift else _("No shift open"))
         if self.busy:
             parts.append(_("Working…"))
+        money = payments_status(self.terminal.payment_modes(), _)
+        if money:
+            parts.append(money)
         if hasattr(self, "status_label"):
             self.status_label.text = "  ·  ".join(parts)
 
@@ -439,6 +443,8 @@ class PosApp(App):
             "printer": self.printer,
             "scanner": self.scanner,
             "drawer": self.terminal.drawer_state(),
+            "payments": {**self.terminal.payment_modes(),
+                         "status": payments_status(self.terminal.payment_modes(), self.tr.gettext)},
             "sale": sale,
             "cart": sale.get("lines", []),
             "totals": {k: sale.get(k) for k in ("subtotal", "discount_total", "tax_total",

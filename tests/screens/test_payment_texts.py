@@ -11,7 +11,7 @@ from terminal.drivers.payment.codes import ALIPAY_REASONS, WECHAT_REASONS, reaso
 from terminal.drivers.payment.live import LiveQrProvider, NoQrProvider
 from terminal.screens.errors import describe
 from terminal.screens.i18n import Translator
-from terminal.screens.payment_reasons import PROVIDER_REASONS, provider_reasons
+from terminal.screens.payment_texts import PROVIDER_REASONS, payments_status, provider_reasons
 
 ZH = Translator("zh_CN").gettext
 EN = Translator("en").gettext
@@ -59,3 +59,13 @@ def test_a_shorter_reason_inside_a_longer_one_is_said_once() -> None:
         == "Reason: the provider refused the signature: check the API key"
     )
     assert provider_reasons("an unknown thing", EN) == ""
+
+
+def test_the_header_says_what_takes_the_money() -> None:
+    live = {"qr": "live", "card": "none", "live": ["wechat", "alipay"]}
+    assert payments_status(live, ZH) == "实收：微信支付 / 支付宝"
+    assert payments_status({**live, "live": ["alipay"]}, EN) == "Live: Alipay"
+    assert payments_status({"qr": "simulated", "card": "simulated", "live": []}, ZH) == (
+        "支付为模拟：不收真钱"
+    )
+    assert payments_status({"qr": "none", "card": "none", "live": []}, ZH) == ""

@@ -1,11 +1,13 @@
-"""The payment providers' reasons in the clerk's language. A declined or timed-out payment's
+"""What the screens say about payments: which providers take real money (the header), and
+the payment providers' reasons in the clerk's language. A declined or timed-out payment's
 core message carries the adapter's English reason (``insufficient balance (NOTENOUGH,
 余额不足)``); the screen finds the reasons it knows in it and says them after its own sentence.
 The English texts are the ones ``terminal/drivers/payment`` writes (a test keeps them equal)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from terminal.screens.i18n import N_
 
@@ -57,3 +59,18 @@ def provider_reasons(message: str, _: Callable[[str], str]) -> str:
     if not kept:
         return ""
     return _("Reason: {reason}").format(reason="; ".join(_(r) for _at, r in sorted(kept)))
+
+
+WALLETS = {"wechat": N_("WeChat Pay"), "alipay": N_("Alipay")}
+
+
+def payments_status(payments: Mapping[str, Any], _: Callable[[str], str]) -> str:
+    """The header's word on what takes the money: the live wallets, or a warning that
+    payments are simulated; "" when the store takes no QR payments."""
+    qr = payments.get("qr")
+    if qr == "live":
+        names = " / ".join(_(WALLETS[w]) for w in payments.get("live", ()) if w in WALLETS)
+        return _("Live: {providers}").format(providers=names)
+    if qr == "simulated":
+        return _("Payments simulated: no money moves")
+    return ""
