@@ -218,3 +218,24 @@ def test_doctor_test_payments_fails_on_an_unreachable_provider(
     out = io.StringIO()
     assert try_payments(cfg, out) is False
     assert "WeChat Pay: OK" in out.getvalue() and "Alipay: FAILED: " in out.getvalue()
+
+
+def test_run_refuses_to_start_on_simulated_payments_with_real_hardware(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from terminal import cli
+    from terminal.app import run
+
+    started: list[object] = []
+    monkeypatch.setattr(run, "start_app", started.append)
+    config = tmp_path / "pos-terminal.toml"
+    config.write_text(
+        f'[terminal]\nid = "T01"\ndata_dir = "{tmp_path / "data"}"\n'
+        "[hardware]\nsimulated = false\n",
+        encoding="utf-8",
+    )
+    assert cli.main(["run", "--config", str(config)]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert f'configuration error: {config}: [payments] qr = "simulated" with [hardware]' in err
+    assert "no money would move" in err
+    assert started == [] and not (tmp_path / "data").exists()
