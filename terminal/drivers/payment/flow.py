@@ -154,14 +154,22 @@ class CodeProvider:
     def _settle_earlier(self, number: str, amount: int) -> PaymentResult | None:
         """The provider holds an earlier order under ``number``: paid with this amount, it is
         this payment (approved, charged once); otherwise it is closed for good (reversed if it
-        could still take money) and None sends the caller to the next number."""
+        could still take money) and None sends the caller to the next number, or, when the
+        reversal is not confirmed, a timeout stops the charge."""
         answer = self._call(partial(self.api.query, number))
         if answer.state is State.PAID and answer.amount == amount:
             return self._result(PaymentOutcome.APPROVED, number, answer.transaction_id)
-        if answer.state is not State.FAILED:
+        if answer.state is not State.FAILED and not self._reverse(number):
             # Still open, unknown, or paid with another amount by an attempt the terminal never
-            # recorded: reversing closes it (and pays back what it took).
-            self._reverse(number)
+            # recorded, and it would not close: charging under the next number could charge
+            # the customer twice.
+            return self._result(
+                PaymentOutcome.TIMEOUT,
+                number,
+                f"an earlier attempt ({answer.message or answer.state.value}) could not be "
+                "closed and the reversal was not confirmed: check the customer's phone before "
+                "charging again",
+            )
         self._end(number)
         return None
 

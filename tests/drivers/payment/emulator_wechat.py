@@ -55,6 +55,7 @@ class WeChatEmulator(Emulator):
         self.forge = 0
         """The next this many micropay answers claim "paid", signed with the wrong key."""
         self.refund_error = ""
+        self.reverse_error = ""
         self.payments_taken = 0
         super().__init__(ca)
 
@@ -184,6 +185,8 @@ class WeChatEmulator(Emulator):
         o = self.orders.get(req["out_trade_no"])
         if o is None:
             return self._err("ORDERNOTEXIST")
+        if self.reverse_error:
+            return self._err(self.reverse_error, "用户正在支付中的订单不允许撤销，请稍后再试")
         if o.state == "SUCCESS":
             self.payments_taken -= 1  # a reversed paid order is paid back
         o.state = "REVOKED"

@@ -8,11 +8,12 @@ import time
 import pytest
 
 from terminal.core.ports import PaymentOutcome
+from terminal.drivers.payment.codes import trade_number
 from terminal.drivers.payment.flow import CodeProvider
 from terminal.drivers.payment.http import Transport
 from terminal.drivers.payment.wechat import WeChatApi, sign
 from tests.drivers.payment.conftest import FAST, TIMEOUTS, wechat_credentials
-from tests.drivers.payment.emulator_wechat import WeChatEmulator
+from tests.drivers.payment.emulator_wechat import Order, WeChatEmulator
 from tests.drivers.payment.tls import EmulatorCA
 
 CODE = "134567890123456781"
@@ -227,3 +228,17 @@ def test_the_emulator_refuses_a_wrong_signature(wechat_emu: WeChatEmulator, ca: 
     assert r.outcome is PaymentOutcome.TIMEOUT and wechat_emu.orders == {}
     assert wechat_emu.errors and all("SIGNERROR" in e for e in wechat_emu.errors)
     wechat_emu.errors.clear()
+
+
+def test_an_earlier_attempt_that_cannot_be_closed_stops_the_charge(
+    wechat: CodeProvider, wechat_emu: WeChatEmulator
+) -> None:
+    # A terminal died while the customer was confirming; restarted, it charges the same tender
+    # with a fresh code, and the provider will not reverse the earlier order yet.
+    earlier = trade_number("W", SALE, 1, 1)
+    wechat_emu.orders[earlier] = Order(earlier, 2350, CODE, "USERPAYING", "paying_forever", "42")
+    wechat_emu.reverse_error = "USERPAYING"
+    r = wechat.charge(CODE2, 2350, "CNY", SALE)
+    assert r.outcome is PaymentOutcome.TIMEOUT and r.reference == earlier
+    assert "could not be closed" in r.message
+    assert list(wechat_emu.orders) == [earlier]  # no second order that could also be paid
