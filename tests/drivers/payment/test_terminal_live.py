@@ -12,9 +12,12 @@ from terminal.app.facade import Terminal
 from terminal.app.wiring import build_terminal
 from terminal.config import parse_config
 from terminal.core.errors import PaymentFailed
+from terminal.drivers.payment.codes import yuan
+from terminal.drivers.payment.statements import journal_lines, parse_wechat_bill, reconcile
 from terminal.sample import sample_catalog, sample_staff
 from tests.drivers.payment.emulator_alipay import AlipayEmulator
 from tests.drivers.payment.emulator_wechat import WeChatEmulator
+from tests.drivers.payment.test_statements import WECHAT_HEADER, _wx
 from tests.drivers.payment.tls import EmulatorCA
 
 WECHAT_CODE, WECHAT_CODE2 = "134567890123456781", "134567890123456782"
@@ -107,3 +110,16 @@ def test_decline_carries_the_providers_reason_then_a_new_code_pays_and_refunds(
     # The refund record keeps the payment it went back to; the provider's refund id is the
     # adapter's answer (not yet journaled: the tender record has no field for it).
     assert [x["reference"] for x in refund["tenders"]] == [order.out_trade_no]
+    # The next day's bill, in WeChat's layout, matches the journal line for line.
+    amount = yuan(total)
+    bill = "\r\n".join(
+        [
+            WECHAT_HEADER,
+            _wx("2026-12-04 10:00:00", order.transaction_id, order.out_trade_no, "SUCCESS", amount),
+            _wx("2026-12-04 10:01:00", order.transaction_id, order.out_trade_no, "REFUND", amount,
+                "R1", amount),
+        ]
+    )  # fmt: skip
+    ours = journal_lines(terminal.ledger.entries(limit=10000))
+    r = reconcile(parse_wechat_bill(bill), ours)
+    assert r.clean and [m[0] for m in r.matched] == ["payment", "refund"]
