@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from terminal.core.records import JournalEntry
-from terminal.drivers.payment.codes import fen
+from terminal.drivers.payment.codes import fen, yuan
 
 _WECHAT_SUMMARY = "总交易单数"
 
@@ -191,3 +191,23 @@ def reconcile(
             else:
                 result.differing.append((kind, number, a, b))
     return result
+
+
+def render(r: Reconciliation) -> str:
+    """The reconciliation as the owner reads it: one line per problem, then the count matched."""
+    lines = []
+    for x in r.only_in_statement:
+        lines.append(
+            f"only on the statement: {x.provider} {x.kind} {x.out_trade_no} {yuan(x.amount)}"
+            f"{' ' + x.transaction_id if x.transaction_id else ''}"
+        )
+    for x in r.only_in_journal:
+        lines.append(
+            f"only in the journal:   {x.provider} {x.kind} {x.out_trade_no} {yuan(x.amount)}"
+        )
+    for kind, number, ours, theirs in r.differing:
+        lines.append(
+            f"amounts differ:        {kind} {number} journal {yuan(ours)}, statement {yuan(theirs)}"
+        )
+    lines.append(f"{len(r.matched)} matched, {len(lines)} problem(s)")
+    return "\n".join(lines) + "\n"

@@ -239,3 +239,10 @@ def test_run_refuses_to_start_on_simulated_payments_with_real_hardware(
     assert f'configuration error: {config}: [payments] qr = "simulated" with [hardware]' in err
     assert "no money would move" in err
     assert started == [] and not (tmp_path / "data").exists()
+
+
+def test_the_cli_offers_the_payments_test() -> None:
+    from terminal import cli
+
+    args = cli.build_parser().parse_args(["doctor", "--test", "payments"])
+    assert args.test == ["payments"]

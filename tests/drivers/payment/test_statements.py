@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -144,3 +146,42 @@ def test_a_file_that_is_not_a_statement_is_refused() -> None:
         parse_wechat_bill("a,b\n1,2\n")
     with pytest.raises(ValueError, match="not an Alipay statement"):
         parse_alipay_bill("#x\na,b\n1,2\n")
+
+
+def test_reconcile_command_on_a_ledger_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ledger.builders import post_sale, sale
+
+    from terminal import cli
+    from terminal.core.clock import ManualClock
+    from terminal.core.records import TenderRecord
+    from terminal.ledger.db import ledger_path, open_ledger
+
+    config = tmp_path / "pos-terminal.toml"
+    config.write_text(f'[terminal]\nid = "T01"\ndata_dir = "{tmp_path / "data"}"\n')
+    led = open_ledger(ledger_path(tmp_path / "data"), "T01", ManualClock())
+    paid = sale(1, tenders=[("qr", 100)])
+    qr = TenderRecord("qr", paid.total, paid.total, 0, "WAAAA011", "wechat")
+    post_sale(led, replace(paid, tenders=(qr,)))
+    led.close()
+    bill = tmp_path / "wechat.csv"
+    amount = f"{paid.total // 100}.{paid.total % 100:02d}"
+    bill.write_text(
+        "\r\n".join(
+            [
+                WECHAT_HEADER,
+                _wx("2026-12-04 10:00:01", "4200001", "WAAAA011", "SUCCESS", amount),
+                _wx("2026-12-04 12:00:00", "4200003", "WCCCC011", "SUCCESS", "8.80"),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    args = ["--config", str(config), "payments", "reconcile", "--wechat", str(bill)]
+    assert cli.main(args) == 1
+    out = capsys.readouterr().out
+    assert (
+        out
+        == "only on the statement: wechat payment WCCCC011 8.80 4200003\n1 matched, 1 problem(s)\n"
+    )
+    assert cli.main(["--config", str(config), "payments", "reconcile"]) == cli.EXIT_USAGE
