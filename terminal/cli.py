@@ -247,6 +247,28 @@ def _print_version(args: argparse.Namespace) -> int:
 # --- parser --------------------------------------------------------------------------------
 
 
+def _add_payments_parser(
+    sub: Any, data_dir_option: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    p = sub.add_parser("payments", help="payment providers: reconcile their statements")
+    pay_sub = p.add_subparsers(dest="payments_command", metavar="SUBCOMMAND")
+    pay_sub.required = True
+    r = pay_sub.add_parser(
+        "reconcile",
+        help="match the providers' daily statements to this ledger; exit 1 on any "
+        "line that does not match",
+    )
+    r.add_argument("--wechat", metavar="FILE", help="a WeChat Pay trade bill (bill_type=ALL)")
+    r.add_argument(
+        "--alipay",
+        metavar="FILE",
+        action="append",
+        help="an Alipay statement: the downloaded zip or its detail CSV (GBK)",
+    )
+    data_dir_option(r)
+    r.set_defaults(handler=_reconcile)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pos-terminal",
@@ -317,23 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, default=15, help="how long --test scan listens")
     p.set_defaults(handler=_delegate("terminal.drivers.doctor", "doctor_command", "doctor"))
 
-    p = sub.add_parser("payments", help="payment providers: reconcile their statements")
-    pay_sub = p.add_subparsers(dest="payments_command", metavar="SUBCOMMAND")
-    pay_sub.required = True
-    r = pay_sub.add_parser(
-        "reconcile",
-        help="match the providers' daily statements to this ledger; exit 1 on any "
-        "line that does not match",
-    )
-    r.add_argument("--wechat", metavar="FILE", help="a WeChat Pay trade bill (bill_type=ALL)")
-    r.add_argument(
-        "--alipay",
-        metavar="FILE",
-        action="append",
-        help="an Alipay statement: the downloaded zip or its detail CSV (GBK)",
-    )
-    data_dir_option(r)
-    r.set_defaults(handler=_reconcile)
+    _add_payments_parser(sub, data_dir_option)
 
     p = sub.add_parser("version", help="print the version")
     p.set_defaults(handler=_print_version)
