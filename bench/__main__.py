@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-GROUPS = ["ledger", "durable", "scan", "startup", "link", "collector", "intake"]
+GROUPS = ["ledger", "durable", "scan", "startup", "link", "collector", "intake", "payments"]
 OUT = Path(__file__).resolve().parent / "results.json"
 
 

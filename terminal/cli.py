@@ -199,12 +199,74 @@ def _report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _reconcile(args: argparse.Namespace) -> int:
+    """``payments reconcile``: the providers' statements against this ledger; 1 when any line
+    does not match."""
+    from terminal.drivers.payment import statements as st
+
+    if not args.wechat and not args.alipay:
+        print("pos-terminal: give --wechat and/or --alipay statement files", file=sys.stderr)
+        return EXIT_USAGE
+    config = _config(args)
+    try:
+        lines = (
+            []
+            if not args.wechat
+            else st.parse_wechat_bill(Path(args.wechat).read_bytes().decode("utf-8-sig"))
+        )
+        for path in args.alipay or ():
+            data = Path(path).read_bytes()
+            lines += (
+                st.read_alipay_zip(data)
+                if data[:2] == b"PK"
+                else st.parse_alipay_bill(data.decode("gbk"))
+            )
+        ledger = _open_existing_ledger(args, config)
+    except (OSError, ValueError) as exc:
+        print(f"pos-terminal: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM
+    try:
+        entries, seq = [], 0
+        while batch := ledger.entries(after_seq=seq, limit=5000):
+            entries += batch
+            seq = batch[-1].seq
+    finally:
+        ledger.close()
+    wallets = {x.provider for x in lines} or {"wechat", "alipay"}
+    ours = [x for x in st.journal_lines(entries) if x.provider in wallets]
+    result = st.reconcile(lines, ours)
+    sys.stdout.write(st.render(result))
+    return EXIT_OK if result.clean else EXIT_PROBLEM
+
+
 def _print_version(args: argparse.Namespace) -> int:
     print(f"pos-terminal {_version()}")
     return EXIT_OK
 
 
 # --- parser --------------------------------------------------------------------------------
+
+
+def _add_payments_parser(
+    sub: Any, data_dir_option: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    p = sub.add_parser("payments", help="payment providers: reconcile their statements")
+    pay_sub = p.add_subparsers(dest="payments_command", metavar="SUBCOMMAND")
+    pay_sub.required = True
+    r = pay_sub.add_parser(
+        "reconcile",
+        help="match the providers' daily statements to this ledger; exit 1 on any "
+        "line that does not match",
+    )
+    r.add_argument("--wechat", metavar="FILE", help="a WeChat Pay trade bill (bill_type=ALL)")
+    r.add_argument(
+        "--alipay",
+        metavar="FILE",
+        action="append",
+        help="an Alipay statement: the downloaded zip or its detail CSV (GBK)",
+    )
+    data_dir_option(r)
+    r.set_defaults(handler=_reconcile)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -269,12 +331,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--test",
         action="append",
-        choices=("print", "drawer", "scan"),
+        choices=("print", "drawer", "scan", "payments"),
         default=[],
-        help="also print a test page, pulse the drawer, or show decoded scans live",
+        help="also print a test page, pulse the drawer, show decoded scans live, or ask each "
+        "live payment provider a no-money question",
     )
     p.add_argument("--seconds", type=float, default=15, help="how long --test scan listens")
     p.set_defaults(handler=_delegate("terminal.drivers.doctor", "doctor_command", "doctor"))
+
+    _add_payments_parser(sub, data_dir_option)
 
     p = sub.add_parser("version", help="print the version")
     p.set_defaults(handler=_print_version)

@@ -12,7 +12,7 @@ from terminal.app.data_dir import DataDirUnusable, diagnose, stand_ins
 from terminal.app.staff_desk import StaffDesk
 from terminal.core.auth import Session
 from terminal.core.checkout import SaleSession
-from terminal.core.device_state import DrawerView, PrinterView, ScannerView
+from terminal.core.device_state import DrawerView, PaymentModes, PrinterView, ScannerView
 from terminal.core.rights import Approval
 from terminal.core.views import SaleSnapshot, ShiftView
 
@@ -149,6 +149,16 @@ class Terminal(StaffDesk):
     @property
     def simulated(self) -> bool:
         return bool(self.config.hardware.simulated)
+
+    def payment_modes(self) -> PaymentModes:
+        """Cheap: what takes the money, from the configuration."""
+        from terminal.drivers.factory import section
+
+        p = section(self.config, "payments")
+        qr = str(p.get("qr", "simulated"))
+        wallets = [str(w) for w in p.get("qr_wallets", ["wechat", "alipay"])]
+        return PaymentModes(qr=qr, card=str(p.get("card", "simulated")),
+                            live=tuple(wallets) if qr == "live" else ())
 
     def shift_state(self) -> ShiftView | None:
         """Cheap: the open shift as last read on the worker."""

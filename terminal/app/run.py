@@ -140,8 +140,27 @@ def run_command(args: argparse.Namespace) -> int:
     _setup_logging()
     config = load_config(Path(args.config) if getattr(args, "config", None) else None)
     config = _with_data_dir(config, getattr(args, "data_dir", None))
+    _check_payments(config)
     start_app(build_terminal(config, deferred=True))
     return 0
+
+
+def _check_payments(config: Any) -> None:
+    """Before any window: a terminal on real hardware with a simulated card or QR back end, or
+    live payments whose credentials do not load, does not start at all (the devices are built
+    later, on the worker, where such an error would only reach the screen)."""
+    from terminal.config import ConfigError
+    from terminal.drivers.factory import (
+        HardwareConfigError,
+        build_card_terminal,
+        build_payment_provider,
+    )
+
+    try:
+        build_payment_provider(config)
+        build_card_terminal(config)
+    except HardwareConfigError as exc:
+        raise ConfigError(str(exc), getattr(config, "path", None)) from None
 
 
 DEMO_CONFIG = """\

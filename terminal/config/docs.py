@@ -90,6 +90,10 @@ def render_docs() -> str:
         "[printer]",
         'kind = "network"',
         'host = "192.168.1.50"',
+        "",
+        "[payments]",
+        'qr = "live"',
+        'card = "none"',
         "```",
         "",
     ]

@@ -95,6 +95,13 @@ def _non_negative_list(values: list[int]) -> str | None:
     return None
 
 
+def _wallets(values: list[str]) -> str | None:
+    for v in values:
+        if v not in ("wechat", "alipay"):
+            return f"{v!r} is not a wallet: use wechat or alipay"
+    return None
+
+
 SCHEMA: tuple[Section, ...] = (
     Section(
         "terminal",
@@ -374,8 +381,72 @@ SCHEMA: tuple[Section, ...] = (
         "payments",
         "Payment providers.",
         (
-            Key("qr", "str", "simulated", "Mobile QR provider."),
-            Key("card", "str", "simulated", "Bank-card terminal."),
+            Key(
+                "qr",
+                "str",
+                "simulated",
+                "Mobile QR payment codes: simulated (no money moves), live (the wallets in "
+                "qr_wallets, docs/payments.md) or none (the store takes no QR payments). With "
+                "[hardware] simulated = false, simulated is refused.",
+                choices=("simulated", "live", "none"),
+            ),
+            Key(
+                "card",
+                "str",
+                "simulated",
+                "Bank-card terminal: simulated or none (the store takes no cards). With "
+                "[hardware] simulated = false, simulated is refused.",
+                choices=("simulated", "none"),
+            ),
+            Key(
+                "qr_wallets",
+                "list[str]",
+                ["wechat", "alipay"],
+                "Live QR: the wallets taken (wechat, alipay).",
+                check=_wallets,
+            ),
+            Key(
+                "secrets_file",
+                "str",
+                "/etc/pos-terminal/payments.toml",
+                "Live QR: the credentials file (mode 0600, owned by the service user; never "
+                "put keys in this file).",
+            ),
+            Key("ca_file", "str", "", "Live QR: CA bundle for the providers; empty: the system's."),
+            Key(
+                "wechat_url", "str", "https://api.mch.weixin.qq.com", "WeChat Pay API v2 base URL."
+            ),
+            Key(
+                "wechat_sign_type",
+                "str",
+                "HMAC-SHA256",
+                "WeChat Pay v2 signature type.",
+                choices=("HMAC-SHA256", "MD5"),
+            ),
+            Key(
+                "wechat_client_ip",
+                "str",
+                "127.0.0.1",
+                "WeChat Pay spbill_create_ip: the terminal's IPv4 address as the provider "
+                "should see it.",
+            ),
+            Key("alipay_url", "str", "https://openapi.alipay.com/gateway.do", "Alipay gateway."),
+            Key("qr_subject", "str", "POS sale", "Live QR: the order title the customer sees."),
+            Key(
+                "qr_deadline_s",
+                "float",
+                45.0,
+                "Live QR: seconds from the charge to the last query before reversing.",
+            ),
+            Key("qr_poll_s", "float", 5.0, "Live QR: seconds between queries."),
+            Key(
+                "qr_reverse_after_s",
+                "float",
+                15.0,
+                "Live QR: never reverse sooner than this after the charge (WeChat's rule).",
+            ),
+            Key("connect_timeout_s", "float", 5.0, "Live QR: HTTPS connect timeout."),
+            Key("read_timeout_s", "float", 10.0, "Live QR: HTTPS answer timeout."),
             Key(
                 "qr_decline_suffixes",
                 "list[str]",

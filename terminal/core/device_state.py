@@ -66,3 +66,16 @@ class DrawerDone:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentModes:
+    """What takes the money, for the header: each back end "live", "simulated" or "none"."""
+
+    qr: str = "simulated"
+    card: str = "simulated"
+    live: tuple[str, ...] = ()
+    """The wallets that take real money ("wechat", "alipay"); () unless ``qr`` is live."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"qr": self.qr, "card": self.card, "live": list(self.live)}

@@ -188,8 +188,10 @@ class PaymentProvider(Protocol):
     """Mobile QR: the customer's payment code (WeChat Pay, Alipay) is scanned and charged."""
 
     def charge(
-        self, payment_code: str, amount: int, currency: str, sale_id: str
-    ) -> PaymentResult: ...
+        self, payment_code: str, amount: int, currency: str, sale_id: str, tender_no: int = 1
+    ) -> PaymentResult:
+        """``tender_no`` is the tender's place in the sale (1, 2 ...): with the sale id it keys
+        the provider's order, so charging the same tender again cannot charge twice."""
 
     def cancel(self, sale_id: str, reference: str) -> None:
         """Reverse a charge whose sale could not complete (best effort, journaled by the

@@ -184,7 +184,9 @@ class Tendering(SessionCore):
             sale,
             QR,
             amount,
-            lambda: self.payments.charge(code, amount, sale.currency, sale.sale_id),
+            lambda: self.payments.charge(
+                code, amount, sale.currency, sale.sale_id, len(sale.tenders) + 1
+            ),
         )
         self._take(
             sale,

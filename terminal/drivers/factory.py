@@ -6,7 +6,8 @@ receipt printer, QR payment provider and card terminal. The composition root cal
 section name to mapping, so tests and tools need not write a TOML file. Keys missing from a
 section take the defaults documented in docs/configuration.md. ``[hardware] simulated = true``
 puts scanner, drawer and printer on their simulated twins whatever their own sections say;
-payments have only simulated back ends so far and follow ``[payments]``.
+payments follow ``[payments]``, and a simulated payment back end is refused when the hardware
+is not simulated.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from terminal.drivers.drawer.kick import PrinterKickDrawer
 from terminal.drivers.drawer.monitor import DrawerMonitor
 from terminal.drivers.drawer.simulated import SimulatedDrawer
 from terminal.drivers.payment.card import SimulatedCardTerminal
+from terminal.drivers.payment.credentials import SecretsError
+from terminal.drivers.payment.live import WALLET_NAMES, NoCardTerminal, NoQrProvider
 from terminal.drivers.payment.qr import QrRules, SimulatedQrProvider
 from terminal.drivers.scanner.decoder import DecoderSettings
 from terminal.drivers.scanner.evdev_source import EvdevScannerSource, StatusCallback
@@ -168,10 +171,29 @@ def build_drawer(config: Any, *, printer: Any = None, simulated: bool | None = N
 
 
 def build_payment_provider(config: Any) -> PaymentProvider:
+    """Refuses the simulated provider on real hardware: a simulator there would "approve"
+    payments that move no money."""
     p = section(config, "payments")
     kind = str(p.get("qr", "simulated"))
+    if kind == "none":
+        return NoQrProvider()
+    if kind == "live":
+        from terminal.drivers.payment.setup import build_live_qr
+
+        try:
+            return build_live_qr(p)
+        except (SecretsError, ValueError) as exc:
+            raise HardwareConfigError(f'[payments] qr = "live": {exc}') from None
     if kind != "simulated":
-        raise HardwareConfigError(f"[payments] qr: no provider {kind!r}; available: simulated")
+        raise HardwareConfigError(
+            f"[payments] qr: no provider {kind!r}; available: live, none, simulated"
+        )
+    if not is_simulated(config):
+        raise HardwareConfigError(
+            '[payments] qr = "simulated" with [hardware] simulated = false: payment codes '
+            'would be approved and no money would move. Set qr = "live" (docs/payments.md), '
+            'or qr = "none" if this store takes no WeChat Pay or Alipay'
+        )
     max_amount = p.get("qr_max_amount")
     return SimulatedQrProvider(
         QrRules(
@@ -185,8 +207,18 @@ def build_payment_provider(config: Any) -> PaymentProvider:
 def build_card_terminal(config: Any) -> CardTerminal:
     p = section(config, "payments")
     kind = str(p.get("card", "simulated"))
+    if kind == "none":
+        return NoCardTerminal()
     if kind != "simulated":
-        raise HardwareConfigError(f"[payments] card: no terminal {kind!r}; available: simulated")
+        raise HardwareConfigError(
+            f"[payments] card: no terminal {kind!r}; available: none, simulated"
+        )
+    if not is_simulated(config):
+        raise HardwareConfigError(
+            '[payments] card = "simulated" with [hardware] simulated = false: card payments '
+            'would be approved and no money would move. Set card = "none" if this store '
+            "takes no cards"
+        )
     outcome = str(p.get("card_outcome", "approved"))
     try:
         return SimulatedCardTerminal(outcome)
@@ -194,6 +226,15 @@ def build_card_terminal(config: Any) -> CardTerminal:
         raise HardwareConfigError(
             f"[payments] card_outcome must be approved, declined or timeout, not {outcome!r}"
         ) from None
+
+
+def live_payments(config: Any) -> list[str]:
+    """What takes real money, for the screen and doctor: ["WeChat Pay", "Alipay"], [] when
+    nothing does (simulated or none)."""
+    p = section(config, "payments")
+    if str(p.get("qr", "simulated")) != "live":
+        return []
+    return [WALLET_NAMES[w] for w in p.get("qr_wallets", ["wechat", "alipay"]) if w in WALLET_NAMES]
 
 
 # -- everything -----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from terminal.core.errors import PosError
 from terminal.core.pending import UnfinishedSales
 from terminal.core.rights import ApprovalRequired, Decision, PermissionDenied, Right
 from terminal.screens.i18n import N_
+from terminal.screens.payment_texts import provider_reasons
 from terminal.screens.presenters import money
 
 RIGHT_ACTIONS: dict[Right, str] = {
@@ -256,6 +257,9 @@ def describe(exc: BaseException, _: Callable[[str], str], currency: str = "CNY",
         path = str(getattr(exc, "path", "") or data_dir)
         if exc.code in DATA_DIR_MESSAGES and path:
             return exc.code, _(DATA_DIR_MESSAGES[exc.code]).format(path=path)
+        if exc.code in ("payment.declined", "payment.timeout"):
+            why = provider_reasons(exc.message, _)
+            return exc.code, " ".join(t for t in (_(CODE_MESSAGES[exc.code]), why) if t)
         if exc.code in CODE_MESSAGES:
             return exc.code, _(CODE_MESSAGES[exc.code])
         template = DETAIL_MESSAGES.get(exc.code)

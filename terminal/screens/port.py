@@ -13,7 +13,13 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from terminal.core.auth import LoginTile
-from terminal.core.device_state import DrawerDone, DrawerView, PrinterView, ScannerView
+from terminal.core.device_state import (
+    DrawerDone,
+    DrawerView,
+    PaymentModes,
+    PrinterView,
+    ScannerView,
+)
 from terminal.core.errors import PosError
 from terminal.core.records import Item
 from terminal.core.refund_views import ReceiptView, RefundDone, RefundLineView
@@ -35,6 +41,7 @@ __all__ = [
     "Item",
     "LineView",
     "LoginTile",
+    "PaymentModes",
     "PrinterView",
     "ReceiptView",
     "RefundDone",
@@ -96,6 +103,9 @@ class TerminalPort(Protocol):
         """Why the terminal could not open its data directory at start; None when it did."""
 
     def store_name(self, language: str) -> str: ...
+
+    def payment_modes(self) -> PaymentModes:
+        """Cheap: what takes the money."""
 
     def shift_state(self) -> ShiftView | None: ...
 

@@ -23,6 +23,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from terminal.core.scan import MAX_SCAN_CHARS, shown
 from terminal.screens.errors import SCANNER_STATES, describe
 from terminal.screens.i18n import Translator
+from terminal.screens.payment_texts import payments_status
 from terminal.screens.port import DrawerView, PrinterView, ScannerView
 from terminal.screens.widgets import BG, HEADER, WHITE, Metrics, Panel, PosButton, Text
 
@@ -284,6 +285,9 @@ class PosApp(App):
             parts.append(_("Shift open") if shift else _("No shift open"))
         if self.busy:
             parts.append(_("Working…"))
+        money = payments_status(self.terminal.payment_modes(), _)
+        if money:
+            parts.append(money)
         if hasattr(self, "status_label"):
             self.status_label.text = "  ·  ".join(parts)
 
@@ -471,6 +475,8 @@ class PosApp(App):
             "printer": self.printer.to_dict(),
             "scanner": self.scanner.to_dict(),
             "drawer": self.terminal.drawer_state().to_dict(),
+            "payments": {**(modes := self.terminal.payment_modes()).to_dict(),
+                         "status": payments_status(modes, self.tr.gettext)},
             "sale": sale,
             "cart": sale.get("lines", []),
             "totals": {k: sale.get(k) for k in ("subtotal", "discount_total", "tax_total",

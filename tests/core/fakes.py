@@ -309,7 +309,9 @@ class FakePayments:
         self.cancels: list[tuple[str, str]] = []
         self.refunds: list[tuple[str, int, str]] = []
 
-    def charge(self, payment_code: str, amount: int, currency: str, sale_id: str) -> PaymentResult:
+    def charge(
+        self, payment_code: str, amount: int, currency: str, sale_id: str, tender_no: int = 1
+    ) -> PaymentResult:
         self.charges.append((payment_code, amount, currency, sale_id))
         outcome = self.script.pop(0) if self.script else PaymentOutcome.APPROVED
         n = len(self.charges)

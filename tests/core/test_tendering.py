@@ -214,7 +214,7 @@ def test_payment_ports_raising_timeouts_count_as_timeouts() -> None:
 
 def test_qr_timeout_without_reference_is_cancelled_by_sale_id() -> None:
     class NoRef(FakePayments):
-        def charge(self, payment_code, amount, currency, sale_id):  # type: ignore[override]
+        def charge(self, payment_code, amount, currency, sale_id, tender_no=1):  # type: ignore[override]
             self.charges.append((payment_code, amount, currency, sale_id))
             return PaymentResult(PaymentOutcome.TIMEOUT, message="gateway timeout")
 

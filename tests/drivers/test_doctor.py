@@ -112,6 +112,7 @@ CONFIG = {
     "scanner": {"serial_ports": ["/dev/serial/by-id/usb-Datalogic-if00"]},
     "printer": {"kind": "network", "host": "192.168.1.50", "port": 9100},
     "drawer": {"kind": "gpio", "gpio_pin": 17, "sensor_pin": 27},
+    "payments": {"qr": "none", "card": "none"},
 }
 SERIAL = Node("/dev/serial/by-id/usb-Datalogic-if00", "root", "dialout", CHR | 0o660)
 

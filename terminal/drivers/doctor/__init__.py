@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from terminal.drivers.doctor.checks import Checkup, check_groups, check_udev_rules
 from terminal.drivers.doctor.drawers import check_drawer
 from terminal.drivers.doctor.live import section_value, try_drawer, try_print, try_scans
+from terminal.drivers.doctor.payments import check_payments, try_payments
 from terminal.drivers.doctor.printers import check_printers
 from terminal.drivers.doctor.probe import Probe
 from terminal.drivers.doctor.report import Report
@@ -28,6 +29,7 @@ CHECKS: tuple[Callable[[Checkup], None], ...] = (
     check_scanners,
     check_printers,
     check_drawer,
+    check_payments,
 )
 """In the order the report lists their findings and sections."""
 
@@ -47,9 +49,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--test",
         action="append",
-        choices=("print", "drawer", "scan"),
+        choices=("print", "drawer", "scan", "payments"),
         default=[],
-        help="also exercise a device: print a test page, pulse the drawer, show scans live",
+        help="also exercise a device: print a test page, pulse the drawer, show scans live, "
+        "ask each live payment provider a no-money question",
     )
     parser.add_argument(
         "--seconds", type=float, default=15, help="how long --test scan listens (default 15)"
@@ -84,6 +87,7 @@ def doctor_command(
         "print": lambda: try_print(config, stream, data_dir),
         "drawer": lambda: try_drawer(config, stream, data_dir),
         "scan": lambda: try_scans(config, float(getattr(args, "seconds", 15)), stream),
+        "payments": lambda: try_payments(config, stream),
     }
     for name in tests:
         stream.write(f"\n--test {name}\n")

@@ -8,7 +8,9 @@ import importlib.util
 import os
 import pwd
 import socket
+import subprocess
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from terminal.drivers.drawer.gpiochip import GpioChip, list_gpio_chips
@@ -195,6 +197,31 @@ class Probe:
                 return ""
         except OSError as exc:
             return exc.strerror or str(exc)
+
+
+    def clock_now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def clock_synchronized(self) -> bool | None:
+        """systemd's NTPSynchronized, or None when it cannot be asked."""
+        try:
+            out = subprocess.run(
+                ["timedatectl", "show", "-p", "NTPSynchronized", "--value"],
+                capture_output=True,
+                text=True,
+                timeout=3,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        value = out.stdout.strip()
+        return {"yes": True, "no": False}.get(value) if out.returncode == 0 else None
+
+    def uid_of(self, user: str) -> int | None:
+        try:
+            return pwd.getpwnam(user).pw_uid
+        except KeyError:
+            return None
 
 
 def _read(p: Path) -> str:

@@ -76,7 +76,9 @@ class SimulatedQrProvider:
         """By reference, every attempt including declined and timed-out ones."""
         self.cancelled: list[tuple[str, str]] = []
 
-    def charge(self, payment_code: str, amount: int, currency: str, sale_id: str) -> PaymentResult:
+    def charge(
+        self, payment_code: str, amount: int, currency: str, sale_id: str, tender_no: int = 1
+    ) -> PaymentResult:
         if amount <= 0:
             raise ValueError(f"payment amount must be positive, not {amount}")
         if self.latency:
