@@ -1,0 +1,312 @@
+"""What the pages show, read from the collector's tables through its peewee models: the
+stores and terminals with their delivery state and sales today by payment method, the staff of
+a store as its terminals reported them, and the live feed of sales, refunds, voids, no-sale
+openings and approvals after a cursor."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import peewee as pw
+
+from provisioning.collector.db import CentralDB
+from provisioning.collector.projection import day_of
+
+ONLINE_WITHIN = timedelta(minutes=3)
+"""A terminal whose last status says online but is older than this is shown as not reporting:
+the retained status of a terminal whose network vanished can say online for a while."""
+
+FEED_KINDS = (
+    "sale.completed",
+    "refund.completed",
+    "sale.voided",
+    "line.voided",
+    "drawer.opened",
+    "approval.granted",
+    "approval.verified",
+    "approval.refused",
+)
+
+
+@dataclass
+class TerminalView:
+    store_id: str
+    terminal_id: str
+    state: str
+    """online, offline, stale (online but not heard from lately) or unknown."""
+    version: str
+    last_seen: str
+    outbox: int | None
+    stored: int
+    highest: int
+    health: dict[str, str]
+    sales_today: dict[str, int] = field(default_factory=dict)
+    """tender kind -> amount today (refunds negative), training excluded."""
+    sales_count: int = 0
+
+
+@dataclass
+class StoreView:
+    store_id: str
+    terminals: list[TerminalView]
+    sales_today: dict[str, int]
+    sales_count: int
+    commandable: bool
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _terminal_view(row: dict[str, Any], now: datetime) -> TerminalView:
+    status = json.loads(row["status"]) if row.get("status") else {}
+    seen = [t for t in (_parse_time(row.get("status_at")), _parse_time(row.get("last_event_at")))]
+    last = max((t for t in seen if t is not None), default=None)
+    state = str(status.get("state") or "unknown")
+    if state == "online" and (last is None or now - last > ONLINE_WITHIN):
+        state = "stale"
+    depth = status.get("outbox_depth")
+    return TerminalView(
+        store_id=row["store_id"],
+        terminal_id=row["terminal_id"],
+        state=state,
+        version=str(status.get("version") or ""),
+        last_seen=last.isoformat(timespec="seconds") if last else "",
+        outbox=int(depth) if isinstance(depth, int) else None,
+        stored=int(row["contiguous"] or 0),
+        highest=int(row["max_seq"] or 0),
+        health={str(k): str(v) for k, v in (status.get("health") or {}).items()},
+    )
+
+
+def known_stores(db: CentralDB, homes: list[str]) -> list[str]:
+    st = db.m.State
+    rows = st.select(st.store_id).distinct().tuples()
+    return sorted({r[0] for r in rows} | set(homes))
+
+
+def today(db: CentralDB, now: datetime | None = None) -> str:
+    return day_of((now or datetime.now(UTC)).isoformat(), db.tz)
+
+
+def _tenders_today(db: CentralDB, stores: list[str], day: str) -> list[tuple[str, str, str, int]]:
+    """(store, terminal, tender kind, amount) for ``day``; refunds count negative."""
+    sale_t, tender_t = db.m.Sale, db.m.Tender
+    is_refund = sale_t.kind == "refund"
+    amount = pw.fn.SUM(pw.Case(None, [(is_refund, pw.Value(0) - tender_t.amount)], tender_t.amount))
+    q = (
+        tender_t.select(sale_t.store_id, sale_t.terminal_id, tender_t.kind, amount)
+        .join(
+            sale_t,
+            on=(tender_t.store_id == sale_t.store_id)
+            & (tender_t.terminal_id == sale_t.terminal_id)
+            & (tender_t.seq == sale_t.seq),
+        )
+        .where(
+            (sale_t.day == day)
+            & (sale_t.training == False)  # noqa: E712 - peewee expression
+            & sale_t.store_id.in_(stores)
+        )
+        .group_by(sale_t.store_id, sale_t.terminal_id, tender_t.kind)
+        .tuples()
+    )
+    return [(s, t, k, int(a or 0)) for s, t, k, a in q]
+
+
+def _counts_today(db: CentralDB, stores: list[str], day: str) -> dict[tuple[str, str], int]:
+    sale_t = db.m.Sale
+    q = (
+        sale_t.select(sale_t.store_id, sale_t.terminal_id, pw.fn.COUNT(sale_t.id))
+        .where(
+            (sale_t.day == day)
+            & (sale_t.kind == "sale")
+            & (sale_t.training == False)  # noqa: E712 - peewee expression
+            & sale_t.store_id.in_(stores)
+        )
+        .group_by(sale_t.store_id, sale_t.terminal_id)
+        .tuples()
+    )
+    return {(s, t): int(n) for s, t, n in q}
+
+
+def monitor(db: CentralDB, stores: list[str], commandable: set[str]) -> list[StoreView]:
+    """Every store of ``stores`` with its terminals, as of now."""
+    if not stores:
+        return []
+    now = datetime.now(UTC)
+    st = db.m.State
+    rows = list(
+        st.select().where(st.store_id.in_(stores)).order_by(st.store_id, st.terminal_id).dicts()
+    )
+    terms = {(r["store_id"], r["terminal_id"]): _terminal_view(r, now) for r in rows}
+    day = today(db, now)
+    for s, t, kind, amount in _tenders_today(db, stores, day):
+        view = terms.get((s, t))
+        if view is not None:
+            view.sales_today[kind] = view.sales_today.get(kind, 0) + amount
+    for key, n in _counts_today(db, stores, day).items():
+        if key in terms:
+            terms[key].sales_count = n
+    out = []
+    for s in stores:
+        mine = [v for k, v in terms.items() if k[0] == s]
+        totals: dict[str, int] = {}
+        for v in mine:
+            for kind, amount in v.sales_today.items():
+                totals[kind] = totals.get(kind, 0) + amount
+        out.append(StoreView(s, mine, totals, sum(v.sales_count for v in mine), s in commandable))
+    return out
+
+
+@dataclass(frozen=True)
+class FeedRow:
+    id: int
+    ts: str
+    store_id: str
+    terminal_id: str
+    kind: str
+    staff_id: str
+    amount: int | None
+    currency: str
+    text: str
+    """What happened in a few words (item names, a reason): shown as text, never as markup."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "ts": self.ts,
+            "store_id": self.store_id,
+            "terminal_id": self.terminal_id,
+            "kind": self.kind,
+            "staff_id": self.staff_id,
+            "amount": self.amount,
+            "currency": self.currency,
+            "text": self.text,
+        }
+
+
+def _feed_text(kind: str, p: dict[str, Any]) -> tuple[int | None, str]:
+    if kind in ("sale.completed", "refund.completed"):
+        names = [str(x.get("name") or x.get("sku") or "") for x in p.get("lines") or []]
+        tenders = sorted({str(t.get("kind") or "") for t in p.get("tenders") or []})
+        text = ", ".join(n for n in names[:4] if n) + (" …" if len(names) > 4 else "")
+        return int(p.get("total") or 0), f"{text} [{'/'.join(tenders)}]"
+    if kind == "line.voided":
+        return int(p.get("amount") or 0), f"{p.get('sku', '')} {p.get('reason', '')}".strip()
+    if kind == "sale.voided":
+        return int(p.get("total") or 0), str(p.get("reason") or "")
+    if kind.startswith("approval."):
+        return p.get("amount") if isinstance(p.get("amount"), int) else None, (
+            f"{p.get('right', '')} {p.get('approver_id') or ''} {p.get('reason') or ''}"
+        ).strip()
+    return None, str(p.get("reason") or "")
+
+
+def _is_feed(kind: str, payload: dict[str, Any]) -> bool:
+    return kind != "drawer.opened" or payload.get("reason") == "no_sale"
+
+
+def feed(db: CentralDB, stores: list[str], limit: int = 50) -> list[FeedRow]:
+    """The newest ``limit`` feed rows of ``stores``, oldest first."""
+    if not stores:
+        return []
+    ev = db.m.Event
+    cond = ev.kind.in_(FEED_KINDS) & ev.store_id.in_(stores)
+    rows = list(ev.select().where(cond).order_by(ev.id.desc()).limit(limit))
+    return _feed_rows(reversed(rows))
+
+
+def feed_after(
+    db: CentralDB, stores: list[str], after: int, limit: int = 200
+) -> tuple[list[FeedRow], int]:
+    """Feed rows of ``stores`` stored after event id ``after``, oldest first, and the cursor to
+    ask from next time. The cursor is the highest event id read before the rows were, so a row
+    committed between the two reads comes next time instead of being skipped."""
+    ev = db.m.Event
+    top = last_event_id(db)
+    if not stores or top <= after:
+        return [], max(after, top)
+    cond = ev.kind.in_(FEED_KINDS) & ev.store_id.in_(stores) & (ev.id > after) & (ev.id <= top)
+    rows = list(ev.select().where(cond).order_by(ev.id).limit(limit))
+    nxt = int(rows[-1].id) if len(rows) == limit else top
+    return _feed_rows(rows), nxt
+
+
+def _feed_rows(rows: Iterable[Any]) -> list[FeedRow]:
+    out = []
+    for r in rows:
+        payload = json.loads(r.payload)
+        if not _is_feed(r.kind, payload):
+            continue
+        amount, text = _feed_text(r.kind, payload)
+        out.append(
+            FeedRow(
+                id=int(r.id),
+                ts=r.ts,
+                store_id=r.store_id,
+                terminal_id=r.terminal_id,
+                kind=r.kind,
+                staff_id=r.staff_id or "",
+                amount=amount,
+                currency=str(payload.get("currency") or ""),
+                text=text,
+            )
+        )
+    return out
+
+
+def last_event_id(db: CentralDB) -> int:
+    ev = db.m.Event
+    return int(ev.select(pw.fn.MAX(ev.id)).scalar() or 0)
+
+
+@dataclass
+class StaffView:
+    staff_id: str
+    name: str
+    role: str
+    status: str
+    trainee: bool
+    terminals: list[str]
+    """The terminals that reported this clerk."""
+    changed_at: str
+
+
+def staff_of(db: CentralDB, store_id: str) -> list[StaffView]:
+    """The store's staff as its terminals reported them (``staff.saved`` entries), the newest
+    record of each clerk winning."""
+    ev = db.m.Event
+    rows = (
+        ev.select(ev.terminal_id, ev.ts, ev.payload)
+        .where((ev.store_id == store_id) & (ev.kind == "staff.saved"))
+        .order_by(ev.ts, ev.id)
+        .tuples()
+    )
+    by_id: dict[str, StaffView] = {}
+    for terminal_id, ts, payload in rows:
+        rec = (json.loads(payload) or {}).get("staff") or {}
+        sid = str(rec.get("staff_id") or "")
+        if not sid:
+            continue
+        view = by_id.get(sid)
+        terminals = sorted({*(view.terminals if view else []), terminal_id})
+        by_id[sid] = StaffView(
+            staff_id=sid,
+            name=str(rec.get("name") or ""),
+            role=str(rec.get("role") or ""),
+            status=str(rec.get("status") or "active"),
+            trainee=bool(rec.get("trainee")),
+            terminals=terminals,
+            changed_at=ts,
+        )
+    return [by_id[k] for k in sorted(by_id)]
