@@ -216,27 +216,34 @@ def _is_feed(kind: str, payload: dict[str, Any]) -> bool:
     return kind != "drawer.opened" or payload.get("reason") == "no_sale"
 
 
-def feed(db: CentralDB, stores: list[str], limit: int = 50) -> list[FeedRow]:
-    """The newest ``limit`` feed rows of ``stores``, oldest first."""
-    if not stores:
+def _feed_cond(ev: Any, stores: list[str] | None) -> Any:
+    cond = ev.kind.in_(FEED_KINDS)
+    return cond if stores is None else cond & ev.store_id.in_(stores)
+
+
+def feed(db: CentralDB, stores: list[str] | None, limit: int = 50) -> list[FeedRow]:
+    """The newest ``limit`` feed rows of ``stores`` (None: every store), oldest first."""
+    if stores == []:
         return []
     ev = db.m.Event
-    cond = ev.kind.in_(FEED_KINDS) & ev.store_id.in_(stores)
+    cond = _feed_cond(ev, stores)
     rows = list(ev.select().where(cond).order_by(ev.id.desc()).limit(limit))
     return _feed_rows(reversed(rows))
 
 
 def feed_after(
-    db: CentralDB, stores: list[str], after: int, limit: int = 200
+    db: CentralDB, stores: list[str] | None, after: int, limit: int = 200
 ) -> tuple[list[FeedRow], int]:
-    """Feed rows of ``stores`` stored after event id ``after``, oldest first, and the cursor to
+    """Feed rows of ``stores`` (None: every store, those that appear later included) stored
+    after event id ``after``, oldest first, and the cursor to
     ask from next time. The cursor is the highest event id read before the rows were, so a row
     committed between the two reads comes next time instead of being skipped."""
     ev = db.m.Event
     top = last_event_id(db)
-    if not stores or top <= after:
-        return [], max(after, top)
-    cond = ev.kind.in_(FEED_KINDS) & ev.store_id.in_(stores) & (ev.id > after) & (ev.id <= top)
+    if stores == [] or top <= after:
+        # A cursor past the newest event (a database restored from a backup) starts over there.
+        return [], top
+    cond = _feed_cond(ev, stores) & (ev.id > after) & (ev.id <= top)
     rows = list(ev.select().where(cond).order_by(ev.id).limit(limit))
     nxt = int(rows[-1].id) if len(rows) == limit else top
     return _feed_rows(rows), nxt

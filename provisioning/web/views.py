@@ -83,9 +83,11 @@ def _sse(event: str, data: dict[str, Any], id: int | None = None) -> bytes:
     return f"{head}event: {event}\ndata: {body}\n\n".encode()
 
 
-def feed_stream(stores: list[str], after: int, poll: float, lifetime: float) -> Iterator[bytes]:
-    """New feed rows of ``stores`` after event id ``after``, as they are stored, with a comment
-    line now and then so proxies keep the connection open."""
+def feed_stream(
+    stores: list[str] | None, after: int, poll: float, lifetime: float
+) -> Iterator[bytes]:
+    """New feed rows of ``stores`` (None: every store) after event id ``after``, as they are
+    stored, with a comment line now and then so proxies keep the connection open."""
     yield b"retry: 1000\n\n"
     started = last_beat = time.monotonic()
     while time.monotonic() - started < lifetime:
@@ -103,8 +105,10 @@ def feed_stream(stores: list[str], after: int, poll: float, lifetime: float) -> 
 @require_GET
 def feed(request: HttpRequest) -> StreamingHttpResponse:
     opts = getattr(settings, "POS_WEB_FEED", {})
+    # The owner's feed also carries stores that report for the first time while it is open.
+    stores = None if access.is_owner(request.user) else _stores(request)
     stream = feed_stream(
-        _stores(request),
+        stores,
         _cursor(request),
         float(opts.get("poll", FEED_POLL_S)),
         float(opts.get("lifetime", FEED_LIFETIME_S)),
