@@ -35,7 +35,7 @@ def _setup(args: argparse.Namespace) -> tuple[Any, list[Any]]:
         home = owner_home(args)
         url = db_url(args, home)
         homes = tuple([home.root] if home.exists() else []) + tuple(args.store_home or ())
-        key_root = home.root if home.exists() else Path(url).expanduser().parent
+        key_root = home.root
     hosts = ("127.0.0.1", "localhost", args.host, *(args.allowed_host or ()))
     cfg = config.WebConfig(
         db_url=url,

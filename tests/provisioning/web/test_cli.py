@@ -1,0 +1,154 @@
+"""``posctl web`` as the owner runs it, in a process of its own, on SQLite and on PostgreSQL
+(a throwaway cluster the tests start): an account made with ``posctl web user add``, the login
+form with its CSRF token over real HTTP, the monitoring page and the live feed over the
+collector's database while the collector's ingest stores a sale."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from provisioning.collector.db import CentralDB
+from provisioning.web.demo import Till
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def pg_server() -> Iterator[str]:
+    given = os.environ.get("POS_TEST_PG_URL")
+    if given:
+        yield given
+        return
+    from collector.postgres import PostgresUnavailable, PrivatePostgres
+
+    try:
+        server = PrivatePostgres().start()
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield str(tmp_path / "collector.sqlite3")
+        return
+    import psycopg2
+
+    base = request.getfixturevalue("pg_server")
+    admin = psycopg2.connect(base, connect_timeout=5)
+    admin.autocommit = True
+    name = f"pos_web_{uuid.uuid4().hex[:10]}"
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{base.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _posctl(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "provisioning.posctl", "--home", str(home), "web", *args],
+        input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )
+
+
+@pytest.fixture
+def served(db_url: str, tmp_path: Path) -> Iterator[tuple[str, CentralDB]]:
+    home = tmp_path / "owner"
+    added = _posctl(home, "user", "add", "boss", "--owner", "--password-stdin", "--db", db_url,
+                    stdin="a long owner password\n")
+    assert added.returncode == 0, added.stderr
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "provisioning.posctl", "--home", str(home), "web", "--db", db_url,
+         "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    db = CentralDB(db_url)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}", db
+    finally:
+        db.close()
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _login(base: str) -> urllib.request.OpenerDirector:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("Accept-Language", "en")]
+    page = opener.open(base + "/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token
+    form = urllib.parse.urlencode(
+        {"username": "boss", "password": "a long owner password",
+         "csrfmiddlewaretoken": token.group(1)}
+    ).encode()
+    r = opener.open(urllib.request.Request(base + "/login/", form, {"Referer": base + "/login/"}))
+    assert r.geturl().endswith("/monitor/")
+    return opener
+
+
+def test_posctl_web_serves_the_collectors_database(served: tuple[str, CentralDB]) -> None:
+    base, db = served
+    till = Till(db, "shop1", "till-7")
+    till.sale("1001", [("1", "Cola", 2000, 350)], "card")
+    till.status(outbox=4, version="2.0.1")
+    opener = _login(base)
+    page = opener.open(base + "/monitor/").read().decode()
+    assert "till-7" in page and "2.0.1" in page and "Card 7.00" in page
+    cursor = re.search(r'data-cursor="(\d+)"', page)
+    assert cursor
+    feed = opener.open(f"{base}/feed/?after={cursor.group(1)}", timeout=10)
+    assert feed.headers["Content-Type"] == "text/event-stream"
+    assert feed.readline().startswith(b"retry:")
+    till.sale("1001", [("2", "Milk", 1000, 300)], "qr")
+    started = time.monotonic()
+    line = b""
+    while b"data:" not in line:
+        line = feed.readline()
+    assert b'"text":"Milk [qr]"' in line and time.monotonic() - started < 2
+    feed.close()
