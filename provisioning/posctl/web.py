@@ -43,6 +43,7 @@ def _setup(args: argparse.Namespace) -> tuple[Any, list[Any]]:
         secret_key=config.secret_key_file(key_root),
         allowed_hosts=tuple(dict.fromkeys(hosts)),
         tz=args.tz,
+        behind_https_proxy=args.behind_https_proxy,
     )
     config.configure(cfg)
     config.migrate()
@@ -153,6 +154,12 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _setup(args)
+    out("The back office's tables are up to date.")
+    return 0
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", help="collector database URL (default: $POSCTL_DB)")
     p.add_argument("--tz", help="time zone the collector counts days in")
@@ -172,6 +179,11 @@ def _common(p: argparse.ArgumentParser) -> None:
         action="append",
         metavar="NAME",
         help="a host name the pages are reached by, behind a reverse proxy (repeatable)",
+    )
+    p.add_argument(
+        "--behind-https-proxy",
+        action="store_true",
+        help="a reverse proxy terminates TLS and sets X-Forwarded-Proto (secure cookies)",
     )
 
 
@@ -202,3 +214,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     lst = usub.add_parser("list", help="list accounts", description="List the accounts.")
     _common(lst)
     lst.set_defaults(action_func=cmd_user_list)
+    m = ssub.add_parser(
+        "migrate",
+        help="create or update the back office's tables",
+        description="Create or update the back office's tables (and the collector's) in the "
+        "database; run it once before starting WSGI servers of a chain.",
+    )
+    _common(m)
+    m.set_defaults(action_func=cmd_migrate)

@@ -29,6 +29,9 @@ class WebConfig:
     reply_timeout: float = 5.0
     """Seconds the add-clerk form waits for the terminals' replies before saying the rest
     apply it when they come online."""
+    behind_https_proxy: bool = False
+    """Served by a reverse proxy that terminates TLS and sets X-Forwarded-Proto: cookies are
+    then sent over HTTPS only and CSRF checks expect https origins."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -157,7 +160,17 @@ def settings_dict(cfg: WebConfig) -> dict[str, Any]:
         "AXES_LOCKOUT_TEMPLATE": "backoffice/lockout.html",
         "AXES_VERBOSE": False,
         "POS_WEB": cfg,
+        **(_https_settings() if cfg.behind_https_proxy else {}),
         **cfg.extra,
+    }
+
+
+def _https_settings() -> dict[str, Any]:
+    return {
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+        "USE_X_FORWARDED_HOST": True,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
     }
 
 

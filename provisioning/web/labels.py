@@ -24,6 +24,8 @@ STATES = {
     "stale": _("not reporting"),
     "unknown": _("unknown"),
 }
+DEVICES = {"printer": _("printer"), "drawer": _("drawer"), "scanner": _("scanner")}
+HEALTH = {"ok": _("ok"), "fault": _("fault"), "unknown": _("unknown")}
 STAFF_STATUS = {"active": _("active"), "suspended": _("suspended"), "left": _("left")}
 OUTCOMES = {"done": _("done"), "refused": _("refused"), "waiting": _("waiting (offline)")}
 

@@ -37,3 +37,13 @@ def staffstatus(code: str) -> str:
 @register.filter
 def outcome(code: str) -> str:
     return labels.label(labels.OUTCOMES, code)
+
+
+@register.filter
+def device(code: str) -> str:
+    return labels.label(labels.DEVICES, code)
+
+
+@register.filter
+def health(code: str) -> str:
+    return labels.label(labels.HEALTH, code)

@@ -38,6 +38,10 @@ def test_every_store_and_terminal_with_state_version_outbox_and_sales_by_method(
     row2 = _row(page, "shopA", "t2")
     assert "state-offline" in row2 and "9.90" in row2
     assert "state-unknown" in _row(page, "shopB", "t9")
+    assert '<span class="health-ok">printer ok</span>' in _row(
+        client_for(owner, HTTP_ACCEPT_LANGUAGE="en").get("/monitor/").content.decode(),
+        "shopA", "t1",
+    )
 
 
 def _row(page: str, store: str, terminal: str) -> str:
