@@ -194,7 +194,11 @@ def fill(db: CentralDB, *, sales: int = 12, seed: int = 7) -> list[Till]:
     for till in tills:
         for c in clerks:
             till.staff_saved(dict(c))
-    start = datetime.now(UTC) - timedelta(hours=2)
+    now = datetime.now(UTC)
+    # The morning's sales all fall on today in the collector's time zone, whatever the hour.
+    midnight = now.astimezone(db.tz or UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = max(now - timedelta(hours=2), midnight.astimezone(UTC))
+    step = (now - start) / (sales + 1)
     for n in range(sales):
         till = tills[n % len(tills)]
         clerk = clerks[n % len(clerks)]["staff_id"]
@@ -202,7 +206,7 @@ def fill(db: CentralDB, *, sales: int = 12, seed: int = 7) -> list[Till]:
             clerk,
             _random_lines(rng),
             rng.choice(("cash", "card", "qr")),
-            ts=start + timedelta(minutes=9 * n),
+            ts=start + step * (n + 1),
         )
     for till in tills:
         till.status()

@@ -28,6 +28,9 @@ def test_password_is_stored_hashed_and_login_is_recorded(owner: Any) -> None:
     assert r.status_code == 302 and r["Location"] == "/monitor/"
     assert c.get("/monitor/").status_code == 200
     assert AuditEntry.objects.filter(action="login", username="boss").count() == 1
+    assert c.post("/logout/").status_code == 302
+    assert c.get("/monitor/").status_code == 302
+    assert AuditEntry.objects.filter(action="logout", username="boss").count() == 1
 
 
 def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(owner: Any) -> None:

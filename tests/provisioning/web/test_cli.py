@@ -152,3 +152,67 @@ def test_posctl_web_serves_the_collectors_database(served: tuple[str, CentralDB]
         line = feed.readline()
     assert b'"text":"Milk [qr]"' in line and time.monotonic() - started < 2
     feed.close()
+
+
+def test_posctl_web_demo_prints_a_login_that_works(tmp_path: Path) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "provisioning.posctl", "web", "--demo", "--demo-dir",
+         str(tmp_path / "demo"), "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline(), proc.stdout.readline()]
+        assert lines[0].strip() == f"Demo back office: http://127.0.0.1:{port}/", lines
+        found = re.search(r"Log in as 'owner' with password '([^']+)'", lines[1])
+        assert found, lines
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.1)
+        base = f"http://127.0.0.1:{port}"
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = opener.open(base + "/login/").read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert token
+        form = urllib.parse.urlencode({"username": "owner", "password": found.group(1),
+                                       "csrfmiddlewaretoken": token.group(1)}).encode()
+        r = opener.open(urllib.request.Request(base + "/login/", form))
+        assert r.geturl().endswith("/monitor/")
+        monitor = r.read().decode()
+        assert 'id="term-demo-till-1"' in monitor and 'id="term-demo-till-2"' in monitor
+        assert "今日 12 笔销售" in monitor  # the morning's sales all count for today
+        staff = opener.open(base + "/stores/demo/staff/").read().decode()
+        assert "Li Na 李娜" in staff and "Wang Wei 王伟" in staff
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_posctl_web_user_add_refuses_what_it_cannot_make(tmp_path: Path) -> None:
+    url = str(tmp_path / "collector.sqlite3")
+    home = tmp_path / "owner"
+    no_scope = _posctl(home, "user", "add", "lina", "--password-stdin", "--db", url,
+                       stdin="a long manager password\n")
+    assert no_scope.returncode == 1 and "--store" in no_scope.stderr
+    short = _posctl(home, "user", "add", "lina", "--store", "shop1", "--password-stdin",
+                    "--db", url, stdin="short\n")
+    assert short.returncode == 1 and "password" in short.stderr
+    ok = _posctl(home, "user", "add", "lina", "--store", "shop1", "--password-stdin",
+                 "--db", url, stdin="a long manager password\n")
+    assert ok.returncode == 0, ok.stderr
+    again = _posctl(home, "user", "add", "lina", "--store", "shop1", "--password-stdin",
+                    "--db", url, stdin="a long manager password\n")
+    assert again.returncode == 1 and "exists" in again.stderr
+    listed = _posctl(home, "user", "list", "--db", url)
+    assert listed.stdout.split() == ["lina", "manager:", "shop1", "active"]
