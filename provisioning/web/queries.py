@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import peewee as pw
 
@@ -68,9 +69,18 @@ def _parse_time(text: str | None) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _terminal_view(row: dict[str, Any], now: datetime) -> TerminalView:
+def local(when: datetime | str | None, tz: ZoneInfo | None, fmt: str) -> str:
+    """A stored UTC time as the shop's clock shows it (the collector's ``--tz``)."""
+    if isinstance(when, str):
+        when = _parse_time(when)
+    if when is None:
+        return ""
+    return when.astimezone(tz or UTC).strftime(fmt)
+
+
+def _terminal_view(row: dict[str, Any], now: datetime, tz: ZoneInfo | None) -> TerminalView:
     status = json.loads(row["status"]) if row.get("status") else {}
-    seen = [t for t in (_parse_time(row.get("status_at")), _parse_time(row.get("last_event_at")))]
+    seen = (_parse_time(row.get("status_at")), _parse_time(row.get("last_event_at")))
     last = max((t for t in seen if t is not None), default=None)
     state = str(status.get("state") or "unknown")
     if state == "online" and (last is None or now - last > ONLINE_WITHIN):
@@ -81,7 +91,7 @@ def _terminal_view(row: dict[str, Any], now: datetime) -> TerminalView:
         terminal_id=row["terminal_id"],
         state=state,
         version=str(status.get("version") or ""),
-        last_seen=last.isoformat(timespec="seconds") if last else "",
+        last_seen=local(last, tz, "%Y-%m-%d %H:%M:%S"),
         outbox=int(depth) if isinstance(depth, int) else None,
         stored=int(row["contiguous"] or 0),
         highest=int(row["max_seq"] or 0),
@@ -148,7 +158,7 @@ def monitor(db: CentralDB, stores: list[str], commandable: set[str]) -> list[Sto
     rows = list(
         st.select().where(st.store_id.in_(stores)).order_by(st.store_id, st.terminal_id).dicts()
     )
-    terms = {(r["store_id"], r["terminal_id"]): _terminal_view(r, now) for r in rows}
+    terms = {(r["store_id"], r["terminal_id"]): _terminal_view(r, now, db.tz) for r in rows}
     day = today(db, now)
     for s, t, kind, amount in _tenders_today(db, stores, day):
         view = terms.get((s, t))
@@ -172,6 +182,8 @@ def monitor(db: CentralDB, stores: list[str], commandable: set[str]) -> list[Sto
 class FeedRow:
     id: int
     ts: str
+    time: str
+    """``ts`` on the shop's clock, HH:MM:SS."""
     store_id: str
     terminal_id: str
     kind: str
@@ -185,6 +197,7 @@ class FeedRow:
         return {
             "id": self.id,
             "ts": self.ts,
+            "time": self.time,
             "store_id": self.store_id,
             "terminal_id": self.terminal_id,
             "kind": self.kind,
@@ -228,7 +241,7 @@ def feed(db: CentralDB, stores: list[str] | None, limit: int = 50) -> list[FeedR
     ev = db.m.Event
     cond = _feed_cond(ev, stores)
     rows = list(ev.select().where(cond).order_by(ev.id.desc()).limit(limit))
-    return _feed_rows(reversed(rows))
+    return _feed_rows(reversed(rows), db.tz)
 
 
 def feed_after(
@@ -246,10 +259,10 @@ def feed_after(
     cond = _feed_cond(ev, stores) & (ev.id > after) & (ev.id <= top)
     rows = list(ev.select().where(cond).order_by(ev.id).limit(limit))
     nxt = int(rows[-1].id) if len(rows) == limit else top
-    return _feed_rows(rows), nxt
+    return _feed_rows(rows, db.tz), nxt
 
 
-def _feed_rows(rows: Iterable[Any]) -> list[FeedRow]:
+def _feed_rows(rows: Iterable[Any], tz: ZoneInfo | None) -> list[FeedRow]:
     out = []
     for r in rows:
         payload = json.loads(r.payload)
@@ -260,6 +273,7 @@ def _feed_rows(rows: Iterable[Any]) -> list[FeedRow]:
             FeedRow(
                 id=int(r.id),
                 ts=r.ts,
+                time=local(r.ts, tz, "%H:%M:%S"),
                 store_id=r.store_id,
                 terminal_id=r.terminal_id,
                 kind=r.kind,

@@ -156,3 +156,14 @@ def test_feed_resumes_after_the_last_event_id(owner: Any, central_db: CentralDB)
         assert texts == ["two [cash]", "three [cash]"]
     finally:
         again.close()
+
+
+def test_times_are_shown_on_the_shops_clock() -> None:
+    from zoneinfo import ZoneInfo
+
+    from provisioning.web.queries import local
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    assert local("2026-01-05T23:30:00+00:00", shanghai, "%Y-%m-%d %H:%M") == "2026-01-06 07:30"
+    assert local("2026-01-05T23:30:00", None, "%H:%M") == "23:30"  # no offset: UTC
+    assert local("not a time", shanghai, "%H:%M") == ""
