@@ -116,13 +116,13 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
+    if not args.owner and not args.store:
+        raise UsageError("give --owner, or --store STORE_ID (repeatable) for a manager")
     _setup(args)
     from django.contrib.auth import get_user_model
 
     from provisioning.web import access, audit
 
-    if not args.owner and not args.store:
-        raise UsageError("give --owner, or --store STORE_ID (repeatable) for a manager")
     if get_user_model().objects.filter(username=args.name).exists():
         raise UsageError(f"an account {args.name!r} exists already")
     user = access.create_account(

@@ -192,6 +192,8 @@ class FeedRow:
     currency: str
     text: str
     """What happened in a few words (item names, a reason): shown as text, never as markup."""
+    tenders: tuple[str, ...] = ()
+    """How a sale or refund was paid (tender kinds), for the page to name in its language."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -205,15 +207,19 @@ class FeedRow:
             "amount": self.amount,
             "currency": self.currency,
             "text": self.text,
+            "tenders": list(self.tenders),
         }
+
+
+def _tender_kinds(p: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(sorted({str(t.get("kind") or "") for t in p.get("tenders") or []} - {""}))
 
 
 def _feed_text(kind: str, p: dict[str, Any]) -> tuple[int | None, str]:
     if kind in ("sale.completed", "refund.completed"):
         names = [str(x.get("name") or x.get("sku") or "") for x in p.get("lines") or []]
-        tenders = sorted({str(t.get("kind") or "") for t in p.get("tenders") or []})
         text = ", ".join(n for n in names[:4] if n) + (" …" if len(names) > 4 else "")
-        return int(p.get("total") or 0), f"{text} [{'/'.join(tenders)}]"
+        return int(p.get("total") or 0), text
     if kind == "line.voided":
         return int(p.get("amount") or 0), f"{p.get('sku', '')} {p.get('reason', '')}".strip()
     if kind == "sale.voided":
@@ -281,6 +287,7 @@ def _feed_rows(rows: Iterable[Any], tz: ZoneInfo | None) -> list[FeedRow]:
                 amount=amount,
                 currency=str(payload.get("currency") or ""),
                 text=text,
+                tenders=_tender_kinds(payload),
             )
         )
     return out

@@ -55,6 +55,7 @@ def monitor(request: HttpRequest) -> HttpResponse:
     context = _monitor_context(request)
     context["labels"] = {
         "kinds": {k: str(v) for k, v in labels.FEED.items()},
+        "tenders": {k: str(v) for k, v in labels.TENDERS.items()},
         "live": _("live"),
         "reconnecting": _("reconnecting…"),
     }

@@ -112,3 +112,9 @@ def test_a_manager_cannot_give_a_role_above_their_own(
                {"name": "Boss Two", "staff_id": "777", "role": "manager"})
     assert r.status_code == 400
     assert not AuditEntry.objects.filter(action="staff.add").exists()
+
+
+def test_django_system_checks_find_nothing(central_db: CentralDB) -> None:
+    from django.core import checks
+
+    assert checks.run_checks() == []

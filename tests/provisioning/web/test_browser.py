@@ -86,7 +86,7 @@ def test_owner_logs_in_and_a_new_sale_appears_in_the_live_feed_within_2_s(
     )
     assert time.monotonic() - stored <= 2.0
     first = feed.find_elements(By.TAG_NAME, "tr")[0].text
-    assert "8.50" in first and "shopA/t1" in first
+    assert "8.50" in first and "shopA/t1" in first and "Mobile pay" in first
     assert browser.execute_script("return window.hacked === undefined")
 
 

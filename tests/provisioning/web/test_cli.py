@@ -150,7 +150,7 @@ def test_posctl_web_serves_the_collectors_database(served: tuple[str, CentralDB]
     line = b""
     while b"data:" not in line:
         line = feed.readline()
-    assert b'"text":"Milk [qr]"' in line and time.monotonic() - started < 2
+    assert b'"text":"Milk","tenders":["qr"]' in line and time.monotonic() - started < 2
     feed.close()
 
 
@@ -199,7 +199,7 @@ def test_posctl_web_demo_prints_a_login_that_works(tmp_path: Path) -> None:
             proc.wait()
 
 
-def test_posctl_web_user_add_refuses_what_it_cannot_make(tmp_path: Path) -> None:
+def test_posctl_web_user_add_refuses_a_manager_without_stores_and_a_short_password(tmp_path: Path) -> None:
     url = str(tmp_path / "collector.sqlite3")
     home = tmp_path / "owner"
     no_scope = _posctl(home, "user", "add", "lina", "--password-stdin", "--db", url,
@@ -211,8 +211,5 @@ def test_posctl_web_user_add_refuses_what_it_cannot_make(tmp_path: Path) -> None
     ok = _posctl(home, "user", "add", "lina", "--store", "shop1", "--password-stdin",
                  "--db", url, stdin="a long manager password\n")
     assert ok.returncode == 0, ok.stderr
-    again = _posctl(home, "user", "add", "lina", "--store", "shop1", "--password-stdin",
-                    "--db", url, stdin="a long manager password\n")
-    assert again.returncode == 1 and "exists" in again.stderr
     listed = _posctl(home, "user", "list", "--db", url)
     assert listed.stdout.split() == ["lina", "manager:", "shop1", "active"]
