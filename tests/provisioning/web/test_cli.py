@@ -199,7 +199,9 @@ def test_posctl_web_demo_prints_a_login_that_works(tmp_path: Path) -> None:
             proc.wait()
 
 
-def test_posctl_web_user_add_refuses_a_manager_without_stores_and_a_short_password(tmp_path: Path) -> None:
+def test_posctl_web_user_add_refuses_a_manager_without_stores_and_a_short_password(
+    tmp_path: Path,
+) -> None:
     url = str(tmp_path / "collector.sqlite3")
     home = tmp_path / "owner"
     no_scope = _posctl(home, "user", "add", "lina", "--password-stdin", "--db", url,
