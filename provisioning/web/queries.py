@@ -250,22 +250,46 @@ def feed(db: CentralDB, stores: list[str] | None, limit: int = 50) -> list[FeedR
     return _feed_rows(reversed(rows), db.tz)
 
 
-def feed_after(
-    db: CentralDB, stores: list[str] | None, after: int, limit: int = 200
-) -> tuple[list[FeedRow], int]:
-    """Feed rows of ``stores`` (None: every store, those that appear later included) stored
-    after event id ``after``, oldest first, and the cursor to
-    ask from next time. The cursor is the highest event id read before the rows were, so a row
-    committed between the two reads comes next time instead of being skipped."""
-    ev = db.m.Event
-    top = last_event_id(db)
-    if stores == [] or top <= after:
-        # A cursor past the newest event (a database restored from a backup) starts over there.
-        return [], top
-    cond = _feed_cond(ev, stores) & (ev.id > after) & (ev.id <= top)
-    rows = list(ev.select().where(cond).order_by(ev.id).limit(limit))
-    nxt = int(rows[-1].id) if len(rows) == limit else top
-    return _feed_rows(rows, db.tz), nxt
+LATE_WINDOW = 1000
+"""How many event ids below its cursor a feed looks back for rows committed late."""
+
+
+class FeedCursor:
+    """Where one open feed is, in event ids. Each poll returns the feed rows stored since the
+    last one, oldest first.
+
+    Ids are handed out when a row is inserted, not when it commits, so on PostgreSQL (several
+    collectors, each its own transaction) a row can become visible after a row with a higher
+    id. Each poll therefore also looks ``LATE_WINDOW`` ids back for rows it has not seen. The
+    first poll only notes what is already there below the cursor: the page showed it."""
+
+    def __init__(self, stores: list[str] | None, after: int, limit: int = 200) -> None:
+        self.stores = stores
+        self.after = after
+        self.limit = limit
+        self.seen: set[int] = set()
+        self._primed = False
+
+    def poll(self, db: CentralDB) -> list[FeedRow]:
+        if self.stores == []:
+            return []
+        ev = db.m.Event
+        # The top is read first, so a row committed while this poll runs comes next time.
+        top = last_event_id(db)
+        if top < self.after:  # a database restored from a backup: start over at its end
+            self.after, self.seen = top, set()
+        low = max(0, self.after - LATE_WINDOW)
+        cap = LATE_WINDOW + self.limit  # at most LATE_WINDOW of them are at or below after
+        cond = _feed_cond(ev, self.stores) & (ev.id > low) & (ev.id <= top)
+        raw = list(ev.select().where(cond).order_by(ev.id).limit(cap))
+        if not self._primed:
+            self.seen = {int(r.id) for r in raw if r.id <= self.after}
+            self._primed = True
+        fresh = [r for r in raw if int(r.id) not in self.seen]
+        self.seen.update(int(r.id) for r in fresh)
+        self.after = int(raw[-1].id) if len(raw) == cap else max(self.after, top)
+        self.seen = {i for i in self.seen if i > self.after - LATE_WINDOW}
+        return _feed_rows(fresh, db.tz)
 
 
 def _feed_rows(rows: Iterable[Any], tz: ZoneInfo | None) -> list[FeedRow]:

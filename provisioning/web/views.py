@@ -91,9 +91,10 @@ def feed_stream(
     stored, with a comment line now and then so proxies keep the connection open."""
     yield b"retry: 1000\n\n"
     started = last_beat = time.monotonic()
+    cursor = queries.FeedCursor(stores, after)
     while time.monotonic() - started < lifetime:
         with central.reading() as db:
-            rows, after = queries.feed_after(db, stores, after)
+            rows = cursor.poll(db)
         for row in rows:
             yield _sse("row", row.to_json(), row.id)
         if not rows and time.monotonic() - last_beat >= FEED_HEARTBEAT_S:

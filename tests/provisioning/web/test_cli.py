@@ -6,7 +6,6 @@ collector's database while the collector's ingest stores a sale."""
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
 import signal
 import socket
@@ -15,7 +14,6 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,47 +25,11 @@ from provisioning.web.demo import Till
 ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture(scope="module")
-def pg_server() -> Iterator[str]:
-    given = os.environ.get("POS_TEST_PG_URL")
-    if given:
-        yield given
-        return
-    from collector.postgres import PostgresUnavailable, PrivatePostgres
-
-    try:
-        server = PrivatePostgres().start()
-    except PostgresUnavailable as exc:
-        pytest.skip(str(exc))
-    try:
-        yield server.url
-    finally:
-        server.stop()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        yield str(tmp_path / "collector.sqlite3")
-        return
-    import psycopg2
-
-    base = request.getfixturevalue("pg_server")
-    admin = psycopg2.connect(base, connect_timeout=5)
-    admin.autocommit = True
-    name = f"pos_web_{uuid.uuid4().hex[:10]}"
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{base.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                (name,),
-            )
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.close()
+        return str(tmp_path / "collector.sqlite3")
+    return str(request.getfixturevalue("pg_database"))
 
 
 def _free_port() -> int:
