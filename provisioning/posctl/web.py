@@ -77,6 +77,13 @@ def cmd_web(args: argparse.Namespace) -> int:
     _cfg, tills = _setup(args)
     from provisioning.web import server
 
+    try:
+        httpd = server.make_server(args.host, args.port)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot listen on {args.host}:{args.port} ({exc.strerror}): is another back office "
+            "running there? Choose another with --port"
+        ) from exc
     stop = threading.Event()
     if args.demo:
         from provisioning.web import demo
@@ -88,11 +95,12 @@ def cmd_web(args: argparse.Namespace) -> int:
     else:
         out(f"Back office: http://{args.host}:{args.port}/ (Ctrl-C stops it)")
     try:
-        server.serve(args.host, args.port)
+        httpd.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         stop.set()
+        httpd.server_close()
     return 0
 
 

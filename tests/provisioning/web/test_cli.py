@@ -177,3 +177,18 @@ def test_posctl_web_user_add_refuses_a_manager_without_stores_and_a_short_passwo
     assert ok.returncode == 0, ok.stderr
     listed = _posctl(home, "user", "list", "--db", url)
     assert listed.stdout.split() == ["lina", "manager:", "shop1", "active"]
+
+
+def test_a_taken_port_is_refused_before_any_login_is_printed(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = subprocess.run(
+            [sys.executable, "-m", "provisioning.posctl", "web", "--demo", "--demo-dir",
+             str(tmp_path / "demo"), "--port", str(port)],
+            cwd=ROOT, capture_output=True, text=True, timeout=120,
+        )
+    assert r.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in r.stderr and "--port" in r.stderr
+    assert "password" not in r.stdout
