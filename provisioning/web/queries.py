@@ -240,12 +240,17 @@ def _feed_cond(ev: Any, stores: list[str] | None) -> Any:
     return cond if stores is None else cond & ev.store_id.in_(stores)
 
 
-def feed(db: CentralDB, stores: list[str] | None, limit: int = 50) -> list[FeedRow]:
-    """The newest ``limit`` feed rows of ``stores`` (None: every store), oldest first."""
+def feed(
+    db: CentralDB, stores: list[str] | None, limit: int = 50, upto: int | None = None
+) -> list[FeedRow]:
+    """The newest ``limit`` feed rows of ``stores`` (None: every store) up to event id
+    ``upto``, oldest first."""
     if stores == []:
         return []
     ev = db.m.Event
     cond = _feed_cond(ev, stores)
+    if upto is not None:
+        cond &= ev.id <= upto
     rows = list(ev.select().where(cond).order_by(ev.id.desc()).limit(limit))
     return _feed_rows(reversed(rows), db.tz)
 

@@ -44,8 +44,9 @@ def _monitor_context(request: HttpRequest) -> dict[str, Any]:
     stores = _stores(request)
     with central.reading() as db:
         views = queries.monitor(db, stores, set(c.homes))
-        rows = queries.feed(db, stores, limit=30)
+        # The cursor first: a row stored meanwhile is above it and comes over the live feed.
         cursor = queries.last_event_id(db)
+        rows = queries.feed(db, stores, limit=30, upto=cursor)
     return {"stores": views, "feed": list(reversed(rows)), "cursor": cursor}
 
 
@@ -128,6 +129,9 @@ def _pending(store_id: str, reported: set[str]) -> list[AuditEntry]:
     out = []
     for e in entries:
         sid = str(e.detail.get("staff_id", ""))
+        outcomes = e.detail.get("outcomes") or {}
+        if outcomes and all(v == "refused" for v in outcomes.values()):
+            continue  # every terminal refused it: nothing is on its way
         if sid and sid not in reported and sid not in seen:
             seen.add(sid)
             out.append(e)
