@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.http import Http404
 
 from provisioning.web.models import StoreAccess
 
@@ -38,11 +37,6 @@ def may_see(user: Any, store_id: str) -> bool:
     if is_owner(user):
         return True
     return StoreAccess.objects.filter(user=user, store_id=store_id).exists()
-
-
-def require_store(user: Any, store_id: str) -> None:
-    if not may_see(user, store_id):
-        raise Http404("no such store")
 
 
 def roles_for(user: Any) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -30,6 +30,13 @@ FEED_HEARTBEAT_S = 15.0
 FEED_LIFETIME_S = 300.0
 """A feed stream ends after this long; the browser's EventSource reconnects at once with the
 last event id, so a server thread is never held for good by a tab left open."""
+
+
+def _require_store(request: HttpRequest, store_id: str) -> None:
+    """404 unless the account may see ``store_id``; a refusal goes into the audit trail."""
+    if not access.may_see(request.user, store_id):
+        audit.record(request, "access.denied", store_id=store_id[:64], path=request.path[:200])
+        raise Http404("no such store")
 
 
 def _stores(request: HttpRequest) -> list[str]:
@@ -141,7 +148,7 @@ def _pending(store_id: str, reported: set[str]) -> list[AuditEntry]:
 @login_required
 @require_GET
 def staff_list(request: HttpRequest, store_id: str) -> HttpResponse:
-    access.require_store(request.user, store_id)
+    _require_store(request, store_id)
     with central.reading() as db:
         staff = queries.staff_of(db, store_id)
     context = {
@@ -156,7 +163,7 @@ def staff_list(request: HttpRequest, store_id: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_clerk(request: HttpRequest, store_id: str) -> HttpResponse:
-    access.require_store(request.user, store_id)
+    _require_store(request, store_id)
     home = central.get().homes.get(store_id)
     roles = access.roles_for(request.user)
     form = AddClerkForm(request.POST or None, roles=roles)

@@ -95,8 +95,15 @@ def test_a_manager_of_store_a_cannot_reach_store_b(
     assert "shopA" in page and "item of shopA" in page
     assert "shopB" not in page and "item of shopB" not in page
     assert b"shopB" not in c.get("/monitor/stores/").content
-    audit = c.get("/audit/").content.decode()
-    assert "shopB" not in audit
+    denied = AuditEntry.objects.filter(action="access.denied", username="mgr_a")
+    assert sorted(e.store_id for e in denied) == ["nowhere", "shopB", "shopB", "shopB"]
+    AuditEntry.objects.create(username="boss", action="staff.add", store_id="shopB",
+                              detail={"staff_id": "clerk-of-b"})
+    AuditEntry.objects.create(username="boss", action="staff.add", store_id="shopA",
+                              detail={"staff_id": "clerk-of-a"})
+    audit = client_for(manager_a, HTTP_ACCEPT_LANGUAGE="en").get("/audit/").content.decode()
+    assert "access.denied" in audit  # the manager's own entries
+    assert "clerk-of-a" in audit and "clerk-of-b" not in audit
 
 
 def test_a_manager_cannot_give_a_role_above_their_own(
