@@ -125,3 +125,16 @@ def test_django_system_checks_find_nothing(central_db: CentralDB) -> None:
     from django.core import checks
 
     assert checks.run_checks() == []
+
+
+def test_the_secret_key_is_made_once_private_and_kept(tmp_path: Any) -> None:
+    import os
+    import stat
+
+    from provisioning.web.config import secret_key_file
+
+    first = secret_key_file(tmp_path)
+    assert len(first) >= 50 and secret_key_file(tmp_path) == first
+    path = tmp_path / "web" / "secret_key"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert [p.name for p in path.parent.iterdir()] == ["secret_key"]
