@@ -191,14 +191,20 @@ def fill(db: CentralDB, *, sales: int = 12, seed: int = 7) -> list[Till]:
         return _resume(db, tills)
     rng = random.Random(seed)
     clerks = CLERKS
-    for till in tills:
-        for c in clerks:
-            till.staff_saved(dict(c))
     now = datetime.now(UTC)
     # The morning's sales all fall on today in the collector's time zone, whatever the hour.
     midnight = now.astimezone(db.tz or UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     start = max(now - timedelta(hours=2), midnight.astimezone(UTC))
     step = (now - start) / (sales + 1)
+    for n, till in enumerate(tills):
+        for c in clerks:
+            till.staff_saved(dict(c))
+        till.post(
+            "shift.opened",
+            {"shift_id": f"shift-{n + 1}", "opening_float": 20000},
+            staff_id=clerks[n % len(clerks)]["staff_id"],
+            ts=start,
+        )
     for n in range(sales):
         till = tills[n % len(tills)]
         clerk = clerks[n % len(clerks)]["staff_id"]

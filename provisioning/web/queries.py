@@ -48,6 +48,9 @@ class TerminalView:
     sales_today: dict[str, int] = field(default_factory=dict)
     """tender kind -> amount today (refunds negative), training excluded."""
     sales_count: int = 0
+    shift_clerk: str = ""
+    """Who opened the shift that is open now ("" when none is)."""
+    shift_since: str = ""
 
 
 @dataclass
@@ -149,6 +152,25 @@ def _counts_today(db: CentralDB, stores: list[str], day: str) -> dict[tuple[str,
     return {(s, t): int(n) for s, t, n in q}
 
 
+def _open_shifts(db: CentralDB, stores: list[str]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(store, terminal) -> (clerk, opened at) of each terminal whose newest shift entry opened
+    a shift."""
+    ev = db.m.Event
+    newest = (
+        ev.select(pw.fn.MAX(ev.id))
+        .where(ev.kind.in_(("shift.opened", "shift.closed")) & ev.store_id.in_(stores))
+        .group_by(ev.store_id, ev.terminal_id)
+    )
+    rows = ev.select(ev.store_id, ev.terminal_id, ev.kind, ev.staff_id, ev.ts).where(
+        ev.id.in_(newest)
+    )
+    return {
+        (r.store_id, r.terminal_id): (r.staff_id or "", r.ts)
+        for r in rows
+        if r.kind == "shift.opened"
+    }
+
+
 def monitor(db: CentralDB, stores: list[str], commandable: set[str]) -> list[StoreView]:
     """Every store of ``stores`` with its terminals, as of now."""
     if not stores:
@@ -167,6 +189,10 @@ def monitor(db: CentralDB, stores: list[str], commandable: set[str]) -> list[Sto
     for key, n in _counts_today(db, stores, day).items():
         if key in terms:
             terms[key].sales_count = n
+    for key, (clerk, since) in _open_shifts(db, stores).items():
+        if key in terms:
+            terms[key].shift_clerk = clerk
+            terms[key].shift_since = local(since, db.tz, "%m-%d %H:%M")
     out = []
     for s in stores:
         mine = [v for k, v in terms.items() if k[0] == s]

@@ -27,6 +27,13 @@ def test_every_store_and_terminal_with_state_version_outbox_and_sales_by_method(
     t1.sale("c1", [("1", "Cola", 1000, 350)], "cash", kind="refund")  # -3.50
     t2.sale("c2", [("4", "Soap", 1000, 990)], "card")
     t3.sale("c3", [("5", "Rice", 1000, 5000)], "cash")
+    t1.post("shift.opened", {"shift_id": "s1", "opening_float": 20000}, staff_id="c0")
+    t1.post("shift.closed", {"shift_id": "s1", "counted": 0, "expected": 0, "over_short": 0},
+            staff_id="c0")
+    t1.post("shift.opened", {"shift_id": "s2", "opening_float": 20000}, staff_id="c1")
+    t2.post("shift.opened", {"shift_id": "s3", "opening_float": 20000}, staff_id="c2")
+    t2.post("shift.closed", {"shift_id": "s3", "counted": 0, "expected": 0, "over_short": 0},
+            staff_id="c2")
     t1.status("online", outbox=3, version="1.2.3")
     t2.status("offline", outbox=0, version="1.2.0")
     # t3 reports events but no status yet
@@ -35,7 +42,9 @@ def test_every_store_and_terminal_with_state_version_outbox_and_sales_by_method(
     assert "1.2.3" in row1 and ">3<" in row1 and "state-online" in row1
     assert "3.50" in row1 and "15.34" in row1  # cash 7.00 - 3.50, mobile pay 15.34
     assert ">2<" in row1  # two sales today; the refund is not a sale
+    assert re.search(r"<td>c1 <span", row1) and "c0" not in row1  # the open shift's clerk
     row2 = _row(page, "shopA", "t2")
+    assert "c2" not in row2  # its shift is closed
     assert "state-offline" in row2 and "9.90" in row2
     assert "state-unknown" in _row(page, "shopB", "t9")
     assert '<span class="health-ok">printer ok</span>' in _row(
