@@ -162,6 +162,51 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _account(name: str) -> Any:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=name).first()
+    if user is None:
+        raise UsageError(f"no account {name!r}: `posctl web user list` shows them")
+    return user
+
+
+def cmd_user_password(args: argparse.Namespace) -> int:
+    _setup(args)
+    from provisioning.web import audit
+
+    user = _account(args.name)
+    user.set_password(_password(args))
+    user.save()
+    audit.record(None, "account.password", username="posctl", account=args.name)
+    out(f"New password set for {args.name!r}.")
+    return 0
+
+
+def cmd_user_disable(args: argparse.Namespace) -> int:
+    _setup(args)
+    from django.contrib.sessions.models import Session
+
+    from provisioning.web import audit
+
+    user = _account(args.name)
+    user.is_active = bool(args.enable)
+    user.save()
+    if not args.enable:
+        # Log the account out everywhere: its sessions go with it.
+        for s in Session.objects.all():
+            if str(s.get_decoded().get("_auth_user_id")) == str(user.pk):
+                s.delete()
+    audit.record(
+        None,
+        "account.enable" if args.enable else "account.disable",
+        username="posctl",
+        account=args.name,
+    )
+    out(f"Account {args.name!r} {'enabled' if args.enable else 'disabled'}.")
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     _setup(args)
     out("The back office's tables are up to date.")
@@ -219,6 +264,24 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     a.add_argument("--password-stdin", action="store_true")
     _common(a)
     a.set_defaults(action_func=cmd_user_add)
+    pw = usub.add_parser(
+        "password",
+        help="set a new password for an account",
+        description="Set a new password for an account (asked twice, or read from stdin).",
+    )
+    pw.add_argument("name")
+    pw.add_argument("--password-stdin", action="store_true")
+    _common(pw)
+    pw.set_defaults(action_func=cmd_user_password)
+    d = usub.add_parser(
+        "disable",
+        help="disable an account (logs it out), or --enable it again",
+        description="Disable an account and end its sessions; --enable lets it log in again.",
+    )
+    d.add_argument("name")
+    d.add_argument("--enable", action="store_true")
+    _common(d)
+    d.set_defaults(action_func=cmd_user_disable)
     lst = usub.add_parser("list", help="list accounts", description="List the accounts.")
     _common(lst)
     lst.set_defaults(action_func=cmd_user_list)

@@ -138,3 +138,12 @@ def test_the_secret_key_is_made_once_private_and_kept(tmp_path: Any) -> None:
     path = tmp_path / "web" / "secret_key"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert [p.name for p in path.parent.iterdir()] == ["secret_key"]
+
+
+def test_a_disabled_account_loses_its_open_session(owner: Any) -> None:
+    c = client_for(owner)
+    assert c.get("/monitor/").status_code == 200
+    owner.is_active = False
+    owner.save()
+    assert c.get("/monitor/").status_code == 302
+    assert _login(Client(), "boss", PASSWORD).status_code == 200  # the form again, no login

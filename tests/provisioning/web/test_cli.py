@@ -161,7 +161,7 @@ def test_posctl_web_demo_prints_a_login_that_works(tmp_path: Path) -> None:
             proc.wait()
 
 
-def test_posctl_web_user_add_refuses_a_manager_without_stores_and_a_short_password(
+def test_posctl_web_user_refuses_a_manager_without_stores_a_short_password_and_disables(
     tmp_path: Path,
 ) -> None:
     url = str(tmp_path / "collector.sqlite3")
@@ -175,8 +175,13 @@ def test_posctl_web_user_add_refuses_a_manager_without_stores_and_a_short_passwo
     ok = _posctl(home, "user", "add", "lina", "--store", "shop1", "--password-stdin",
                  "--db", url, stdin="a long manager password\n")
     assert ok.returncode == 0, ok.stderr
+    changed = _posctl(home, "user", "password", "lina", "--password-stdin", "--db", url,
+                      stdin="another long password\n")
+    assert changed.returncode == 0, changed.stderr
+    disabled = _posctl(home, "user", "disable", "lina", "--db", url)
+    assert disabled.returncode == 0, disabled.stderr
     listed = _posctl(home, "user", "list", "--db", url)
-    assert listed.stdout.split() == ["lina", "manager:", "shop1", "active"]
+    assert listed.stdout.split() == ["lina", "manager:", "shop1", "disabled"]
 
 
 def test_a_taken_port_is_refused_before_any_login_is_printed(tmp_path: Path) -> None:
