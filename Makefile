@@ -23,7 +23,7 @@ lint: setup
 	$(VENV)/bin/ruff check terminal provisioning tests bench
 
 screenshots: setup
-	@scripts/with-xvfb.sh $(PY) -m pytest -q tests/screens/test_screenshots.py --screenshots
+	@scripts/with-xvfb.sh $(PY) -m pytest -q tests/screens/test_screenshots.py tests/provisioning/web/test_browser.py --screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build *.egg-info

@@ -10,10 +10,10 @@ py="${PYTHON:-python3}"
 # What each package is for: venv/dev headers and a compiler build evdev from source; mosquitto
 # is the broker the link tests start; xvfb and Mesa run Kivy without a screen; fonts draw Chinese;
 # libusb is pyusb's backend for USB receipt printers; postgresql gives the collector tests a
-# throwaway server of their own.
+# throwaway server of their own; chromium and its driver run the back office's browser test.
 debs=(python3-venv python3-dev gcc linux-libc-dev mosquitto xvfb xauth libgl1 libgl1-mesa-dri
       libegl1 libgles2 libmtdev1 fonts-wqy-microhei fonts-noto-cjk sqlite3 gettext
-      libusb-1.0-0 postgresql)
+      libusb-1.0-0 postgresql chromium chromium-driver)
 
 missing=()
 for d in "${debs[@]}"; do

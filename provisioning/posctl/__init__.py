@@ -28,13 +28,14 @@ from provisioning.posctl import (
     store,
     terminal,
     watch,
+    web,
 )
 from provisioning.posctl.common import UsageError
 from provisioning.posctl.output import err
 from provisioning.remote import RemoteError
 
 # The order here is the order ``posctl --help`` lists the commands in.
-_COMMANDS = (store, terminal, broker, staff, card, role, catalog, settings, watch, report)
+_COMMANDS = (store, terminal, broker, staff, card, role, catalog, settings, watch, report, web)
 
 
 def build_parser() -> argparse.ArgumentParser:

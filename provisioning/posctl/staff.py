@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, Literal
 
-from provisioning.home import Home, utc_now
+from provisioning.home import Home
 from provisioning.posctl.common import (
     SendFailed,
     UsageError,
@@ -16,16 +16,8 @@ from provisioning.posctl.common import (
     send_all,
 )
 from provisioning.posctl.output import out, table
+from provisioning.staff_commands import new_pin, save_added, save_staff, staff_add
 from terminal.link import protocol as wire
-
-
-def save_staff(home: Home, staff_id: str, **changes: Any) -> dict[str, Any]:
-    staff = home.staff()
-    rec = {**staff.get(staff_id, {"staff_id": staff_id, "cards": []}), **changes}
-    rec["updated_at"] = utc_now()
-    staff[staff_id] = rec
-    home.save_staff(staff)
-    return rec
 
 
 def known_staff(home: Home, staff_id: str) -> dict[str, Any]:
@@ -38,57 +30,30 @@ def known_staff(home: Home, staff_id: str) -> dict[str, Any]:
     return rec
 
 
-def new_pin() -> str:
-    from terminal.core.pins import generate_pin
-
-    return generate_pin(6)
-
-
 def cmd_staff_add(args: argparse.Namespace) -> int:
     home = owner_home(args)
     home.require()
     from terminal.core.errors import PosError
-    from terminal.core.staff import StaffMember
 
     try:
-        member = StaffMember.from_payload(
-            {
-                "staff_id": args.id,
-                "name": args.name,
-                "role": args.role,
-                "gender": args.gender,
-                "contact": args.contact or "",
-                "trainee": args.trainee,
-            }
+        clerk = staff_add(
+            staff_id=args.id,
+            name=args.name,
+            role=args.role,
+            gender=args.gender,
+            contact=args.contact or "",
+            trainee=args.trainee,
         )
     except PosError as exc:
         raise UsageError(exc.message) from exc
-    pin = new_pin()
-    body = wire.StaffAdd(
-        staff_id=member.staff_id,
-        name=member.name,
-        role=member.role,
-        gender=member.gender,
-        contact=member.contact,
-        trainee=member.trainee,
-        must_change_pin=True,
-    )
+    member, body, pin = clerk.member, clerk.body, clerk.pin
 
     def show_pin() -> None:
         out(f"Initial PIN for {member.name} ({member.staff_id}): {pin}")
         out("It is shown only now; the clerk chooses a new PIN at the first login.")
 
     def save() -> None:
-        save_staff(
-            home,
-            member.staff_id,
-            name=member.name,
-            role=member.role,
-            gender=member.gender,
-            contact=member.contact,
-            trainee=member.trainee,
-            status="active",
-        )
+        save_added(home, member)
 
     try:
         send_all(
