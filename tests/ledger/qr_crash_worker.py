@@ -52,8 +52,9 @@ class BankLog(SimulatedQrProvider):
     def _write(self, **event: Any) -> None:
         _append(self._log, **event)
 
-    def charge(self, payment_code: str, amount: int, currency: str, sale_id: str) -> PaymentResult:
-        result = super().charge(payment_code, amount, currency, sale_id)
+    def charge(self, payment_code: str, amount: int, currency: str, sale_id: str,
+               tender_no: int = 1) -> PaymentResult:
+        result = super().charge(payment_code, amount, currency, sale_id, tender_no)
         if result.outcome is PaymentOutcome.APPROVED:
             self._write(event="approved", sale_id=sale_id, reference=result.reference,
                         amount=amount)

@@ -241,14 +241,19 @@ def log_file(tmp_path: Path) -> Iterator[Path]:
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setLevel(logging.DEBUG)
     root = logging.getLogger()
-    old_level = root.level
+    # A terminal started in this process earlier turns peewee's statement log down: the scan
+    # must see every statement all the same.
+    sql = logging.getLogger("peewee")
+    old_level, old_sql_level = root.level, sql.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
+    sql.setLevel(logging.DEBUG)
     try:
         yield path
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)
+        sql.setLevel(old_sql_level)
         handler.close()
 
 

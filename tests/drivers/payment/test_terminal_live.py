@@ -102,8 +102,8 @@ def test_decline_carries_the_providers_reason_then_a_new_code_pays_and_refunds(
     snap = terminal.pay_qr(WECHAT_CODE2, total)
     assert snap.state == "completed" and wechat_emu.payments_taken == 1
     found = terminal.find_receipt(number=snap.receipt_no)
-    result = terminal.refund({found["lines"][0]["line_no"]: 1000}, "customer changed mind")
-    assert result["total"] == total
+    result = terminal.refund({found.lines[0].line_no: 1000}, "customer changed mind")
+    assert result.total == total
     (order,) = [o for o in wechat_emu.orders.values() if o.state == "SUCCESS"]
     assert order.refunded == total
     refund = _journal(terminal, "refund.completed")[-1]

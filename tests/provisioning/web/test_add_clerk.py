@@ -93,9 +93,9 @@ def test_add_clerk_sends_a_signed_staff_add_with_the_pin_sealed_to_each_terminal
     )
     assert sealing.open_sealed(seal_key, body.sealed["pin"], ad) == pin
 
-    # The signature covers the body: the same bytes with the role changed do not verify.
+    # The signature covers the body: the same bytes with the role raised do not verify.
     forged = json.loads(msg.payload)
-    forged["body"]["role"] = "owner"
+    forged["body"]["role"] = "manager"
     with pytest.raises(wire.CommandRejected):
         wire.parse_command(json.dumps(forged)).verify(
             wire.TrustedKeys([env.home.store()["owner_key"]])
