@@ -3,9 +3,12 @@
 Checks, in order: SQLite's own ``PRAGMA integrity_check``; the journal read in sequence order
 (seq 1, 2, 3 ... with no gap or repeat; each ``prev_hash`` equal to the previous entry's hash;
 each hash recomputed from the entry's fields; each series numbered 1, 2, 3 ...); the series
-counters against the journal; and the projections against the journal (a projection row whose
+counters against the journal; the projections' foreign keys and counts (a projection row whose
 journal entry is missing betrays a deleted entry, a sale without all its lines and tenders a
-partial write). Problems are reported by journal seq, first bad entry first.
+partial write); and finally every projection table rebuilt from the journal by the real
+projectors in a scratch database and compared row by row with the file's (``rebuild``), so an
+edited total, a tender turned from cash to card or a deleted or added row is named by table,
+key and column. Problems are reported by journal seq, first bad entry first.
 
 Reads only; never migrates or repairs.
 """
@@ -14,16 +17,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from terminal.core.canonical import entry_hash
 from terminal.core.records import JournalEntry
 from terminal.ledger.journal import GENESIS, JOURNAL_COLUMNS
+from terminal.ledger.projections import ProjectionArea, discover_areas
+from terminal.ledger.rebuild import Rebuild, schema_matches
 
 _MAX_PROBLEMS = 50
 _BATCH = 2000
+_ROWS_PER_TABLE = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +37,14 @@ class Problem:
     seq: int | None
     """The journal entry concerned; None for file-level problems."""
     message: str
+    table: str | None = None
+    """The projection table whose row disagrees with the journal, if that is the problem."""
 
     def __str__(self) -> str:
-        where = f"seq {self.seq}" if self.seq is not None else "file"
+        if self.seq is not None:
+            where = f"seq {self.seq}"
+        else:
+            where = "file" if self.table is None else f"table {self.table}"
         return f"{where}: {self.message}"
 
 
@@ -45,6 +56,10 @@ class VerifyReport:
     series: dict[str, int] = field(default_factory=dict)
     """Last number seen per series."""
     problems: list[Problem] = field(default_factory=list)
+    projection_tables: int = 0
+    """How many projection tables were rebuilt from the journal and compared."""
+    projections_skipped: str = ""
+    """Why the projections were not rebuilt, when they were not."""
 
     @property
     def ok(self) -> bool:
@@ -52,17 +67,30 @@ class VerifyReport:
 
     @property
     def first_problem(self) -> Problem | None:
-        file_level = [p for p in self.problems if p.seq is None]
+        file_level = [p for p in self.problems if p.seq is None and p.table is None]
         if file_level:
             return file_level[0]
-        return min(self.problems, key=lambda p: p.seq or 0) if self.problems else None
+        if not self.problems:
+            return None
+        # A table row without a seq of its own (a key/value row) sorts after the entries.
+        return min(self.problems, key=lambda p: (p.seq is None, p.seq or 0))
 
     def summary(self) -> str:
         if self.ok:
             numbering = ", ".join(f"{name} 1..{last}" for name, last in sorted(self.series.items()))
+            if self.projections_skipped:
+                projections = f", projections not rebuilt ({self.projections_skipped})"
+            else:
+                projections = (
+                    f", {self.projection_tables} projection tables match the journal"
+                    if self.projection_tables
+                    else ""
+                )
             return (
                 f"ledger OK: {self.path}: {self.entries} entries, hash chain intact, "
-                f"sequence gapless" + (f", numbering gapless ({numbering})" if numbering else "")
+                f"sequence gapless"
+                + (f", numbering gapless ({numbering})" if numbering else "")
+                + projections
             )
         first = self.first_problem
         lines = [f"ledger BAD: {self.path}: first bad entry {first}"]
@@ -99,15 +127,20 @@ def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
     return row is not None
 
 
-def verify_file(path: str | Path) -> VerifyReport:
+def verify_file(
+    path: str | Path, *, areas: Sequence[ProjectionArea] | None = None
+) -> VerifyReport:
+    """Verify the ledger file at ``path``; ``areas`` defaults to the discovered projection
+    areas (tests give their own)."""
     path = Path(path)
     report = VerifyReport(path=path)
     if not path.is_file():
         report.problems.append(Problem(None, "no ledger file here"))
         return report
+    found = list(discover_areas() if areas is None else areas)
     conn = sqlite3.connect(str(path), timeout=10)
     try:
-        _verify(conn, report)
+        _verify(conn, report, found)
     except sqlite3.DatabaseError as exc:
         report.problems.append(Problem(None, f"cannot read the database: {exc}"))
     finally:
@@ -120,7 +153,9 @@ def _add(report: VerifyReport, seq: int | None, message: str) -> bool:
     return len(report.problems) < _MAX_PROBLEMS
 
 
-def _verify(conn: sqlite3.Connection, report: VerifyReport) -> None:
+def _verify(
+    conn: sqlite3.Connection, report: VerifyReport, areas: Sequence[ProjectionArea]
+) -> None:
     results = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
     if results != ["ok"]:
         _add(report, None, "PRAGMA integrity_check: " + "; ".join(results[:5]))
@@ -131,12 +166,36 @@ def _verify(conn: sqlite3.Connection, report: VerifyReport) -> None:
             _add(report, None, "no journal table: this is not a ledger")
         # No schema at all: the terminal stopped while creating the file; nothing was lost.
         return
-    _check_chain(conn, report)
-    _check_counters(conn, report)
-    _check_projections(conn, report)
+    rebuild = None
+    if schema_matches(conn, areas):
+        rebuild = Rebuild(report.path, areas)
+    else:
+        report.projections_skipped = (
+            "the file's schema is not this software's: the terminal migrates it when it opens"
+        )
+    try:
+        _check_chain(conn, report, rebuild)
+        _check_counters(conn, report)
+        _check_projections(conn, report)
+        if rebuild is not None:
+            _compare_projections(rebuild, report)
+    finally:
+        if rebuild is not None:
+            rebuild.close()
 
 
-def _check_chain(conn: sqlite3.Connection, report: VerifyReport) -> None:
+def _compare_projections(rebuild: Rebuild, report: VerifyReport) -> None:
+    report.projection_tables = len(rebuild.tables)
+    for m in rebuild.compare(_ROWS_PER_TABLE):
+        problem = Problem(m.seq, f"table {m.table}, row {m.key}: {m.message}", table=m.table)
+        report.problems.append(problem)
+        if len(report.problems) >= _MAX_PROBLEMS:
+            return
+
+
+def _check_chain(
+    conn: sqlite3.Connection, report: VerifyReport, rebuild: Rebuild | None = None
+) -> None:
     expected_seq = 1
     prev_hash = GENESIS
     series: dict[str, int] = {}
@@ -170,10 +229,17 @@ def _check_chain(conn: sqlite3.Connection, report: VerifyReport) -> None:
                 prev_hash=row[10],
                 hash=row[11],
             )
-            if entry_hash(entry) != entry.hash:
+            # The stored payload is the canonical text that was hashed; hashing it as stored
+            # saves serialising every payload again. Only a mismatch pays for the full form.
+            as_stored = isinstance(row[6], str) and entry_hash(entry, row[6]) == entry.hash
+            if not as_stored and entry_hash(entry) != entry.hash:
                 found.append(
                     f"hash mismatch: the {entry.kind} entry was altered after it was written"
                 )
+            if rebuild is not None:
+                refused = rebuild.apply(entry)
+                if refused:
+                    found.append(refused)
         name, number = row[8], row[7]
         if name is not None:
             want = series.get(name, 0) + 1

@@ -47,6 +47,10 @@ class ProjectionArea:
     migrations: Sequence[Migration] = ()
     models: Sequence[type] = ()
     """peewee models of the area's tables; the ledger binds them to its database on open."""
+    state_tables: Sequence[str] = ()
+    """Tables of the area that are state written outside the projectors (secrets, lockouts),
+    not projections of the journal: ``ledger verify`` does not rebuild them. Every other table
+    an area creates is rebuilt from the journal and compared row by row."""
 
 
 class RegistryError(Exception):
