@@ -207,13 +207,35 @@ def _row_mismatch(
         return Mismatch(table, _key_text(key, k), seq, "row missing: the journal writes it")
     for i, name in enumerate(columns):
         if row[i] != live[i] or type(row[i]) is not type(live[i]):
+            want, have = _shown(row[i], live[i])
             return Mismatch(
                 table,
                 _key_text(key, k),
                 seq,
-                f"column {name}: journal says {row[i]!r}, table has {live[i]!r}",
+                f"column {name}: journal says {want}, table has {have}",
             )
     return Mismatch(table, _key_text(key, k), seq, "row differs from the journal")
+
+
+_SHOWN = 60
+"""Characters of a long text value shown around its first difference (report totals are JSON
+of a few hundred characters; the one figure changed is what matters)."""
+
+
+def _shown(want: Any, have: Any) -> tuple[str, str]:
+    if not (isinstance(want, str) and isinstance(have, str)) or max(len(want), len(have)) <= _SHOWN:
+        return repr(want), repr(have)
+    pairs = enumerate(zip(want, have, strict=False))
+    at = next((i for i, (x, y) in pairs if x != y), min(len(want), len(have)))
+    start = max(0, at - _SHOWN // 3)
+
+    def cut(text: str) -> str:
+        piece = text[start : start + _SHOWN]
+        return (
+            ("..." if start else "") + repr(piece) + ("..." if start + _SHOWN < len(text) else "")
+        )
+
+    return cut(want), cut(have)
 
 
 def _live_row(

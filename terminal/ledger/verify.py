@@ -42,10 +42,9 @@ class Problem:
 
     def __str__(self) -> str:
         if self.seq is not None:
-            where = f"seq {self.seq}"
-        else:
-            where = "file" if self.table is None else f"table {self.table}"
-        return f"{where}: {self.message}"
+            return f"seq {self.seq}: {self.message}"
+        # A table row with no seq of its own: the message names the table and row.
+        return self.message if self.table is not None else f"file: {self.message}"
 
 
 @dataclass
@@ -127,9 +126,7 @@ def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
     return row is not None
 
 
-def verify_file(
-    path: str | Path, *, areas: Sequence[ProjectionArea] | None = None
-) -> VerifyReport:
+def verify_file(path: str | Path, *, areas: Sequence[ProjectionArea] | None = None) -> VerifyReport:
     """Verify the ledger file at ``path``; ``areas`` defaults to the discovered projection
     areas (tests give their own)."""
     path = Path(path)
