@@ -67,6 +67,12 @@ class Rebuild:
         self._areas = list(areas)
         self._projectors: dict[str, Projector] = projector_table(self._areas)
         migrate(self.db, self._areas)
+        # Projectors that write through peewee models must write here, not to the ledger the
+        # models were bound to when it opened; ``close`` gives them back.
+        self._models = [m for a in self._areas for m in a.models]
+        self._bound = [(m, m._meta.database) for m in self._models]  # type: ignore[attr-defined]
+        if self._models:
+            self.db.bind(self._models, bind_refs=False, bind_backrefs=False)
         # The scratch has no journal rows for the projections' foreign keys to point at;
         # the chain walk checks the live journal instead.
         self.db.execute_sql("PRAGMA foreign_keys = OFF")
@@ -118,6 +124,8 @@ class Rebuild:
             self.db.execute_sql("ROLLBACK")
         except peewee.OperationalError:
             pass
+        for model, database in self._bound:
+            model.bind(database, bind_refs=False, bind_backrefs=False)  # type: ignore[attr-defined]
         self.db.close()
 
 
