@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-GROUPS = ["ledger", "scan", "startup", "link", "collector"]
+GROUPS = ["ledger", "verify", "scan", "startup", "link", "collector"]
 OUT = Path(__file__).resolve().parent / "results.json"
 
 

@@ -1,5 +1,4 @@
-"""sale_commit, z_report_1m and verify_100k: the ledger against raw sqlite3 on the same file
-layout.
+"""sale_commit and z_report_1m: the ledger against raw sqlite3 on the same file layout.
 
 The floor for a sale commit is what no ledger can beat on this disk: the same rows (journal,
 counter, sale, five lines, tender, stock, outbox) inserted by hand with the stdlib ``sqlite3``
@@ -26,11 +25,10 @@ from terminal.core.rights import Decision, Right, Verdict
 from terminal.core.settings import StoreSettings
 from terminal.core.shift import ShiftService
 from terminal.ledger.db import open_ledger
-from terminal.ledger.journal import JOURNAL_COLUMNS, payload_dict
+from terminal.ledger.journal import payload_dict
 from terminal.ledger.projections import discover_areas
 from terminal.ledger.schema import plan
 from terminal.ledger.transaction import write_transaction
-from terminal.ledger.verify import verify_file
 
 WORK = Path(__file__).resolve().parent / "work"
 START = datetime(2026, 1, 1, 1, 0, tzinfo=UTC)
@@ -268,41 +266,8 @@ def z_report_1m(lines_total: int = 1_000_000) -> Result:
     )
 
 
-# --- verify_100k --------------------------------------------------------------------------
-
-
-def _floor_read(path: Path) -> float:
-    """Reading every journal row once, which no check of the journal can skip."""
-    con = sqlite3.connect(path)
-    t0 = time.perf_counter()
-    rows = con.execute(f"SELECT {JOURNAL_COLUMNS} FROM journal ORDER BY seq").fetchall()
-    elapsed = time.perf_counter() - t0
-    assert len(rows) > 0
-    con.close()
-    return elapsed
-
-
-def verify_100k(sales: int = 100_000) -> Result:
-    path = _z_ledger(sales * 5)
-    _floor_read(path)  # the page cache warmed for both sides alike
-    floors, runs = [], []
-    for _ in range(3):
-        floors.append(_floor_read(path))
-        t0 = time.perf_counter()
-        report = verify_file(path)
-        runs.append(time.perf_counter() - t0)
-        assert report.ok and report.entries == sales, report.summary()
-        assert report.projection_tables > 0 and not report.projections_skipped
-    return against_floor(
-        "verify_100k", median(runs), "s", median(floors), max_ratio=20.0,
-        detail=f"ledger verify over {sales} 5-line sales: integrity check, hash chain, numbering, "
-        f"every projection rebuilt from the journal and compared row by row; floor: a plain "
-        f"SELECT of the same journal rows (median of 3)",
-    )
-
-
 def run() -> list[Result]:
-    results = [sale_commit(), z_report_1m(), verify_100k()]
+    results = [sale_commit(), z_report_1m()]
     return results
 
 

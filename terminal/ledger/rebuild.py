@@ -26,6 +26,7 @@ from typing import Any
 import peewee
 
 from terminal.core.records import JournalEntry
+from terminal.ledger import reports
 from terminal.ledger.projections import ProjectionArea, Projector, projector_table
 from terminal.ledger.schema import migrate, plan, versions
 
@@ -107,10 +108,31 @@ class Rebuild:
         projector = self._projectors.get(entry.kind)
         if projector is None:
             return None
+        contradiction = self._z_contradiction(entry) if entry.kind == "report.z" else None
         try:
             projector(entry, self.db)
         except Exception as exc:
             return f"the {entry.kind} entry cannot be projected: {exc}"
+        return contradiction
+
+    def _z_contradiction(self, entry: JournalEntry) -> str | None:
+        """A Z's figures against the journal's sales since the previous Z, computed the way the
+        shift service computed them, over the rebuilt tables as they stood at that seq: a Z
+        printed from edited projections carries figures the journal contradicts, even when
+        its own row matches its own entry."""
+        if entry.training or not isinstance(entry.payload.get("totals"), dict):
+            return None
+        try:
+            figures = reports.totals(self.db, since_last_z=True).to_payload()
+        except Exception as exc:
+            return f"the Z report's figures cannot be recomputed: {exc}"
+        printed = entry.payload["totals"]
+        for name in sorted(set(figures) | set(printed)):
+            if figures.get(name) != printed.get(name):
+                return (
+                    f"Z report {entry.number}: {name} is {printed.get(name)!r} on the Z, "
+                    f"the journal's entries before it make it {figures.get(name)!r}"
+                )
         return None
 
     def compare(self, limit: int) -> Iterator[Mismatch]:

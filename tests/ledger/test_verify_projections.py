@@ -226,3 +226,30 @@ def test_secrets_are_not_projections(day: Path) -> None:
     """PIN hashes and lockouts are written outside the journal; a lockout is not tampering."""
     _shell(day, "INSERT OR REPLACE INTO staff_lock VALUES ('cash1', 3, 1, '2026-01-05T03:00Z');")
     assert verify_file(day).ok
+
+
+def test_a_z_printed_from_an_edited_table_is_named(tmp_path: Path) -> None:
+    """The reviewer's case: the sale table edited before the day is closed, so the Z entry
+    itself carries the edited figures. Putting the table back afterwards does not hide it."""
+    path = tmp_path / LEDGER_FILENAME
+    clock = ManualClock()
+    ledger = open_ledger(path, "T01", clock)
+    shifts = ShiftService(
+        ledger=ledger, printer=_Device(), drawer=_Device(), clock=clock, gate=_Owner(),
+        settings=StoreSettings(terminal_id="T01"), clerk_id="mgr1",
+    )  # fmt: skip
+    shifts.open_shift(10000)
+    post_sale(ledger, sale(3))  # seq 2, total 600
+    post_sale(ledger, sale(2))  # seq 3
+    _shell(path, "UPDATE sale SET total = total - 500 WHERE seq = 2;")
+    shifts.close_shift(10900)
+    z = shifts.z_report(print_it=False)
+    assert z.totals.net_sales == 400  # what the edited table said
+    ledger.close()
+    problems = _problems(path)
+    assert "Z report 1: net_sales is 400 on the Z, the journal's entries before it make it " \
+        "900" in problems, problems  # fmt: skip
+    _shell(path, "UPDATE sale SET total = total + 500 WHERE seq = 2;")
+    report = verify_file(path)
+    assert report.first_problem is not None
+    assert "Z report 1: net_sales is 400 on the Z" in report.first_problem.message
