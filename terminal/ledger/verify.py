@@ -16,13 +16,17 @@ Reads only; never migrates or repairs.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from terminal.core.canonical import entry_hash
+from terminal.core.canonical import canonical, entry_hash
 from terminal.core.records import JournalEntry
 from terminal.ledger.journal import GENESIS, JOURNAL_COLUMNS
 from terminal.ledger.projections import ProjectionArea, discover_areas
@@ -31,6 +35,9 @@ from terminal.ledger.rebuild import Rebuild, schema_matches
 _MAX_PROBLEMS = 50
 _BATCH = 2000
 _ROWS_PER_TABLE = 20
+_SECOND_PROCESS_FROM = 20_000
+"""Journal length from which the hashes are checked in a second process, beside the rebuild;
+below it, starting the process costs more than it saves."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +207,13 @@ def _check_content(
             "the file's schema is not this software's: the terminal migrates it when it opens"
         )
     try:
-        _check_chain(conn, report, rebuild)
+        hashing = _start_hashing(conn, report.path)
+        _check_chain(conn, report, rebuild, hashes=hashing is None)
+        if hashing is not None:
+            found = hashing.result()
+            if found is None:
+                found = hash_problems(str(report.path))
+            report.problems.extend(found[: max(0, _MAX_PROBLEMS - len(report.problems))])
         _check_counters(conn, report)
         _check_projections(conn, report, set(rebuild.tables) if rebuild is not None else set())
         if rebuild is not None:
@@ -219,8 +232,105 @@ def _compare_projections(rebuild: Rebuild, report: VerifyReport) -> None:
             return
 
 
+def _hash_mismatch(row: Sequence[Any]) -> str | None:
+    """The hash check of one journal row, None when it holds or the payload is not JSON (the
+    walk reports that)."""
+    seq, uid, ts, terminal_id, kind, staff_id, _, number, series, training, prev, digest = row
+    fields = JournalEntry(
+        seq=seq,
+        uuid=uid,
+        ts=ts,
+        terminal_id=terminal_id,
+        kind=kind,
+        staff_id=staff_id,
+        payload=None,  # type: ignore[arg-type]  # hashed from the stored text instead
+        number=number,
+        series=series,
+        training=bool(training),
+        prev_hash=prev,
+        hash=digest,
+    )
+    # The stored payload is the canonical text that was hashed; hashing it as stored saves
+    # parsing and serialising every payload again. Only a mismatch pays for the full form.
+    if isinstance(row[6], str) and entry_hash(fields, row[6]) == fields.hash:
+        return None
+    try:
+        payload = json.loads(row[6])
+    except (TypeError, ValueError):
+        return None
+    if entry_hash(fields, canonical(payload)) == fields.hash:
+        return None
+    return f"hash mismatch: the {fields.kind} entry was altered after it was written"
+
+
+def hash_problems(path: str) -> list[Problem]:
+    """Every hash mismatch of the journal at ``path``, first ``_MAX_PROBLEMS``: run in a second
+    process on a long journal while the first rebuilds the projections (hashing needs no
+    parsed payload, so the two share no work)."""
+    conn = sqlite3.connect(path, timeout=10)
+    try:
+        problems: list[Problem] = []
+        for row in _rows(conn):
+            mismatch = _hash_mismatch(row)
+            if mismatch:
+                problems.append(Problem(row[0], mismatch))
+                if len(problems) >= _MAX_PROBLEMS:
+                    break
+        return problems
+    finally:
+        conn.close()
+
+
+class _Hashing:
+    """``hash_problems`` in a child interpreter. Not multiprocessing: its spawn re-imports the
+    caller's main module, which runs any script without a ``__main__`` guard twice."""
+
+    def __init__(self, path: Path) -> None:
+        code = "import sys; from terminal.ledger.verify import hash_child; hash_child(sys.argv[1])"
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", code, str(path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": _import_path()},
+        )
+
+    def result(self) -> list[Problem] | None:
+        """The child's problems, or None when it failed (the caller hashes in-process)."""
+        out, _ = self._proc.communicate()
+        if self._proc.returncode != 0:
+            return None
+        try:
+            return [Problem(seq, message) for seq, message in json.loads(out)]
+        except (ValueError, TypeError):
+            return None
+
+
+def _import_path() -> str:
+    """PYTHONPATH for the child: this package's root first, so it runs the same code."""
+    root = str(Path(__file__).resolve().parents[2])
+    return os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+
+
+def hash_child(path: str) -> None:
+    sys.stdout.write(json.dumps([[p.seq, p.message] for p in hash_problems(path)]))
+
+
+def _start_hashing(conn: sqlite3.Connection, path: Path) -> _Hashing | None:
+    last = conn.execute("SELECT max(seq) FROM journal").fetchone()[0] or 0
+    if last < _SECOND_PROCESS_FROM:
+        return None
+    try:
+        return _Hashing(path)
+    except OSError:
+        return None
+
+
 def _check_chain(
-    conn: sqlite3.Connection, report: VerifyReport, rebuild: Rebuild | None = None
+    conn: sqlite3.Connection,
+    report: VerifyReport,
+    rebuild: Rebuild | None = None,
+    *,
+    hashes: bool = True,
 ) -> None:
     expected_seq = 1
     prev_hash = GENESIS
@@ -255,13 +365,10 @@ def _check_chain(
                 prev_hash=row[10],
                 hash=row[11],
             )
-            # The stored payload is the canonical text that was hashed; hashing it as stored
-            # saves serialising every payload again. Only a mismatch pays for the full form.
-            as_stored = isinstance(row[6], str) and entry_hash(entry, row[6]) == entry.hash
-            if not as_stored and entry_hash(entry) != entry.hash:
-                found.append(
-                    f"hash mismatch: the {entry.kind} entry was altered after it was written"
-                )
+            if hashes:
+                mismatch = _hash_mismatch(row)
+                if mismatch:
+                    found.append(mismatch)
             if rebuild is not None:
                 refused = rebuild.apply(entry)
                 if refused:

@@ -253,3 +253,24 @@ def test_a_z_printed_from_an_edited_table_is_named(tmp_path: Path) -> None:
     report = verify_file(path)
     assert report.first_problem is not None
     assert "Z report 1: net_sales is 400 on the Z" in report.first_problem.message
+
+
+def test_hashes_checked_in_a_second_process_on_a_long_journal(
+    day: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from terminal.ledger import verify
+
+    def not_here(path: str) -> list[verify.Problem]:
+        raise AssertionError("hashed in the first process")
+
+    monkeypatch.setattr(verify, "_SECOND_PROCESS_FROM", 1)
+    monkeypatch.setattr(verify, "hash_problems", not_here)
+    assert verify_file(day).ok
+    _shell(
+        day,
+        "DROP TRIGGER journal_no_update;\n"
+        "UPDATE journal SET hash = (SELECT hash FROM journal WHERE seq = 9) WHERE seq = 8;\n",
+    )
+    report = verify_file(day)
+    assert report.first_problem is not None and report.first_problem.seq == 8
+    assert "hash mismatch: the line.voided entry" in report.first_problem.message
