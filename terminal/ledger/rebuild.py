@@ -17,6 +17,7 @@ state (``ProjectionArea.state_tables``: PIN hashes, lockouts), and the stock fig
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -163,16 +164,17 @@ def schema_matches(conn: sqlite3.Connection, areas: Sequence[ProjectionArea]) ->
     return all(have.get(name, 0) == len(steps) for name, steps in plan(areas))
 
 
-def _ledger_tables() -> set[str]:
+@functools.cache
+def _ledger_tables() -> frozenset[str]:
     probe = _ScratchDatabase("probe")
     try:
         migrate(probe, [])
-        return {
+        return frozenset(
             name
             for (name,) in probe.execute_sql(
                 "SELECT name FROM sqlite_master WHERE type = 'table'"
             ).fetchall()
-        }
+        )
     finally:
         probe.close()
 
