@@ -152,16 +152,37 @@ class Rebuild:
         self.db.close()
 
 
-def schema_matches(conn: sqlite3.Connection, areas: Sequence[ProjectionArea]) -> bool:
-    """Whether the live file is at the schema this code builds (a file not yet migrated, or
-    written by newer software, has other tables to compare)."""
+def schema_state(conn: sqlite3.Connection, areas: Sequence[ProjectionArea]) -> str:
+    """ "same" when the live file is at the schema this code builds, "older" when it still has
+    migrations to run (the terminal runs them when it opens the file), "newer" when it was
+    written by newer software."""
 
     class _Conn:
         def execute_sql(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
             return conn.execute(sql, params)
 
     have = versions(_Conn())
-    return all(have.get(name, 0) == len(steps) for name, steps in plan(areas))
+    steps = {name: len(migrations) for name, migrations in plan(areas)}
+    if any(have.get(name, 0) > count for name, count in steps.items()):
+        return "newer"
+    return "same" if all(have.get(name, 0) == count for name, count in steps.items()) else "older"
+
+
+def migrated_copy(conn: sqlite3.Connection, areas: Sequence[ProjectionArea], into: Path) -> Path:
+    """A consistent copy of the live file (SQLite's backup) brought to this code's schema the
+    way the terminal will bring the file itself, so a file not yet migrated is compared too."""
+    path = into / "ledger-migrated.sqlite3"
+    dest = sqlite3.connect(str(path))
+    try:
+        conn.backup(dest)
+    finally:
+        dest.close()
+    db = peewee.SqliteDatabase(str(path))
+    try:
+        migrate(db, areas)
+    finally:
+        db.close()
+    return path
 
 
 @functools.cache
@@ -295,4 +316,4 @@ def _sort_key(k: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple((type(v).__name__, v) if v is not None else ("", 0) for v in k)
 
 
-__all__ = ["Mismatch", "Rebuild", "schema_matches"]
+__all__ = ["Mismatch", "Rebuild", "migrated_copy", "schema_state"]

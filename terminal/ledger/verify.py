@@ -20,6 +20,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from terminal.core.canonical import canonical, entry_hash
 from terminal.core.records import JournalEntry
 from terminal.ledger.journal import GENESIS, JOURNAL_COLUMNS
 from terminal.ledger.projections import ProjectionArea, discover_areas
-from terminal.ledger.rebuild import Rebuild, schema_matches
+from terminal.ledger.rebuild import Rebuild, migrated_copy, schema_state
 
 _MAX_PROBLEMS = 50
 _BATCH = 2000
@@ -199,28 +200,47 @@ def _check_integrity(path: Path, report: VerifyReport) -> None:
 def _check_content(
     conn: sqlite3.Connection, report: VerifyReport, areas: Sequence[ProjectionArea]
 ) -> None:
-    rebuild = None
-    if schema_matches(conn, areas):
-        rebuild = Rebuild(report.path, areas)
-    else:
-        report.projections_skipped = (
-            "the file's schema is not this software's: the terminal migrates it when it opens"
-        )
-    try:
-        hashing = _start_hashing(conn, report.path)
-        _check_chain(conn, report, rebuild, hashes=hashing is None)
-        if hashing is not None:
-            found = hashing.result()
-            if found is None:
-                found = hash_problems(str(report.path))
-            report.problems.extend(found[: max(0, _MAX_PROBLEMS - len(report.problems))])
-        _check_counters(conn, report)
-        _check_projections(conn, report, set(rebuild.tables) if rebuild is not None else set())
-        if rebuild is not None:
-            _compare_projections(rebuild, report)
-    finally:
-        if rebuild is not None:
-            rebuild.close()
+    with tempfile.TemporaryDirectory(prefix="pos-verify-") as scratch_dir:
+        rebuild = _open_rebuild(conn, report, areas, Path(scratch_dir))
+        try:
+            hashing = _start_hashing(conn, report.path)
+            _check_chain(conn, report, rebuild, hashes=hashing is None)
+            if hashing is not None:
+                found = hashing.result()
+                if found is None:
+                    found = hash_problems(str(report.path))
+                report.problems.extend(found[: max(0, _MAX_PROBLEMS - len(report.problems))])
+            _check_counters(conn, report)
+            _check_projections(conn, report, set(rebuild.tables) if rebuild else set())
+            if rebuild is not None:
+                _compare_projections(rebuild, report)
+        finally:
+            if rebuild is not None:
+                rebuild.close()
+
+
+def _open_rebuild(
+    conn: sqlite3.Connection,
+    report: VerifyReport,
+    areas: Sequence[ProjectionArea],
+    scratch_dir: Path,
+) -> Rebuild | None:
+    """The scratch projections, to be held against the file, or against a migrated copy of it
+    when the file still has migrations to run (the first start after an upgrade)."""
+    state = schema_state(conn, areas)
+    if state == "newer":
+        report.projections_skipped = "the file was written by newer software"
+        return None
+    target = report.path
+    if state == "older":
+        try:
+            target = migrated_copy(conn, areas, scratch_dir)
+        except Exception as exc:
+            # The terminal would fail to open it the same way: schema_version no longer
+            # describes the tables, or the data breaks a migration.
+            _add(report, None, f"the file cannot be brought to this software's schema: {exc}")
+            return None
+    return Rebuild(target, areas)
 
 
 def _compare_projections(rebuild: Rebuild, report: VerifyReport) -> None:

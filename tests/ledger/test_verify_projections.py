@@ -6,6 +6,7 @@ a Z report, staff changes and a rating."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -274,3 +275,32 @@ def test_hashes_checked_in_a_second_process_on_a_long_journal(
     report = verify_file(day)
     assert report.first_problem is not None and report.first_problem.seq == 8
     assert "hash mismatch: the line.voided entry" in report.first_problem.message
+
+
+def test_a_file_not_yet_migrated_is_compared_through_a_migrated_copy(day: Path) -> None:
+    """The first start after an upgrade verifies before the terminal migrates: the staff area
+    one version behind (its v2 adds name_zh) is compared as the terminal will see it."""
+    _shell(
+        day,
+        "ALTER TABLE staff DROP COLUMN name_zh;\n"
+        "UPDATE schema_version SET version = 1 WHERE area = 'staff';\n",
+    )
+    report = verify_file(day)
+    assert report.ok, report.summary()
+    assert report.projection_tables == len(TABLES)
+    conn = sqlite3.connect(day)
+    version = conn.execute("SELECT version FROM schema_version WHERE area = 'staff'").fetchone()
+    conn.close()
+    assert version == (1,)  # verify migrated its copy, never the file
+    _shell(day, "UPDATE tender SET amount = amount + 1 WHERE seq = 6;")
+    problems = _problems(day)
+    assert "table tender, row seq=6, idx=0: column amount: journal says 300, table has 301" \
+        in problems  # fmt: skip
+
+
+def test_an_edited_schema_version_is_a_problem(day: Path) -> None:
+    """Setting an area's version back to skip the comparison makes the migration fail."""
+    _shell(day, "UPDATE schema_version SET version = 1 WHERE area = 'staff';")
+    report = verify_file(day)
+    assert not report.ok
+    assert "cannot be brought to this software's schema" in report.first_problem.message
