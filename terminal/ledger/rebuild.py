@@ -31,6 +31,9 @@ from terminal.ledger import reports
 from terminal.ledger.projections import ProjectionArea, Projector, projector_table
 from terminal.ledger.schema import migrate, plan, versions
 
+_REPORTED = frozenset({"report.z", "shift.closed"})
+"""Entries that carry report figures computed from the projections when they were posted."""
+
 _SCRATCH_CACHE_KIB = 128 * 1024
 """How much of the scratch SQLite keeps in memory before spilling to its temporary file: the
 projections of about 100,000 sales fit, so a busy SD card is not written at every start, and a
@@ -110,29 +113,37 @@ class Rebuild:
         projector = self._projectors.get(entry.kind)
         if projector is None:
             return None
-        contradiction = self._z_contradiction(entry) if entry.kind == "report.z" else None
+        contradiction = None
+        if entry.kind in _REPORTED:
+            contradiction = self._report_contradiction(entry)
         try:
             projector(entry, self.db)
         except Exception as exc:
             return f"the {entry.kind} entry cannot be projected: {exc}"
         return contradiction
 
-    def _z_contradiction(self, entry: JournalEntry) -> str | None:
-        """A Z's figures against the journal's sales since the previous Z, computed the way the
-        shift service computed them, over the rebuilt tables as they stood at that seq: a Z
-        printed from edited projections carries figures the journal contradicts, even when
-        its own row matches its own entry."""
-        if entry.training or not isinstance(entry.payload.get("totals"), dict):
+    def _report_contradiction(self, entry: JournalEntry) -> str | None:
+        """A Z's or a shift close's figures against the journal's entries they cover, computed
+        the way the shift service computed them, over the rebuilt tables as they stood at that
+        seq: a report printed from edited projections carries figures the journal
+        contradicts, even when its own row matches its own entry."""
+        printed = entry.payload.get("totals")
+        if entry.training or not isinstance(printed, dict):
             return None
+        if entry.kind == "report.z":
+            what = f"Z report {entry.number}"
+            scope: dict[str, Any] = {"since_last_z": True}
+        else:
+            what = f"the close of shift {entry.payload.get('shift_id')!r}"
+            scope = {"shift_id": str(entry.payload.get("shift_id"))}
         try:
-            figures = reports.totals(self.db, since_last_z=True).to_payload()
+            figures = reports.totals(self.db, **scope).to_payload()
         except Exception as exc:
-            return f"the Z report's figures cannot be recomputed: {exc}"
-        printed = entry.payload["totals"]
+            return f"{what}: its figures cannot be recomputed: {exc}"
         for name in sorted(set(figures) | set(printed)):
             if figures.get(name) != printed.get(name):
                 return (
-                    f"Z report {entry.number}: {name} is {printed.get(name)!r} on the Z, "
+                    f"{what}: {name} is {printed.get(name)!r} on the report, "
                     f"the journal's entries before it make it {figures.get(name)!r}"
                 )
         return None

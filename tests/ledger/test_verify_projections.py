@@ -248,12 +248,18 @@ def test_a_z_printed_from_an_edited_table_is_named(tmp_path: Path) -> None:
     assert z.totals.net_sales == 400  # what the edited table said
     ledger.close()
     problems = _problems(path)
-    assert "Z report 1: net_sales is 400 on the Z, the journal's entries before it make it " \
-        "900" in problems, problems  # fmt: skip
+    assert "Z report 1: net_sales is 400 on the report, the journal's entries before it make " \
+        "it 900" in problems, problems  # fmt: skip
     _shell(path, "UPDATE sale SET total = total + 500 WHERE seq = 2;")
     report = verify_file(path)
     assert report.first_problem is not None
-    assert "Z report 1: net_sales is 400 on the Z" in report.first_problem.message
+    # The shift close slip came first (seq 4), printed from the same edited table.
+    assert report.first_problem.seq == 4
+    assert "the close of shift" in report.first_problem.message
+    assert "net_sales is 400 on the report" in report.first_problem.message
+    assert any(
+        p.seq == 5 and "Z report 1: net_sales is 400" in p.message for p in report.problems
+    )
 
 
 def test_hashes_checked_in_a_second_process_on_a_long_journal(
