@@ -15,6 +15,7 @@ Reads only; never migrates or repairs.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sqlite3
@@ -145,11 +146,17 @@ def verify_file(path: str | Path, *, areas: Sequence[ProjectionArea] | None = No
         return report
     found = list(discover_areas() if areas is None else areas)
     conn = sqlite3.connect(str(path), timeout=10)
+    # The walk makes millions of short-lived containers and keeps none: the cycle collector
+    # would only scan them over and over.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         _verify(conn, report, found)
     except sqlite3.DatabaseError as exc:
         report.problems.append(Problem(None, f"cannot read the database: {exc}"))
     finally:
+        if collecting:
+            gc.enable()
         conn.close()
     return report
 
