@@ -34,6 +34,9 @@ from terminal.ledger.schema import migrate, plan, versions
 _REPORTED = frozenset({"report.z", "shift.closed"})
 """Entries that carry report figures computed from the projections when they were posted."""
 
+_REPLAY_LOOKUPS = frozenset({"shift_id", "closed_seq"})
+"""First columns of the indexes the replay itself reads through."""
+
 _SCRATCH_CACHE_KIB = 128 * 1024
 """How much of the scratch SQLite keeps in memory before spilling to its temporary file: the
 projections of about 100,000 sales fit, so a busy SD card is not written at every start, and a
@@ -83,13 +86,14 @@ class Rebuild:
         # the chain walk checks the live journal instead.
         self.db.execute_sql("PRAGMA foreign_keys = OFF")
         # Secondary indexes serve reports; projectors look rows up by primary or unique keys,
-        # which stay, so every insert of the replay maintains fewer b-trees. The shift ones
-        # stay too: each shift close's figures are recomputed by shift during the replay.
+        # which stay, so every insert of the replay maintains fewer b-trees. The replay's own
+        # lookups keep theirs: the open shift (by closed_seq) for every sale, and each shift's
+        # figures (by shift_id) at its close.
         for (name,) in self.db.execute_sql(
             "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
         ).fetchall():
             first = self.db.execute_sql(f'PRAGMA index_info("{name}")').fetchone()
-            if first is None or first[2] != "shift_id":
+            if first is None or first[2] not in _REPLAY_LOOKUPS:
                 self.db.execute_sql(f'DROP INDEX "{name}"')
         self.tables = self._projected_tables()
         self.db.execute_sql("ATTACH DATABASE ? AS live", (str(live_path),))
