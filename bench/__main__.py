@@ -11,12 +11,15 @@ import json
 import sys
 from pathlib import Path
 
-GROUPS = ["ledger", "durable", "scan", "startup", "link", "collector", "intake", "payments"]
+GROUPS = [
+    "ledger", "verify", "durable", "scan", "startup", "link", "collector", "intake", "payments",
+]
 OUT = Path(__file__).resolve().parent / "results.json"
 
 
 def main(argv: list[str] | None = None) -> int:
-    names = (argv if argv is not None else sys.argv[1:]) or GROUPS
+    asked = argv if argv is not None else sys.argv[1:]
+    names = asked or GROUPS
     results = []
     for name in names:
         module = importlib.import_module(f"bench.{name}")
@@ -25,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(r)
             print(f"   {r.name}: {r.value} {r.unit} ({'pass' if r.passed else 'FAIL'})", flush=True)
     records = [r.to_json() for r in results]
-    if OUT.exists() and set(names) != set(GROUPS):
+    if OUT.exists() and asked:
         # A partial run updates its own records and keeps the others.
         old = {r["name"]: r for r in json.loads(OUT.read_text())}
         old.update({r["name"]: r for r in records})

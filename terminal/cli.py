@@ -81,9 +81,12 @@ def _ledger_verify(args: argparse.Namespace) -> int:
 
     path = Path(args.file) if args.file else ledger_path(_data_dir(args))
     report = verify_file(path)
-    out = sys.stdout if report.ok else sys.stderr
-    print(report.summary(), file=out)
-    return EXIT_OK if report.ok else EXIT_PROBLEM
+    if report.ok:
+        if not args.quiet:
+            print(report.summary())
+        return EXIT_OK
+    print(report.summary(), file=sys.stderr)
+    return EXIT_PROBLEM
 
 
 # --- report --------------------------------------------------------------------------------
@@ -305,10 +308,16 @@ def build_parser() -> argparse.ArgumentParser:
     ledger_sub.required = True
     v = ledger_sub.add_parser(
         "verify",
-        help="check integrity, hash chain and numbering; exit 1 naming the first bad entry",
+        help="check integrity, hash chain, numbering and every projection rebuilt from the "
+        "journal; exit 1 naming the first bad entry or table row",
     )
     data_dir_option(v)
     v.add_argument("--file", metavar="PATH", help="a ledger file instead of <data-dir>/ledger")
+    v.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print nothing when the ledger is OK (problems still go to stderr); for boot",
+    )
     v.set_defaults(handler=_ledger_verify)
 
     p = sub.add_parser("report", help="print the X report, or the last (or a given) Z report")

@@ -220,6 +220,9 @@ def replay(db: Any, areas: Sequence[ProjectionArea]) -> int:
             projectors[entry.kind](entry, db)
             done += 1
         after = rows[-1][0]
+    for a in areas:
+        if a.after_replay is not None:
+            a.after_replay(db)
     return done
 
 

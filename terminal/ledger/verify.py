@@ -3,27 +3,43 @@
 Checks, in order: SQLite's own ``PRAGMA integrity_check``; the journal read in sequence order
 (seq 1, 2, 3 ... with no gap or repeat; each ``prev_hash`` equal to the previous entry's hash;
 each hash recomputed from the entry's fields; each series numbered 1, 2, 3 ...); the series
-counters against the journal; and the projections against the journal (a projection row whose
+counters against the journal; the projections' foreign keys and counts (a projection row whose
 journal entry is missing betrays a deleted entry, a sale without all its lines and tenders a
-partial write). Problems are reported by journal seq, first bad entry first.
+partial write); and finally every projection table rebuilt from the journal by the real
+projectors in a scratch database and compared row by row with the file's (``rebuild``), so an
+edited total, a tender turned from cash to card or a deleted or added row is named by table,
+key and column. Problems are reported by journal seq, first bad entry first.
 
 Reads only; never migrates or repairs.
 """
 
 from __future__ import annotations
 
+import gc
 import json
+import os
 import sqlite3
-from collections.abc import Iterator
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from terminal.core.canonical import entry_hash
+from terminal.core.canonical import canonical, entry_hash
 from terminal.core.records import JournalEntry
 from terminal.ledger.journal import GENESIS, JOURNAL_COLUMNS
+from terminal.ledger.projections import ProjectionArea, discover_areas
+from terminal.ledger.rebuild import Rebuild, migrated_copy, schema_state
 
 _MAX_PROBLEMS = 50
 _BATCH = 2000
+_ROWS_PER_TABLE = 20
+_SECOND_PROCESS_FROM = 20_000
+"""Journal length from which the hashes are checked in a second process, beside the rebuild;
+below it, starting the process costs more than it saves."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +47,14 @@ class Problem:
     seq: int | None
     """The journal entry concerned; None for file-level problems."""
     message: str
+    table: str | None = None
+    """The projection table whose row disagrees with the journal, if that is the problem."""
 
     def __str__(self) -> str:
-        where = f"seq {self.seq}" if self.seq is not None else "file"
-        return f"{where}: {self.message}"
+        if self.seq is not None:
+            return f"seq {self.seq}: {self.message}"
+        # A table row with no seq of its own: the message names the table and row.
+        return self.message if self.table is not None else f"file: {self.message}"
 
 
 @dataclass
@@ -45,6 +65,10 @@ class VerifyReport:
     series: dict[str, int] = field(default_factory=dict)
     """Last number seen per series."""
     problems: list[Problem] = field(default_factory=list)
+    projection_tables: int = 0
+    """How many projection tables were rebuilt from the journal and compared."""
+    projections_skipped: str = ""
+    """Why the projections were not rebuilt, when they were not."""
 
     @property
     def ok(self) -> bool:
@@ -52,17 +76,30 @@ class VerifyReport:
 
     @property
     def first_problem(self) -> Problem | None:
-        file_level = [p for p in self.problems if p.seq is None]
+        file_level = [p for p in self.problems if p.seq is None and p.table is None]
         if file_level:
             return file_level[0]
-        return min(self.problems, key=lambda p: p.seq or 0) if self.problems else None
+        if not self.problems:
+            return None
+        # A table row without a seq of its own (a key/value row) sorts after the entries.
+        return min(self.problems, key=lambda p: (p.seq is None, p.seq or 0))
 
     def summary(self) -> str:
         if self.ok:
             numbering = ", ".join(f"{name} 1..{last}" for name, last in sorted(self.series.items()))
+            if self.projections_skipped:
+                projections = f", projections not rebuilt ({self.projections_skipped})"
+            else:
+                projections = (
+                    f", {self.projection_tables} projection tables match the journal"
+                    if self.projection_tables
+                    else ""
+                )
             return (
                 f"ledger OK: {self.path}: {self.entries} entries, hash chain intact, "
-                f"sequence gapless" + (f", numbering gapless ({numbering})" if numbering else "")
+                f"sequence gapless"
+                + (f", numbering gapless ({numbering})" if numbering else "")
+                + projections
             )
         first = self.first_problem
         lines = [f"ledger BAD: {self.path}: first bad entry {first}"]
@@ -99,18 +136,27 @@ def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
     return row is not None
 
 
-def verify_file(path: str | Path) -> VerifyReport:
+def verify_file(path: str | Path, *, areas: Sequence[ProjectionArea] | None = None) -> VerifyReport:
+    """Verify the ledger file at ``path``; ``areas`` defaults to the discovered projection
+    areas (tests give their own)."""
     path = Path(path)
     report = VerifyReport(path=path)
     if not path.is_file():
         report.problems.append(Problem(None, "no ledger file here"))
         return report
+    found = list(discover_areas() if areas is None else areas)
     conn = sqlite3.connect(str(path), timeout=10)
+    # The walk makes millions of short-lived containers and keeps none: the cycle collector
+    # would only scan them over and over.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        _verify(conn, report)
+        _verify(conn, report, found)
     except sqlite3.DatabaseError as exc:
         report.problems.append(Problem(None, f"cannot read the database: {exc}"))
     finally:
+        if collecting:
+            gc.enable()
         conn.close()
     return report
 
@@ -120,23 +166,199 @@ def _add(report: VerifyReport, seq: int | None, message: str) -> bool:
     return len(report.problems) < _MAX_PROBLEMS
 
 
-def _verify(conn: sqlite3.Connection, report: VerifyReport) -> None:
-    results = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
-    if results != ["ok"]:
-        _add(report, None, "PRAGMA integrity_check: " + "; ".join(results[:5]))
-        return
+def _verify(
+    conn: sqlite3.Connection, report: VerifyReport, areas: Sequence[ProjectionArea]
+) -> None:
     if not _table_exists(conn, "journal"):
-        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        if tables:
+        _check_integrity(report.path, report)
+        if not report.problems and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             _add(report, None, "no journal table: this is not a ledger")
         # No schema at all: the terminal stopped while creating the file; nothing was lost.
         return
-    _check_chain(conn, report)
-    _check_counters(conn, report)
-    _check_projections(conn, report)
+    # SQLite's own check reads every page in C without the GIL: on its own connection and
+    # thread it runs beside the journal walk instead of before it.
+    integrity = VerifyReport(path=report.path)
+    checker = threading.Thread(target=_check_integrity, args=(report.path, integrity))
+    checker.start()
+    try:
+        _check_content(conn, report, areas)
+    except sqlite3.DatabaseError:
+        checker.join()
+        if not integrity.problems:
+            raise
+    checker.join()
+    if integrity.problems:
+        # Whatever else was found on a damaged file is noise next to the damage.
+        report.problems[:] = integrity.problems
 
 
-def _check_chain(conn: sqlite3.Connection, report: VerifyReport) -> None:
+def _check_integrity(path: Path, report: VerifyReport) -> None:
+    conn = sqlite3.connect(str(path), timeout=10)
+    try:
+        results = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        results = [str(exc)]
+    finally:
+        conn.close()
+    if results != ["ok"]:
+        _add(report, None, "PRAGMA integrity_check: " + "; ".join(results[:5]))
+
+
+def _check_content(
+    conn: sqlite3.Connection, report: VerifyReport, areas: Sequence[ProjectionArea]
+) -> None:
+    with tempfile.TemporaryDirectory(prefix="pos-verify-") as scratch_dir:
+        rebuild = _open_rebuild(conn, report, areas, Path(scratch_dir))
+        try:
+            hashing = _start_hashing(conn, report.path)
+            _check_chain(conn, report, rebuild, hashes=hashing is None)
+            if hashing is not None:
+                found = hashing.result()
+                if found is None:
+                    found = hash_problems(str(report.path))
+                report.problems.extend(found[: max(0, _MAX_PROBLEMS - len(report.problems))])
+            _check_counters(conn, report)
+            _check_projections(conn, report, set(rebuild.tables) if rebuild else set())
+            if rebuild is not None:
+                _compare_projections(rebuild, report)
+        finally:
+            if rebuild is not None:
+                rebuild.close()
+
+
+def _open_rebuild(
+    conn: sqlite3.Connection,
+    report: VerifyReport,
+    areas: Sequence[ProjectionArea],
+    scratch_dir: Path,
+) -> Rebuild | None:
+    """The scratch projections, to be held against the file, or against a migrated copy of it
+    when the file still has migrations to run (the first start after an upgrade)."""
+    state = schema_state(conn, areas)
+    if state == "newer":
+        report.projections_skipped = "the file was written by newer software"
+        return None
+    target = report.path
+    if state == "older":
+        try:
+            target = migrated_copy(conn, areas, scratch_dir)
+        except Exception as exc:
+            # The terminal would fail to open it the same way: schema_version no longer
+            # describes the tables, or the data breaks a migration.
+            _add(report, None, f"the file cannot be brought to this software's schema: {exc}")
+            return None
+    return Rebuild(target, areas)
+
+
+def _compare_projections(rebuild: Rebuild, report: VerifyReport) -> None:
+    report.projection_tables = len(rebuild.tables)
+    for m in rebuild.compare(_ROWS_PER_TABLE):
+        problem = Problem(m.seq, f"table {m.table}, row {m.key}: {m.message}", table=m.table)
+        report.problems.append(problem)
+        if len(report.problems) >= _MAX_PROBLEMS:
+            return
+
+
+def _hash_mismatch(row: Sequence[Any]) -> str | None:
+    """The hash check of one journal row, None when it holds or the payload is not JSON (the
+    walk reports that)."""
+    seq, uid, ts, terminal_id, kind, staff_id, _, number, series, training, prev, digest = row
+    fields = JournalEntry(
+        seq=seq,
+        uuid=uid,
+        ts=ts,
+        terminal_id=terminal_id,
+        kind=kind,
+        staff_id=staff_id,
+        payload=None,  # type: ignore[arg-type]  # hashed from the stored text instead
+        number=number,
+        series=series,
+        training=bool(training),
+        prev_hash=prev,
+        hash=digest,
+    )
+    # The stored payload is the canonical text that was hashed; hashing it as stored saves
+    # parsing and serialising every payload again. Only a mismatch pays for the full form.
+    if isinstance(row[6], str) and entry_hash(fields, row[6]) == fields.hash:
+        return None
+    try:
+        payload = json.loads(row[6])
+    except (TypeError, ValueError):
+        return None
+    if entry_hash(fields, canonical(payload)) == fields.hash:
+        return None
+    return f"hash mismatch: the {fields.kind} entry was altered after it was written"
+
+
+def hash_problems(path: str) -> list[Problem]:
+    """Every hash mismatch of the journal at ``path``, first ``_MAX_PROBLEMS``: run in a second
+    process on a long journal while the first rebuilds the projections (hashing needs no
+    parsed payload, so the two share no work)."""
+    conn = sqlite3.connect(path, timeout=10)
+    try:
+        problems: list[Problem] = []
+        for row in _rows(conn):
+            mismatch = _hash_mismatch(row)
+            if mismatch:
+                problems.append(Problem(row[0], mismatch))
+                if len(problems) >= _MAX_PROBLEMS:
+                    break
+        return problems
+    finally:
+        conn.close()
+
+
+class _Hashing:
+    """``hash_problems`` in a child interpreter. Not multiprocessing: its spawn re-imports the
+    caller's main module, which runs any script without a ``__main__`` guard twice."""
+
+    def __init__(self, path: Path) -> None:
+        code = "import sys; from terminal.ledger.verify import hash_child; hash_child(sys.argv[1])"
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", code, str(path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": _import_path()},
+        )
+
+    def result(self) -> list[Problem] | None:
+        """The child's problems, or None when it failed (the caller hashes in-process)."""
+        out, _ = self._proc.communicate()
+        if self._proc.returncode != 0:
+            return None
+        try:
+            return [Problem(seq, message) for seq, message in json.loads(out)]
+        except (ValueError, TypeError):
+            return None
+
+
+def _import_path() -> str:
+    """PYTHONPATH for the child: this package's root first, so it runs the same code."""
+    root = str(Path(__file__).resolve().parents[2])
+    return os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+
+
+def hash_child(path: str) -> None:
+    sys.stdout.write(json.dumps([[p.seq, p.message] for p in hash_problems(path)]))
+
+
+def _start_hashing(conn: sqlite3.Connection, path: Path) -> _Hashing | None:
+    last = conn.execute("SELECT max(seq) FROM journal").fetchone()[0] or 0
+    if last < _SECOND_PROCESS_FROM:
+        return None
+    try:
+        return _Hashing(path)
+    except OSError:
+        return None
+
+
+def _check_chain(
+    conn: sqlite3.Connection,
+    report: VerifyReport,
+    rebuild: Rebuild | None = None,
+    *,
+    hashes: bool = True,
+) -> None:
     expected_seq = 1
     prev_hash = GENESIS
     series: dict[str, int] = {}
@@ -170,10 +392,14 @@ def _check_chain(conn: sqlite3.Connection, report: VerifyReport) -> None:
                 prev_hash=row[10],
                 hash=row[11],
             )
-            if entry_hash(entry) != entry.hash:
-                found.append(
-                    f"hash mismatch: the {entry.kind} entry was altered after it was written"
-                )
+            if hashes:
+                mismatch = _hash_mismatch(row)
+                if mismatch:
+                    found.append(mismatch)
+            if rebuild is not None:
+                refused = rebuild.apply(entry)
+                if refused:
+                    found.append(refused)
         name, number = row[8], row[7]
         if name is not None:
             want = series.get(name, 0) + 1
@@ -207,13 +433,16 @@ def _check_counters(conn: sqlite3.Connection, report: VerifyReport) -> None:
             )
 
 
-def _check_projections(conn: sqlite3.Connection, report: VerifyReport) -> None:
+def _check_projections(conn: sqlite3.Connection, report: VerifyReport, rebuilt: set[str]) -> None:
+    """Foreign keys and per-sale counts of the tables the rebuild does not compare row by row
+    (a rebuilt table's every row is already held against the journal)."""
     tables = [
         name
         for (name,) in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
             "ORDER BY name"
         ).fetchall()
+        if name not in rebuilt
     ]
     # Every foreign key, checked whatever the connection's enforcement was when the rows were
     # written (the sqlite3 shell enforces none): a row pointing at a missing journal entry
@@ -238,7 +467,7 @@ def _check_projections(conn: sqlite3.Connection, report: VerifyReport) -> None:
                 f"{row[1]} row(s) of {table} refer to {what} that are missing"
                 + (" (journal entries were deleted)" if parent == "journal" else ""),
             )
-    if not _table_exists(conn, "sale"):
+    if "sale" in rebuilt or not _table_exists(conn, "sale"):
         return
     row = conn.execute(
         "SELECT min(j.seq), count(*) FROM journal j LEFT JOIN sale s ON s.seq = j.seq "

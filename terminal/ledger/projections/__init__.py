@@ -47,6 +47,13 @@ class ProjectionArea:
     migrations: Sequence[Migration] = ()
     models: Sequence[type] = ()
     """peewee models of the area's tables; the ledger binds them to its database on open."""
+    after_replay: Callable[[Any], None] | None = None
+    """Run once after the replay that fills the area on a ledger with history: for an area
+    whose rows other areas' projectors clear (which that replay does not run)."""
+    state_tables: Sequence[str] = ()
+    """Tables of the area that are state written outside the projectors (secrets, lockouts),
+    not projections of the journal: ``ledger verify`` does not rebuild them. Every other table
+    an area creates is rebuilt from the journal and compared row by row."""
 
 
 class RegistryError(Exception):

@@ -23,4 +23,6 @@ AREA = ProjectionArea(
     name="staff",
     projectors={**dict.fromkeys(STAFF_KINDS, project_staff), "sale.rated": project_rating},
     migrations=MIGRATIONS,
+    # PIN and card hashes and lockouts are never journaled, so they cannot be rebuilt.
+    state_tables=("staff_pin", "staff_card", "staff_lock"),
 )
