@@ -5,7 +5,8 @@ copy onto the SD card's boot partition as the folder ``pos-terminal/``; on first
 ``pos-firstboot`` moves it to ``/etc/pos-terminal`` (see ``image-build/``):
 
     pos-terminal/pos-terminal.toml   [terminal] id, [store] name and currency, [link] broker,
-                                     certificate paths and the trusted owner key
+                                     certificate paths and the trusted owner key, and the
+                                     hardware profile (``provisioning.profile``)
     pos-terminal/ca.crt              the store CA (to check the broker)
     pos-terminal/client.crt          this terminal's certificate
     pos-terminal/client.key          its private key (0600 here; 0640 root:pos on the Pi)
