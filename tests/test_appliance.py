@@ -188,6 +188,11 @@ def test_start_checks_pass_on_a_new_card_and_a_good_ledger(site: Path) -> None:
     data = site.parent / "data"
     for done in _pre(site):  # a new card: no ledger until the first start makes it
         assert done.returncode == 0, done.stderr
+    # Only that flag lets a missing ledger pass.
+    plain = subprocess.run([sys.executable, "-m", "terminal.cli", "--config", str(site), "ledger",
+                            "verify"], env=_unit_env(KIOSK, site), capture_output=True, text=True,
+                           timeout=60)
+    assert plain.returncode == 1 and "no ledger file" in plain.stderr
     _fill(data)
     for done in _pre(site):
         assert done.returncode == 0, done.stderr
