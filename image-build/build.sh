@@ -38,7 +38,14 @@ for m in dev dev/pts proc sys; do mount --bind "/$m" "$mnt/$m"; done
 install -d "$mnt/opt/pos-terminal/src" "$mnt/opt/pos-terminal/bin"
 tar -C "$repo" --exclude=.git --exclude=.venv --exclude='__pycache__' -cf - . | tar -C "$mnt/opt/pos-terminal/src" -xf -
 install -m 0755 "$here/files/pos-firstboot" "$mnt/opt/pos-terminal/bin/pos-firstboot"
+install -m 0755 "$here/files/pos-alarm" "$mnt/opt/pos-terminal/bin/pos-alarm"
 install -m 0644 "$repo"/systemd/*.service "$mnt/etc/systemd/system/"
+# The hardware watchdog (pos-watchdog.conf) and the bounded wait for the network clock
+# (pos-time-wait.conf) the kiosk starts after.
+install -D -m 0644 "$here/files/systemd/system.conf.d/pos-watchdog.conf" \
+    "$mnt/etc/systemd/system.conf.d/pos-watchdog.conf"
+install -D -m 0644 "$here/files/systemd/systemd-time-wait-sync.service.d/pos-time-wait.conf" \
+    "$mnt/etc/systemd/system/systemd-time-wait-sync.service.d/pos-time-wait.conf"
 install -m 0644 "$repo"/udev/*.rules "$mnt/etc/udev/rules.d/" 2>/dev/null || true
 
 chroot "$mnt" /bin/bash -euxo pipefail <<'CHROOT'
@@ -52,7 +59,7 @@ python3 -m venv /opt/pos-terminal/venv
 /opt/pos-terminal/venv/bin/pip install --no-cache-dir "/opt/pos-terminal/src[pi]"
 install -d -m 0750 -o root -g pos /etc/pos-terminal
 install -d -m 0750 -o pos -g pos /var/lib/pos-terminal
-systemctl enable pos-firstboot.service pos-terminal.service
+systemctl enable pos-firstboot.service pos-terminal.service systemd-time-wait-sync.service
 systemctl disable getty@tty1.service
 # A kiosk has no use for these, and each is a way in.
 systemctl disable bluetooth.service 2>/dev/null || true

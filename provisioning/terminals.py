@@ -5,7 +5,8 @@ copy onto the SD card's boot partition as the folder ``pos-terminal/``; on first
 ``pos-firstboot`` moves it to ``/etc/pos-terminal`` (see ``image-build/``):
 
     pos-terminal/pos-terminal.toml   [terminal] id, [store] name and currency, [link] broker,
-                                     certificate paths and the trusted owner key
+                                     certificate paths and the trusted owner key, and the
+                                     hardware profile (``provisioning.profile``)
     pos-terminal/ca.crt              the store CA (to check the broker)
     pos-terminal/client.crt          this terminal's certificate
     pos-terminal/client.key          its private key (0600 here; 0640 root:pos on the Pi)
@@ -96,7 +97,10 @@ def enroll(
     host: str | None = None,
     port: int | None = None,
     install_dir: str = INSTALL_DIR,
+    profile: str = "",
 ) -> Bundle:
+    """``profile``: the hardware profile's TOML sections (``provisioning.profile``); empty,
+    the terminal's defaults (simulated devices) apply."""
     check_terminal_id(terminal_id)
     home.require()
     terminals = home.terminals()
@@ -110,6 +114,10 @@ def enroll(
     default_host, default_port = broker_address(home)
     host = host or default_host
     port = port or default_port
+    # Checked before a certificate is issued, so a wrong profile leaves nothing behind.
+    text = config_text(home, terminal_id, host=host, port=port, install_dir=install_dir)
+    text += profile
+    _check_config(text)
     bundle = Path(out) if out is not None else home.terminal_dir(terminal_id) / "pos-terminal"
     retired: dict[str, str] = dict((rec or {}).get("retired", {}))
     if rec is not None:
@@ -133,10 +141,7 @@ def enroll(
         retired[str(rec["serial"])] = utc_now()
     pki.write_public(bundle / "ca.crt", home.ca_cert.read_bytes())
     config = bundle / "pos-terminal.toml"
-    config.write_text(
-        config_text(home, terminal_id, host=host, port=port, install_dir=install_dir),
-        encoding="utf-8",
-    )
+    config.write_text(text, encoding="utf-8")
     terminals[terminal_id] = {
         **(rec or {}),
         "serial": serial,
@@ -151,6 +156,17 @@ def enroll(
     if retired:
         home.write_crl()
     return Bundle(bundle, config, serial)
+
+
+def _check_config(text: str) -> None:
+    """The bundle's config is checked by the terminal's own schema here, not found wrong at the
+    shop on first boot."""
+    from terminal.config import ConfigError, parse_config
+
+    try:
+        parse_config(text)
+    except ConfigError as exc:
+        raise HomeError(f"the terminal would refuse this configuration: {exc}") from None
 
 
 def _seal_key(bundle: Path) -> str:

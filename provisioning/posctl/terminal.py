@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from provisioning import profile as hw
 from provisioning import terminals as terms
 from provisioning.posctl.common import broker_override, owner_home
 from provisioning.posctl.output import out, table
@@ -14,6 +15,17 @@ from provisioning.posctl.output import out, table
 def cmd_terminal_enroll(args: argparse.Namespace) -> int:
     home = owner_home(args)
     host, port = broker_override(args)
+    sections = hw.build_profile(
+        hw.ProfileFlags(
+            simulated=args.simulated,
+            profile=args.profile,
+            printer=args.printer,
+            paper=args.paper,
+            drawer=args.drawer,
+            scanners=args.scanner or [],
+            scanner_serial=args.scanner_serial or [],
+        )
+    )
     bundle = terms.enroll(
         home,
         args.id,
@@ -21,11 +33,14 @@ def cmd_terminal_enroll(args: argparse.Namespace) -> int:
         host=host,
         port=port,
         install_dir=args.install_dir,
+        profile=hw.profile_text(sections),
     )
     out(f"Terminal {args.id} enrolled (certificate serial {bundle.serial:x}).")
     out(f"Bundle: {bundle.dir}")
     for f in sorted(bundle.dir.iterdir()):
         out(f"  {f.name}")
+    for line in hw.describe(sections):
+        out(line)
     out(
         "Copy the folder onto the SD card's boot partition as `pos-terminal/` "
         "(next to config.txt); the terminal installs it at first boot."
@@ -64,6 +79,30 @@ def cmd_terminal_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_profile_options(e: argparse.ArgumentParser) -> None:
+    g = e.add_argument_group(
+        "hardware profile",
+        "Without --simulated the card is a real terminal: [hardware] simulated = false, "
+        "[ui] fullscreen = true, QR and card payments none unless the profile sets them.",
+    )
+    g.add_argument("--simulated", action="store_true",
+                   help="simulated devices in a window (a bench or test terminal)")
+    g.add_argument("--profile", type=Path, metavar="FILE",
+                   help="TOML with [hardware] [ui] [printer] [drawer] [scanner] [payments]; "
+                   "the flags below override it")
+    g.add_argument("--printer", metavar="SPEC",
+                   help="usb:VENDOR:PRODUCT (hex), network:HOST[:PORT], serial:DEVICE[@BAUD] "
+                   "or file:PATH")
+    g.add_argument("--paper", choices=("80mm", "58mm"), help="receipt paper width")
+    g.add_argument("--drawer", metavar="SPEC",
+                   help="printer[:2|5] (the printer's kick connector) or gpio[:BCM_PIN]")
+    g.add_argument("--scanner", action="append", metavar="DEVICE",
+                   help="an evdev scanner (/dev/input/by-id/...); repeatable; default: "
+                   "detected at start")
+    g.add_argument("--scanner-serial", action="append", metavar="PORT",
+                   help="a serial scanner (/dev/ttyACM0); repeatable")
+
+
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s = sub.add_parser(
         "terminal",
@@ -86,6 +125,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         default=terms.INSTALL_DIR,
         help="where the bundle lives on the Pi (default: %(default)s)",
     )
+    _add_profile_options(e)
     e.set_defaults(func=cmd_terminal_enroll)
     e = tsub.add_parser(
         "revoke",

@@ -106,6 +106,7 @@ def start_app(terminal: Terminal) -> None:
     # the drivers never competes with the first frame.
     worker.submit(start_devices)
     app.ready_hooks.append(worker.start)
+    app.ready_hooks.append(lambda: _tell_systemd(app, Clock))
     try:
         if automation_allowed(config):
             from terminal.automation.server import CommandError, ControlServer
@@ -131,6 +132,24 @@ def start_app(terminal: Terminal) -> None:
             terminal.scanner.stop()
         terminal.close()
         log.info("terminal stopped")
+
+
+def _tell_systemd(app: Any, clock: Any) -> None:
+    """Once the login screen is drawn: readiness for ``Type=notify``, the watchdog fed from
+    the UI loop itself (a hung loop stops feeding it and systemd restarts the kiosk), and the
+    warning when the unit expected a synchronised clock and did not get one in time."""
+    from terminal.app import notify
+
+    notify.notify("READY=1\nSTATUS=login screen drawn")
+    interval = notify.watchdog_interval()
+    if interval is not None:
+        notify.notify("WATCHDOG=1")
+        clock.schedule_interval(lambda _dt: notify.notify("WATCHDOG=1"), interval)
+    if os.environ.get("POS_EXPECT_TIME_SYNC") == "1" and not notify.clock_synchronised():
+        from terminal.screens.notices import CLOCK_NOT_SYNCED
+
+        log.warning("clock not synchronised at start")
+        app.show_error(app.tr.gettext(CLOCK_NOT_SYNCED), code="clock")
 
 
 def run_command(args: argparse.Namespace) -> int:

@@ -1,6 +1,7 @@
 """The owner's side speaks to the terminal only through the wire format: provisioning/ imports
-terminal.link.protocol (with terminal.link.sealing, the wire format's sealed fields) and
-terminal.core, never the ledger, drivers, screens or the relay."""
+terminal.link.protocol (with terminal.link.sealing, the wire format's sealed fields),
+terminal.config (the schema of the config file an enrolment bundle carries, checked before it is
+written) and terminal.core, never the ledger, drivers, screens or the relay."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2] / "provisioning"
-ALLOWED = ("terminal.link.protocol", "terminal.link.sealing", "terminal.core")
+ALLOWED = ("terminal.link.protocol", "terminal.link.sealing", "terminal.config", "terminal.core")
 
 
 def test_provisioning_imports_only_protocol_and_core() -> None:
