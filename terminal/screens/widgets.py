@@ -93,6 +93,9 @@ class PosButton(Button):
     ) -> None:
         kw.setdefault("halign", "center")
         kw.setdefault("valign", "middle")
+        # The control under the finger when it went down takes the tap, even if the finger
+        # ends up elsewhere: a button never loses a tap to a slip or a redraw.
+        kw.setdefault("always_release", True)
         super().__init__(text=text, aid=aid, kind=kind, **kw)
         self.background_normal = ""
         self.background_down = ""
@@ -194,6 +197,7 @@ class TapPanel(ButtonBehavior, Panel):
 
     def __init__(self, *, aid: str = "", on_tap: Callable[[], None] | None = None,
                  **kw: Any) -> None:
+        kw.setdefault("always_release", True)
         super().__init__(**kw)
         self.aid = aid
         if on_tap is not None:

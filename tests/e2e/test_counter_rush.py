@@ -1,0 +1,89 @@
+"""At the counter in a rush, on the real app under Xvfb: taps by window position, as a finger
+lands, with banners coming and going between and during taps; the done screen's Log out; the
+supervisor's approval in a PIN-only store; destructive buttons tapped twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from terminal.automation.client import AutomationClient
+from terminal.sample import sample_staff
+
+pytestmark = pytest.mark.ui
+
+
+def _pin(role: str) -> str:
+    return next(s["pin"] for s in sample_staff() if s["role"] == role)
+
+
+def _where(c: AutomationClient, aid: str) -> dict[str, Any]:
+    r = c.call("where", id=aid)
+    return {k: r[k] for k in ("x", "y", "width", "height")}
+
+
+def _centre(box: dict[str, Any]) -> tuple[float, float]:
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def _pieces(c: AutomationClient) -> int:
+    return sum(line["qty_milli"] for line in c.state()["cart"] if not line.get("voided"))
+
+
+def _to_sale(c: AutomationClient, role: str = "cashier") -> None:
+    c.tap_keys(_pin(role))
+    c.tap("login.ok")
+    c.wait_screen("shift_open")
+    c.tap_keys("0")
+    c.tap("shift_open.ok")
+    c.wait_screen("sale")
+
+
+def test_a_banner_between_or_during_taps_never_moves_a_control(launch_app) -> None:
+    c = launch_app(language="en", size=(800, 480)).c
+    _to_sale(c)
+    c.wait_idle()
+    key = _where(c, "quick.0")
+    pay = _where(c, "sale.pay")
+
+    c.printer("paper_out")
+    assert "banner.printer" in c.call("ids")["ids"]
+    assert _where(c, "quick.0") == key and _where(c, "sale.pay") == pay
+    x, y = _centre(key)
+    c.call("touch", x=x, y=y)  # the second tap lands where the first found the key
+    c.wait_idle()
+    assert _pieces(c) == 1000
+
+    # Two banners at once (printer and an error) still leave every control where it was.
+    c.scan("0000000000000")
+    c.wait_idle()
+    st = c.state()
+    assert st["last_error"] is not None
+    assert _where(c, "quick.0") == key and _where(c, "sale.pay") == pay
+
+    # A banner that goes while the finger is down: the key under the finger takes the tap.
+    c.call("touch", action="down", x=x, y=y)
+    c.printer("clear")
+    c.tap("banner.dismiss")
+    assert "banner.printer" not in c.call("ids")["ids"]
+    c.call("touch", action="up", x=x, y=y)
+    c.wait_idle()
+    assert _pieces(c) == 2000
+    assert _where(c, "quick.0") == key
+
+
+def test_a_wrong_pin_banner_does_not_move_the_login_keypad(launch_app) -> None:
+    c = launch_app(language="zh_CN", size=(800, 480)).c
+    before = {k: _where(c, f"keypad.{k}") for k in "0123456789"}
+    c.tap_keys("0000")
+    c.tap("login.ok")
+    c.wait_idle()
+    assert c.state()["last_error"] is not None
+    assert {k: _where(c, f"keypad.{k}") for k in "0123456789"} == before
+    # The next digits typed by position all count, the banner still up.
+    for digit in _pin("cashier"):
+        c.call("touch", **dict(zip(("x", "y"), _centre(before[digit]), strict=True)))
+    assert c.state()["pin_length"] == len(_pin("cashier"))
+    c.tap("login.ok")
+    c.wait_screen("shift_open")
