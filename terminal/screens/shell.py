@@ -244,6 +244,13 @@ class PosApp(App):
             self.last_error = None
             self.render_chrome()
 
+    def _push_drawer_shut(self) -> None:
+        def seen(_r: Any) -> None:
+            # The monitor reads the sensor within a poll; look again shortly after.
+            Clock.schedule_once(lambda _dt: self.poll_devices(), 0.3)
+
+        self.call(self.terminal.push_drawer_shut, on_done=seen)
+
     def poll_devices(self) -> None:
         """Device status is cheap to read (the drivers keep it in memory); a change shows or
         clears a banner."""
@@ -335,9 +342,11 @@ class PosApp(App):
                              detail=", ".join(_(w) for w in why)), False))
         left_open = self.drawer.left_open
         if left_open is not None:
+            # A real drawer's banner goes when the sensor reads it shut; the demo's drawer has
+            # no hand to shut it, so its banner offers the push.
             rows.append(("banner.drawer", ERROR_BG,
                          _("Cash drawer left open for over {seconds} s: close it.")
-                         .format(seconds=left_open), False))
+                         .format(seconds=left_open), self.terminal.simulated))
         start_problem = self.terminal.start_problem
         if start_problem is not None:
             rows.append(("banner.data_dir", ERROR_BG, describe(start_problem, _)[1], False))
@@ -355,7 +364,11 @@ class PosApp(App):
             label.bind(size=lambda lbl, size: setattr(lbl, "text_size",
                                                       (max(0, size[0] - 8), size[1])))
             row.add_widget(label)
-            if dismissable:
+            if dismissable and aid == "banner.drawer":
+                row.add_widget(PosButton(_("Shut (demo)"), aid="banner.drawer.shut",
+                                         kind="muted", font_size=m.font(-1), size_hint_x=None,
+                                         width=m.row(1.9), on_tap=self._push_drawer_shut))
+            elif dismissable:
                 row.add_widget(PosButton(_("OK"), aid="banner.dismiss", kind="muted",
                                          font_size=m.font(0), size_hint_x=None,
                                          width=m.row(1.6), on_tap=self.clear_error))
