@@ -183,6 +183,10 @@ class StaffDesk:
                 # a fresh one.
                 pass
         if self.session is not None:
+            if self.session.state.value in ("completed", "voided", "suspended"):
+                # A sale finished before the log-in is the last customer's, paid or voided:
+                # a clerk who logs in starts with an empty cart, never that sale as if open.
+                self.session.new_sale()
             # After a restart: the sale the clerk was serving, or had parked, comes back.
             self.session.resume_own()
         return self._clerk_view(session)

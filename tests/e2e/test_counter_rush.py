@@ -87,3 +87,38 @@ def test_a_wrong_pin_banner_does_not_move_the_login_keypad(launch_app) -> None:
     assert c.state()["pin_length"] == len(_pin("cashier"))
     c.tap("login.ok")
     c.wait_screen("shift_open")
+
+
+def test_a_paid_sale_never_comes_back_after_log_out_from_the_done_screen(launch_app) -> None:
+    c = launch_app(language="en").c
+    _to_sale(c)
+    c.tap("quick.0")
+    c.wait_idle()
+    c.tap("sale.pay")
+    c.wait_screen("tender")
+    c.tap_keys("100")
+    c.tap("tender.cash")
+    st = c.wait_screen("done")
+    assert st["last_result"]["state"] == "completed"
+    c.tap("header.logout")
+    c.wait_screen("login")
+    c.wait_idle()
+    c.tap_keys(_pin("cashier"))
+    c.tap("login.ok")
+    st = c.wait_screen("sale")
+    c.wait_idle()
+    st = c.state()
+    assert st["cart"] == []
+    assert st["sale"].get("state") in (None, "idle", "open")
+    assert not st["sale"].get("lines")
+    assert st["totals"]["total"] in (None, 0)
+    ids = c.call("ids")["ids"]
+    assert "sale.pay" in ids
+    # Pay on an empty cart says so, and does not leave for the tender screen.
+    c.tap("sale.pay")
+    c.wait_idle()
+    assert c.state()["screen"] == "sale"
+    # The next sale starts clean.
+    c.tap("quick.0")
+    c.wait_idle()
+    assert [line["qty_milli"] for line in c.state()["cart"]] == [1000]
