@@ -4,6 +4,7 @@ supervisor's approval in a PIN-only store; destructive buttons tapped twice."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -122,3 +123,53 @@ def test_a_paid_sale_never_comes_back_after_log_out_from_the_done_screen(launch_
     c.tap("quick.0")
     c.wait_idle()
     assert [line["qty_milli"] for line in c.state()["cart"]] == [1000]
+
+
+def test_the_demo_manager_approves_a_cashiers_void_by_her_tile_and_pin(launch_app) -> None:
+    """The demo store is PIN-only: no one has a staff card."""
+    app = launch_app(language="en")
+    c = app.c
+    _to_sale(c, "cashier")
+    cashier = c.state()["clerk"]["staff_id"]
+    manager = next(s["staff_id"] for s in sample_staff() if s["role"] == "manager")
+    c.tap("quick.0")
+    c.wait_idle()
+    c.tap("header.menu")
+    c.wait_screen("menu")
+    c.tap("menu.held")
+    c.wait_screen("recall")
+    c.tap("recall.void")
+    c.tap("recall.void")
+    c.wait_idle()
+    dialog = c.state()["dialog"]
+    assert dialog is not None and dialog["right"] == "sale.void_sale"
+    # The clerk asking is never offered; no card is asked for.
+    assert dialog["tiles"] == [manager]
+    ids = c.call("ids")["ids"]
+    assert f"approval.tile.{manager}" in ids and f"approval.tile.{cashier}" not in ids
+    assert "approval.card" not in ids
+    c.tap("approval.reason.0")
+    c.tap_keys(_pin("manager"), prefix="approval.keypad")
+    c.tap("approval.ok")
+    c.wait_idle()
+    dialog = c.state()["dialog"]
+    assert dialog is not None and dialog["error"]["code"] == "approval.who"
+    assert dialog["pin_length"] == len(_pin("manager"))  # kept: only the name was missing
+    c.tap(f"approval.tile.{manager}")
+    c.tap("approval.ok")
+    c.wait_idle()
+    st = c.state()
+    assert st["dialog"] is None, st["dialog"]
+    assert st["screen"] == "sale" and st["cart"] == []
+    assert st["clerk"]["staff_id"] == cashier
+    app.stop()
+    import sqlite3
+
+    db = sqlite3.connect(app.data_dir / "ledger.sqlite3")
+    try:
+        rows = [json.loads(p) for k, p in db.execute(
+            "SELECT kind, payload FROM journal ORDER BY seq") if k == "approval.verified"]
+    finally:
+        db.close()
+    assert [(r["clerk_id"], r["approver_id"], r["right"]) for r in rows] == [
+        (cashier, manager, "sale.void_sale")]
