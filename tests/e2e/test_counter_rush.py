@@ -5,6 +5,7 @@ supervisor's approval in a PIN-only store; destructive buttons tapped twice."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -76,7 +77,9 @@ def test_a_banner_between_or_during_taps_never_moves_a_control(launch_app) -> No
 
 def test_a_wrong_pin_banner_does_not_move_the_login_keypad(launch_app) -> None:
     c = launch_app(language="zh_CN", size=(800, 480)).c
+    c.wait_idle()  # the staff tiles arrive from the worker and are laid out once
     before = {k: _where(c, f"keypad.{k}") for k in "0123456789"}
+    assert before["1"]["width"] != 100  # laid out, not Kivy's default size
     c.tap_keys("0000")
     c.tap("login.ok")
     c.wait_idle()
@@ -139,6 +142,12 @@ def test_the_demo_manager_approves_a_cashiers_void_by_her_tile_and_pin(launch_ap
     c.tap("menu.held")
     c.wait_screen("recall")
     c.tap("recall.void")
+    # A second tap 150 ms after the first is a bounce: it does not confirm the void.
+    time.sleep(0.15)
+    c.tap("recall.void")
+    c.wait_idle()
+    assert c.state()["dialog"] is None and c.state()["confirm_void"]
+    time.sleep(0.5)
     c.tap("recall.void")
     c.wait_idle()
     dialog = c.state()["dialog"]
@@ -173,3 +182,23 @@ def test_the_demo_manager_approves_a_cashiers_void_by_her_tile_and_pin(launch_ap
         db.close()
     assert [(r["clerk_id"], r["approver_id"], r["right"]) for r in rows] == [
         (cashier, manager, "sale.void_sale")]
+
+
+def test_void_line_tapped_twice_150_ms_apart_voids_one_line(launch_app) -> None:
+    c = launch_app(language="en").c
+    _to_sale(c)
+    for key in ("quick.0", "quick.1", "quick.2"):
+        c.tap(key)
+        c.wait_idle()
+    assert len(c.state()["cart"]) == 3
+    c.tap("sale.void_line")
+    time.sleep(0.15)
+    c.tap("sale.void_line")
+    c.wait_idle()
+    lines = c.state()["cart"]
+    assert [ln["voided"] for ln in lines] == [False, False, True]
+    # A deliberate second void, once the first is seen done, is taken.
+    time.sleep(0.6)
+    c.tap("sale.void_line")
+    c.wait_idle()
+    assert [ln["voided"] for ln in c.state()["cart"]] == [False, True, True]
