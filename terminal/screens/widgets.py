@@ -96,7 +96,8 @@ class PosButton(Button):
 
     def __init__(
         self, text: str = "", *, aid: str = "", kind: str = "key",
-        on_tap: Callable[[], None] | None = None, debounce: float = 0.0, **kw: object,
+        on_tap: Callable[[], None] | None = None, debounce: float | None = None,
+        **kw: object,
     ) -> None:
         """``debounce`` (s): a destructive button ignores a tap that comes this soon after the
         one it took, so a bounced or doubled tap does the damage once."""
@@ -113,7 +114,7 @@ class PosButton(Button):
         self.bind(kind=lambda *_: self._apply_kind(), state=lambda *_: self._apply_kind(),
                   disabled=lambda *_: self._apply_kind())
         self.bind(size=self._wrap)
-        self.debounce = debounce
+        self.debounce = debounce or 0.0
         if on_tap is not None:
             self.bind(on_release=lambda *_: self._tapped(on_tap))
 
