@@ -197,6 +197,8 @@ def test_void_line_tapped_twice_150_ms_apart_voids_one_line(launch_app) -> None:
     c.wait_idle()
     lines = c.state()["cart"]
     assert [ln["voided"] for ln in lines] == [False, False, True]
+    # The voided line stays on screen, struck through, rather than vanishing.
+    assert "cart.line.3" in c.call("ids")["ids"]
     # A deliberate second void, once the first is seen done, is taken.
     time.sleep(0.6)
     c.tap("sale.void_line")
