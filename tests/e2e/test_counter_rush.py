@@ -204,3 +204,25 @@ def test_void_line_tapped_twice_150_ms_apart_voids_one_line(launch_app) -> None:
     c.tap("sale.void_line")
     c.wait_idle()
     assert [ln["voided"] for ln in c.state()["cart"]] == [False, True, True]
+
+
+def test_the_demo_manager_switches_a_cashier_into_training_by_her_tile(launch_app) -> None:
+    c = launch_app(language="zh_CN").c
+    _to_sale(c, "cashier")
+    manager = next(s["staff_id"] for s in sample_staff() if s["role"] == "manager")
+    c.tap("header.menu")
+    c.wait_screen("menu")
+    c.tap("menu.training")
+    c.wait_screen("training")
+    c.tap("training.start")
+    c.wait_idle()
+    dialog = c.state()["dialog"]
+    assert dialog is not None and dialog["mode"] == "training"
+    assert dialog["tiles"] == [manager]
+    c.tap(f"approval.tile.{manager}")
+    c.tap_keys(_pin("manager"), prefix="approval.keypad")
+    c.tap("approval.ok")
+    c.wait_idle()
+    st = c.state()
+    assert st["dialog"] is None, st["dialog"]
+    assert st["clerk"]["training"] is True and st["clerk"]["role"] == "cashier"
