@@ -327,6 +327,8 @@ class SupervisorDialog(AnchorLayout):
     def _why(self) -> str:
         _ = self._
         if self.decision is None:
+            if self._others() and not self.card:
+                return _("A supervisor other than you taps their name and types their PIN.")
             return _("A supervisor other than you scans their card and types their PIN.")
         # Money, a percentage or days, as the decision's limit says.
         limit = limit_text(self.decision, self.app.terminal.currency, _)
