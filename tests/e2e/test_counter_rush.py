@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from terminal.automation.client import AutomationClient
+from terminal.automation.client import AutomationClient, AutomationError
 from terminal.sample import sample_staff
 
 pytestmark = pytest.mark.ui
@@ -91,6 +91,16 @@ def test_a_wrong_pin_banner_does_not_move_the_login_keypad(launch_app) -> None:
     assert c.state()["pin_length"] == len(_pin("cashier"))
     c.tap("login.ok")
     c.wait_screen("shift_open")
+
+    # Bad touches are refused with a reason and change nothing; the channel keeps answering.
+    for bad, why in (({"x": "left", "y": 1}, "numeric"), ({"x": -5, "y": 10}, "outside"),
+                     ({"x": 5, "y": 5, "action": "up"}, "no finger"),
+                     ({"x": 5, "y": 5, "action": "swipe"}, "action")):
+        with pytest.raises(AutomationError, match=why):
+            c.call("touch", **bad)
+    with pytest.raises(AutomationError, match="no widget"):
+        c.call("where", id="login.nothing")
+    assert c.state()["screen"] == "shift_open"
 
 
 def test_a_paid_sale_never_comes_back_after_log_out_from_the_done_screen(launch_app) -> None:
