@@ -275,6 +275,14 @@ class Terminal(StaffDesk):
             raise RuntimeError("printer faults can only be injected into the simulated printer")
         inject(action)
 
+    def push_drawer_shut(self) -> None:
+        """Simulator only: what a hand pushing the drawer shut does; the monitor reads it on
+        its next poll and clears "left open"."""
+        close = getattr(self.drawer, "close", None)
+        if not self.simulated or close is None or not hasattr(self.drawer, "jam"):
+            raise RuntimeError("only the simulated drawer can be pushed shut from the screen")
+        close()
+
     def inject_scan(self, code: str) -> None:
         """Deliver a read through the simulated scanner, the same path a real read takes."""
         if not self.wait_loaded(60):

@@ -183,6 +183,10 @@ class StaffDesk:
                 # a fresh one.
                 pass
         if self.session is not None:
+            if self.session.state.value in ("completed", "voided", "suspended"):
+                # A sale finished before the log-in is the last customer's, paid or voided:
+                # a clerk who logs in starts with an empty cart, never that sale as if open.
+                self.session.new_sale()
             # After a restart: the sale the clerk was serving, or had parked, comes back.
             self.session.resume_own()
         return self._clerk_view(session)
@@ -204,14 +208,16 @@ class StaffDesk:
 
     # --- approvals and supervision ----------------------------------------------------------
 
-    def approve(self, right: str, card: str, pin: str, reason: str) -> Approval:
+    def approve(self, right: str, card: str | None, pin: str, reason: str,
+                staff_id: str | None = None) -> Approval:
+        """By the approver's card, or by their tile (``staff_id``) in a PIN-only store."""
         s = self.auth.current
         if s is None:
             raise IllegalStep("log in first", code="login.required")
         sale = self.session.snapshot().sale_id if self.session is not None else None
         return self.staff.approvals.approve(
             clerk_id=s.staff_id, right=Right(right), card=card, pin=pin, reason=reason,
-            training=s.training, context=str(sale or ""),
+            training=s.training, context=str(sale or ""), staff_id=staff_id,
         )
 
     def checklist(self, staff_id: str | None = None) -> ChecklistView:
@@ -219,11 +225,12 @@ class StaffDesk:
         c = self.staff.training.checklist(sid)
         return ChecklistView(counts=dict(c.counts), missing=c.missing)
 
-    def enter_training(self, card: str, pin: str) -> ClerkView:
+    def enter_training(self, card: str | None, pin: str,
+                       staff_id: str | None = None) -> ClerkView:
         s = self.auth.current
         if s is None:
             raise IllegalStep("log in first", code="login.required")
-        self.staff.training.enter(s, card=card, pin=pin)
+        self.staff.training.enter(s, card=card, pin=pin, staff_id=staff_id)
         return self._reopened(s)
 
     def leave_training(self) -> ClerkView:

@@ -59,12 +59,13 @@ class ApprovalService:
         *,
         clerk_id: str,
         right: Right,
-        card: str,
+        card: str | None,
         pin: str,
         reason: str,
         amount: int | None = None,
         training: bool = False,
         context: str = "",
+        staff_id: str | None = None,
     ) -> Approval:
         """Authenticate the approver and return the ``Approval`` to retry the action with.
 
@@ -75,7 +76,10 @@ class ApprovalService:
             raise InvalidInput(
                 f"choose a reason from the list: {', '.join(self.reasons)}", code="approval.reason"
             )
-        approver, _cred = self._auth.verify(pin, card=card, purpose="approval")
+        # By card, or by the approver's tile (``staff_id``) where the store allows PIN-only
+        # login; the approver is checked against the clerk either way.
+        approver, _cred = self._auth.verify(pin, card=card, staff_id=None if card else staff_id,
+                                            purpose="approval")
         base = {
             "clerk_id": clerk_id,
             "approver_id": approver.staff_id,

@@ -159,7 +159,9 @@ class AuthService:
         if card is not None:
             member = self._member_by_card(card, purpose=purpose)
         elif staff_id is not None:
-            if purpose != "login" or not self.config.pin_only_login:
+            # A PIN-only store names the person by their tile, for a login or for an approval
+            # alike; a store that issues cards asks for the card.
+            if not self.config.pin_only_login:
                 raise LoginFailed("scan your staff card first", code="login.card_required")
             found = self._dir.member(staff_id)
             if found is None:

@@ -114,12 +114,14 @@ class TrainingService:
     def is_complete(self, staff_id: str) -> bool:
         return self.checklist(staff_id).complete
 
-    def enter(self, session: Session, *, card: str, pin: str) -> Session:
+    def enter(self, session: Session, *, card: str | None, pin: str,
+              staff_id: str | None = None) -> Session:
         """A supervisor (card and PIN, holding training supervision, not the clerk) switches the
         logged-in clerk into training mode."""
         if session.training:
             return session
-        supervisor, _ = self._auth.verify(pin, card=card, purpose="training")
+        supervisor, _ = self._auth.verify(pin, card=card, staff_id=None if card else staff_id,
+                                          purpose="training")
         if supervisor.staff_id == session.staff_id:
             raise PermissionDenied(
                 Decision(

@@ -106,22 +106,43 @@ def offer_approval(
     def retry(approval: Any) -> None:
         app.call(fn, *args, on_done=on_done, on_error=on_error, approval=approval, **rest)
 
-    SupervisorDialog.open(app, mode="approval", decision=exc.decision, on_granted=retry)
+    SupervisorDialog.open(app, mode="approval", decision=exc.decision, on_granted=retry,
+                          reason=_given_reason(fn, args, rest))
     return True
 
 
+def _given_reason(fn: Callable[..., Any], args: tuple[Any, ...],
+                  kwargs: dict[str, Any]) -> str | None:
+    """The reason the clerk already chose for the action (a refund's), so the dialog does not
+    ask for it a second time."""
+    try:
+        bound = inspect.signature(fn).bind_partial(*args, **kwargs)
+    except (TypeError, ValueError):
+        return None
+    reason = bound.arguments.get("reason")
+    return reason if isinstance(reason, str) and reason else None
+
+
 class SupervisorDialog(AnchorLayout):
-    """A supervisor's card and PIN (and, for an approval, a reason), over the current screen."""
+    """A supervisor's card and PIN (and, for an approval, a reason), over the current screen.
+    In a PIN-only store the supervisor taps their own tile instead of scanning a card; the clerk
+    asking is never offered as a tile."""
 
     def __init__(self, app: PosApp, *, mode: str, decision: Any = None,
-                 on_granted: Callable[[Any], None] | None = None, **kw: Any) -> None:
+                 on_granted: Callable[[Any], None] | None = None, reason: str | None = None,
+                 **kw: Any) -> None:
         super().__init__(anchor_x="center", anchor_y="center", **kw)
         self.app = app
         self.mode = mode
         self.decision = decision
         self.on_granted = on_granted
         self.reasons: list[str] = []
-        self.reason: str | None = None
+        self.reason: str | None = reason
+        self.reason_given = reason is not None
+        """The action came with its reason already chosen: it is shown, not asked again."""
+        self.tiles: list[LoginTile] = []
+        self.approver: str | None = None
+        """The tile tapped (a staff id), in a PIN-only store."""
         self.card: str | None = None
         self.card_holder: str = ""
         self.pin = ""
@@ -139,16 +160,19 @@ class SupervisorDialog(AnchorLayout):
 
     @classmethod
     def open(cls, app: PosApp, *, mode: str, decision: Any = None,
-             on_granted: Callable[[Any], None] | None = None) -> SupervisorDialog:
+             on_granted: Callable[[Any], None] | None = None,
+             reason: str | None = None) -> SupervisorDialog:
         if app.dialog is not None:
             app.dialog.close()
-        dialog = cls(app, mode=mode, decision=decision, on_granted=on_granted)
+        dialog = cls(app, mode=mode, decision=decision, on_granted=on_granted, reason=reason)
         # The app redraws whichever dialog it holds when the language changes.
         app.dialog = dialog
         app.root_widget.add_widget(dialog)
         dialog.render()
         if mode == "approval":
             app.call(app.terminal.reasons, on_done=dialog._got_reasons)
+        # Tiles only in a PIN-only store (the core answers none where cards are required).
+        app.call(app.terminal.tiles, on_done=dialog._got_tiles)
         return dialog
 
     def close(self) -> None:
@@ -207,18 +231,7 @@ class SupervisorDialog(AnchorLayout):
         left.add_widget(Text(self._why(), aid="approval.why", font_size=m.font(-1),
                              color=MUTED, size_hint_y=None, height=m.row(0.9)))
         if self.mode == "approval":
-            left.add_widget(Text(_("Reason"), font_size=m.font(-1), bold=True,
-                                 size_hint_y=None, height=m.row(0.45)))
-            rows = (len(self.reasons) + 1) // 2
-            grid = GridLayout(cols=2, spacing=m.pad // 2, size_hint_y=None,
-                              height=rows * m.row(0.72) + (rows - 1) * (m.pad // 2))
-            for i, reason in enumerate(self.reasons):
-                grid.add_widget(PosButton(
-                    _(REASON_LABELS.get(reason, reason)), aid=f"approval.reason.{i}",
-                    kind="accent" if reason == self.reason else "muted", font_size=m.font(-1),
-                    on_tap=partial(self.pick_reason, reason)))
-            left.add_widget(grid)
-            left.add_widget(BoxLayout())
+            self._reason_box(left)
         else:
             left.add_widget(Text(_("Everything sold in training is kept out of the totals, "
                                    "reports and the drawer."), font_size=m.font(-1),
@@ -228,13 +241,7 @@ class SupervisorDialog(AnchorLayout):
             right.size_hint_y = 1.3
         else:
             right.size_hint_x = 0.8
-        if self.card:
-            card_text = _("Card: {name}").format(name=self.card_holder or "…")
-        else:
-            card_text = _("Scan the supervisor's staff card")
-        right.add_widget(Text(card_text, aid="approval.card", font_size=m.font(-1),
-                              color=OK_INK if self.card else MUTED, bold=bool(self.card),
-                              size_hint_y=None, height=m.row(0.55)))
+        self._who_box(right)
         self.pin_label = Text(mask_pin(self.pin) or _("Supervisor PIN"), aid="approval.pin",
                               font_size=m.font(1), halign="center", bg=WHITE,
                               color=MUTED if not self.pin else (0.1, 0.12, 0.15, 1),
@@ -260,6 +267,55 @@ class SupervisorDialog(AnchorLayout):
         card.add_widget(buttons)
         self.add_widget(card)
 
+    def _reason_box(self, left: BoxLayout) -> None:
+        _ = self._
+        m = self.app.metrics
+        if self.reason_given and self.reason:
+            left.add_widget(Text(_("Reason: {reason}").format(
+                reason=_(REASON_LABELS.get(self.reason, self.reason))), aid="approval.reason",
+                font_size=m.font(-1), bold=True, size_hint_y=None, height=m.row(0.6)))
+            left.add_widget(BoxLayout())
+            return
+        left.add_widget(Text(_("Reason"), font_size=m.font(-1), bold=True,
+                             size_hint_y=None, height=m.row(0.45)))
+        rows = (len(self.reasons) + 1) // 2
+        grid = GridLayout(cols=2, spacing=m.pad // 2, size_hint_y=None,
+                          height=rows * m.row(0.72) + (rows - 1) * (m.pad // 2))
+        for i, reason in enumerate(self.reasons):
+            grid.add_widget(PosButton(
+                _(REASON_LABELS.get(reason, reason)), aid=f"approval.reason.{i}",
+                kind="accent" if reason == self.reason else "muted", font_size=m.font(-1),
+                on_tap=partial(self.pick_reason, reason)))
+        left.add_widget(grid)
+        left.add_widget(BoxLayout())
+
+    def _others(self) -> list[LoginTile]:
+        me = self.app.clerk.staff_id if self.app.clerk else None
+        return [t for t in self.tiles if t.staff_id != me]
+
+    def _who_box(self, right: Panel) -> None:
+        """Who approves: their tile in a PIN-only store, else (or on a scan) their card."""
+        _ = self._
+        m = self.app.metrics
+        others = self._others()
+        if others and not self.card:
+            row = GridLayout(rows=1, spacing=m.pad // 2, size_hint_y=None, height=m.row(0.75))
+            for person in others[:4]:
+                row.add_widget(PosButton(
+                    item_name(person, self.app.tr.language), aid=f"approval.tile.{person.staff_id}",
+                    kind="accent" if person.staff_id == self.approver else "muted",
+                    font_size=m.font(-1), shorten=True, shorten_from="right",
+                    on_tap=partial(self.pick_approver, person.staff_id)))
+            right.add_widget(row)
+            return
+        if self.card:
+            card_text = _("Card: {name}").format(name=self.card_holder or "…")
+        else:
+            card_text = _("Scan the supervisor's staff card")
+        right.add_widget(Text(card_text, aid="approval.card", font_size=m.font(-1),
+                              color=OK_INK if self.card else MUTED, bold=bool(self.card),
+                              size_hint_y=None, height=m.row(0.55)))
+
     def _what(self) -> str:
         if self.decision is None:
             name = self.app.clerk.name if self.app.clerk else ""
@@ -271,6 +327,8 @@ class SupervisorDialog(AnchorLayout):
     def _why(self) -> str:
         _ = self._
         if self.decision is None:
+            if self._others() and not self.card:
+                return _("A supervisor other than you taps their name and types their PIN.")
             return _("A supervisor other than you scans their card and types their PIN.")
         # Money, a percentage or days, as the decision's limit says.
         limit = limit_text(self.decision, self.app.terminal.currency, _)
@@ -284,6 +342,19 @@ class SupervisorDialog(AnchorLayout):
 
     def _got_reasons(self, reasons: list[str]) -> None:
         self.reasons = reasons
+        if self.reason not in reasons:
+            # A reason the approval list does not know is asked for from the list.
+            self.reason, self.reason_given = None, False
+        self.render()
+
+    def _got_tiles(self, tiles: list[LoginTile]) -> None:
+        self.tiles = tiles
+        if self.parent is not None:
+            self.render()
+
+    def pick_approver(self, staff_id: str) -> None:
+        self.approver = None if staff_id == self.approver else staff_id
+        self.error = None
         self.render()
 
     def pick_reason(self, reason: str) -> None:
@@ -314,6 +385,7 @@ class SupervisorDialog(AnchorLayout):
 
     def on_scan(self, code: str) -> bool:
         self.card = code
+        self.approver = None
         self.card_holder = ""
         self.error = None
         self.render()
@@ -353,8 +425,11 @@ class SupervisorDialog(AnchorLayout):
         if self.mode == "approval" and not self.reason:
             self._show_error(_("Pick a reason first."), "approval.reason")
             return
-        if not self.card:
-            self._show_error(_("Scan the supervisor's staff card first."), "approval.card")
+        if not self.card and not self.approver:
+            if self._others():
+                self._show_error(_("Tap the supervisor's name first."), "approval.who")
+            else:
+                self._show_error(_("Scan the supervisor's staff card first."), "approval.card")
             return
         if not self.pin:
             self._show_error(_("Type the supervisor's PIN."), "approval.pin")
@@ -366,10 +441,10 @@ class SupervisorDialog(AnchorLayout):
         terminal = self.app.terminal
         if self.mode == "approval":
             self.app.call(terminal.approve, self.decision.right.value, self.card, pin, self.reason,
-                          on_done=self._granted, on_error=self._failed)
+                          staff_id=self.approver, on_done=self._granted, on_error=self._failed)
         else:
-            self.app.call(terminal.enter_training, self.card, pin, on_done=self._granted,
-                          on_error=self._failed)
+            self.app.call(terminal.enter_training, self.card, pin, staff_id=self.approver,
+                          on_done=self._granted, on_error=self._failed)
 
     def _granted(self, result: Any) -> None:
         self.busy = False
@@ -391,6 +466,9 @@ class SupervisorDialog(AnchorLayout):
             "why": d.reason if d is not None else "",
             "reasons": self.reasons,
             "reason": self.reason,
+            "reason_given": self.reason_given,
+            "tiles": [t.staff_id for t in self._others()],
+            "approver": self.approver,
             "card_read": self.card is not None,
             "card_holder": self.card_holder,
             "pin_length": len(self.pin),

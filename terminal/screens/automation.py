@@ -1,7 +1,8 @@
 """The Kivy side of the control channel: each request arrives on the server's connection thread
 and is carried out on the UI thread, the same way a touch or a scan would be.
 
-Commands: scan, tap, type, key, state, screenshot, printer, wait_idle, resize, ids.
+Commands: scan, tap, touch, where, type, key, state, screenshot, printer, wait_idle, resize,
+ids.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kivy.base import EventLoop
 from kivy.clock import Clock
+from kivy.input.motionevent import MotionEvent
 
 from terminal.automation.server import CommandError
 
@@ -22,13 +25,42 @@ if TYPE_CHECKING:
 KEYS = {"enter", "backspace", "escape", "tab"}
 
 
+class ControlTouch(MotionEvent):
+    """One finger of the control channel, posted to the window as the input providers do."""
+
+    def __init__(self, x: float, y: float) -> None:
+        from kivy.core.window import Window
+
+        self._win = Window
+        super().__init__("automation", id(self), self._norm(x, y), is_touch=True,
+                         type_id="touch")
+
+    def _norm(self, x: float, y: float) -> dict[str, float]:
+        return {"x": x / max(1.0, self._win.width - 1.0), "y": y / max(1.0, self._win.height - 1.0)}
+
+    def depack(self, args: dict[str, float]) -> None:
+        self.sx, self.sy = args["x"], args["y"]
+        self.profile = ["pos"]
+        super().depack(args)
+
+    def press(self) -> None:
+        EventLoop.post_dispatch_input("begin", self)
+
+    def lift(self, x: float, y: float) -> None:
+        self.move(self._norm(x, y))
+        EventLoop.post_dispatch_input("end", self)
+
+
 class AutomationBridge:
     def __init__(self, app: PosApp, scan: Callable[[str], None]) -> None:
         self.app = app
+        self._finger: ControlTouch | None = None
         self._scan = scan
         self._commands: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "scan": self._cmd_scan,
             "tap": self._cmd_tap,
+            "touch": self._cmd_touch,
+            "where": self._cmd_where,
             "type": self._cmd_type,
             "key": self._cmd_key,
             "state": lambda _r: {"state": self.on_main(self.app.state)},
@@ -95,6 +127,51 @@ class AutomationBridge:
             return {"screen": self.app.sm.current}
 
         return self.on_main(tap)
+
+    def _cmd_where(self, r: dict[str, Any]) -> dict[str, Any]:
+        aid = r.get("id")
+        if not isinstance(aid, str):
+            raise CommandError('where needs an "id"')
+
+        def where() -> dict[str, Any]:
+            w = self.app.find(aid)
+            if w is None:
+                raise CommandError(f"no widget {aid!r} on screen {self.app.sm.current!r}")
+            x, y = w.to_window(w.x, w.y)
+            return {"x": x, "y": y, "width": w.width, "height": w.height}
+
+        self._settle()
+        return self.on_main(where)
+
+    def _cmd_touch(self, r: dict[str, Any]) -> dict[str, Any]:
+        """A finger at a window position, delivered through the window like a real touch, so
+        whatever lies there takes it."""
+        action = r.get("action", "tap")
+        try:
+            x, y = float(r["x"]), float(r["y"])
+        except (KeyError, TypeError, ValueError):
+            raise CommandError('touch needs numeric "x" and "y" (window pixels)') from None
+        if action not in ("down", "up", "tap"):
+            raise CommandError('touch action is "down", "up" or "tap"')
+
+        def touch() -> dict[str, Any]:
+            from kivy.core.window import Window
+
+            if not (0 <= x < Window.width and 0 <= y < Window.height):
+                raise CommandError(f"({x}, {y}) is outside the window")
+            if action in ("down", "tap"):
+                if self._finger is not None:
+                    raise CommandError("a finger is already down; touch up first")
+                self._finger = ControlTouch(x, y)
+                self._finger.press()
+            if action in ("up", "tap"):
+                finger, self._finger = self._finger, None
+                if finger is None:
+                    raise CommandError("no finger is down")
+                finger.lift(x, y)
+            return {"screen": self.app.sm.current}
+
+        return self.on_main(touch)
 
     def _cmd_type(self, r: dict[str, Any]) -> dict[str, Any]:
         text = r.get("text")

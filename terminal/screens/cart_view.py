@@ -12,11 +12,12 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.recycleview import RecycleView
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
+from kivy.utils import escape_markup
 
 from terminal.screens.presenters import CartRow, ResultRow
 from terminal.screens.widgets import WHITE, Metrics, Text
@@ -27,6 +28,7 @@ SPACING = 1
 
 Builder.load_string("""
 #:import MUTED terminal.screens.widgets.MUTED
+#:import INK terminal.screens.widgets.INK
 
 <ListRow>:
     orientation: "horizontal"
@@ -43,17 +45,22 @@ Builder.load_string("""
         orientation: "vertical"
         Text:
             text: root.name
+            markup: True
             font_size: root.font_body
+            color: MUTED if root.voided else INK
             shorten: True
             shorten_from: "right"
         Text:
             text: root.detail
+            markup: True
             font_size: root.font_small
             color: MUTED
     Text:
         text: root.total
+        markup: True
         font_size: root.font_total
-        bold: True
+        color: MUTED if root.voided else INK
+        bold: not root.voided
         halign: "right"
         size_hint_x: 0.45
 
@@ -86,6 +93,12 @@ Builder.load_string("""
 """)
 
 
+def _struck(text: str, voided: bool) -> str:
+    # Markup is on for the cart's texts, so an item name is escaped to show as it is spelt.
+    shown = escape_markup(text)
+    return f"[s]{shown}[/s]" if voided else shown
+
+
 class ListRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
     """A row tapped as a whole; it tells the list which row it is showing."""
 
@@ -107,6 +120,7 @@ class CartLineRow(ListRow):
     name = StringProperty("")
     detail = StringProperty("")
     total = StringProperty("")
+    voided = BooleanProperty(False)
     font_small = NumericProperty(15)
     font_total = NumericProperty(15)
 
@@ -144,16 +158,18 @@ class CartView(RecycleView):
                 "height": self.m.row(rows)}
 
     def show_cart(self, rows: Sequence[CartRow], empty: str) -> None:
-        """The lines that are not voided, the selected one highlighted; ``empty`` when there
-        are none. Keeps the newest line in view once the cart is longer than the list."""
+        """Every line, a voided one struck through (the clerk sees what was taken off), the
+        selected one highlighted; ``empty`` when there are none. Keeps the newest line in view
+        once the cart is longer than the list."""
         m = self.m
         data = [
             {"viewclass": "CartLineRow", "aid": f"cart.line.{r.line_no}", "line_no": r.line_no,
-             "name": r.name, "detail": r.detail, "total": r.total,
+             "name": _struck(r.name, r.voided), "detail": _struck(r.detail, r.voided),
+             "total": _struck(r.total, r.voided), "voided": r.voided,
              "bg": SELECTED_BG if r.selected else STRIPES[i % 2], "height": m.row(1.05),
              "pad": m.pad, "font_body": m.font(0), "font_small": m.font(-1),
              "font_total": m.font(1)}
-            for i, r in enumerate(r for r in rows if not r.voided)
+            for i, r in enumerate(rows)
         ]
         self.data = data or [self._message(empty, 2)]
         Clock.schedule_once(lambda _dt: self._scroll_to_end(), 0)

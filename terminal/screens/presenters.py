@@ -118,7 +118,9 @@ def cart_rows(
         rows.append(CartRow(
             line_no=ln.line_no, name=item_name(ln, language),
             qty=qty_text(ln.qty_milli, ln.unit), price=money(ln.unit_price, currency),
-            total=money(ln.net, currency), discount=discount, detail=detail,
+            # A voided line shows, struck through, what it had come to: what was taken off.
+            total=money(ln.gross - ln.discount if ln.voided else ln.net, currency),
+            discount=discount, detail=detail,
             voided=ln.voided, selected=ln.line_no == selected,
         ))
     return rows

@@ -15,7 +15,15 @@ from terminal.screens.base import PosScreen
 from terminal.screens.i18n import N_
 from terminal.screens.port import OPEN_STATES, SaleSnapshot
 from terminal.screens.presenters import money
-from terminal.screens.widgets import MUTED, WHITE, Panel, PosButton, TapPanel, Text
+from terminal.screens.widgets import (
+    DESTRUCTIVE_DEBOUNCE_S,
+    MUTED,
+    WHITE,
+    Panel,
+    PosButton,
+    TapPanel,
+    Text,
+)
 
 CONFIRM_SECONDS = 4
 HELD_STATUS = {"held": N_("on hold"), "parked": N_("parked at logout"),
@@ -65,7 +73,7 @@ class RecallScreen(PosScreen):
             current.add_widget(PosButton(
                 _("Tap again to void") if self.confirm_void else _("Void sale"),
                 aid="recall.void", kind="danger", font_size=m.font(0), size_hint_x=0.35,
-                on_tap=self.void))
+                on_tap=self.void, debounce=DESTRUCTIVE_DEBOUNCE_S))
         else:
             current.add_widget(Text(_("No sale is open."), aid="recall.current",
                                     font_size=m.font(0), color=MUTED))

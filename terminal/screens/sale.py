@@ -24,7 +24,17 @@ from terminal.screens.presenters import (
     money,
     result_rows,
 )
-from terminal.screens.widgets import INK, MUTED, WHITE, Keypad, Panel, PosButton, TapPanel, Text
+from terminal.screens.widgets import (
+    DESTRUCTIVE_DEBOUNCE_S,
+    INK,
+    MUTED,
+    WHITE,
+    Keypad,
+    Panel,
+    PosButton,
+    TapPanel,
+    Text,
+)
 
 KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 QUICK_BG = (1.0, 0.96, 0.86, 1)
@@ -81,7 +91,8 @@ class SaleScreen(PosScreen):
         actions = BoxLayout(orientation="horizontal", spacing=m.pad, size_hint_y=None,
                             height=m.row(1.15))
         actions.add_widget(PosButton(_("Void line"), aid="sale.void_line", kind="danger",
-                                     font_size=m.font(0), on_tap=self.void_line))
+                                     font_size=m.font(0), on_tap=self.void_line,
+                                     debounce=DESTRUCTIVE_DEBOUNCE_S))
         actions.add_widget(PosButton(_("Pay"), aid="sale.pay", kind="primary",
                                      font_size=m.font(2), bold=True, size_hint_x=1.8,
                                      on_tap=self.pay))

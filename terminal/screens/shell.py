@@ -65,12 +65,18 @@ WARNING_BG = (0.96, 0.62, 0.10, 1)
 ERROR_BG = (0.78, 0.20, 0.20, 1)
 TRAINING_BG = (0.45, 0.25, 0.65, 1)
 BANNER_MAX_CHARS = 280
-BANNER_MAX_ROWS = 3
+BANNER_ROOMY_CHARS = 80
+"""Longer than this, or more than one banner up, and the strip's text is set smaller."""
 
 
 def clip(text: str) -> str:
     """A banner's text, cut so no message (however long the scan it quotes) fills the screen."""
     return text if len(text) <= BANNER_MAX_CHARS else text[: BANNER_MAX_CHARS - 1] + "…"
+
+
+def banner_height(m: Metrics) -> float:
+    """The banner strip's one height: reserved on every screen, a banner up or not."""
+    return m.row(0.9)
 
 
 class Root(FloatLayout):
@@ -122,7 +128,8 @@ class PosApp(App):
         self.metrics = Metrics(*Window.size)
         self.root_widget = root = Root()
         self.header = Panel(orientation="horizontal", bg=HEADER, size_hint_y=None)
-        self.banners = BoxLayout(orientation="vertical", size_hint_y=None, height=0)
+        self.banners = BoxLayout(orientation="horizontal", size_hint_y=None,
+                                 height=banner_height(self.metrics))
         self.sm = ScreenManager(transition=NoTransition())
         root.chrome.add_widget(self.header)
         root.chrome.add_widget(self.banners)
@@ -237,6 +244,13 @@ class PosApp(App):
             self.last_error = None
             self.render_chrome()
 
+    def _push_drawer_shut(self) -> None:
+        def seen(_r: Any) -> None:
+            # The monitor reads the sensor within a poll; look again shortly after.
+            Clock.schedule_once(lambda _dt: self.poll_devices(), 0.3)
+
+        self.call(self.terminal.push_drawer_shut, on_done=seen)
+
     def poll_devices(self) -> None:
         """Device status is cheap to read (the drivers keep it in memory); a change shows or
         clears a banner."""
@@ -328,28 +342,37 @@ class PosApp(App):
                              detail=", ".join(_(w) for w in why)), False))
         left_open = self.drawer.left_open
         if left_open is not None:
+            # A real drawer's banner goes when the sensor reads it shut; the demo's drawer has
+            # no hand to shut it, so its banner offers the push.
             rows.append(("banner.drawer", ERROR_BG,
                          _("Cash drawer left open for over {seconds} s: close it.")
-                         .format(seconds=left_open), False))
+                         .format(seconds=left_open), self.terminal.simulated))
         start_problem = self.terminal.start_problem
         if start_problem is not None:
             rows.append(("banner.data_dir", ERROR_BG, describe(start_problem, _)[1], False))
         if self.last_error is not None:
             rows.append(("banner.error", ERROR_BG, self.last_error["message"], True))
+        # The strip keeps one height whatever shows in it, so no control below ever moves
+        # when a banner comes or goes; several banners share its width.
+        b.height = banner_height(m)
+        small = len(rows) > 1 or any(len(r[2]) > BANNER_ROOMY_CHARS for r in rows)
         for aid, color, text, dismissable in rows:
-            text = clip(text)
-            row = Panel(orientation="horizontal", bg=color, size_hint_y=None, height=m.row(0.9),
-                        padding=(m.pad, 0), spacing=m.pad)
-            label = Text(text, aid=aid, color=WHITE, font_size=m.font(0), bold=True)
-            # A message that wraps makes its banner taller rather than spilling over.
-            label.bind(texture_size=lambda lbl, ts, row=row: self._fit_banner(row, ts[1]))
+            row = Panel(orientation="horizontal", bg=color, padding=(m.pad, 0), spacing=m.pad)
+            label = Text(clip(text), aid=aid, color=WHITE, font_size=m.font(-1 if small else 0),
+                         bold=True)
+            # What does not fit the strip is cut, never spilled over the controls below.
+            label.bind(size=lambda lbl, size: setattr(lbl, "text_size",
+                                                      (max(0, size[0] - 8), size[1])))
             row.add_widget(label)
-            if dismissable:
+            if dismissable and aid == "banner.drawer":
+                row.add_widget(PosButton(_("Shut (demo)"), aid="banner.drawer.shut",
+                                         kind="muted", font_size=m.font(-1), size_hint_x=None,
+                                         width=m.row(1.9), on_tap=self._push_drawer_shut))
+            elif dismissable:
                 row.add_widget(PosButton(_("OK"), aid="banner.dismiss", kind="muted",
                                          font_size=m.font(0), size_hint_x=None,
                                          width=m.row(1.6), on_tap=self.clear_error))
             b.add_widget(row)
-        b.height = sum(r.height for r in b.children)
 
     def _start_problem(self) -> dict[str, str] | None:
         problem = self.terminal.start_problem
@@ -357,12 +380,6 @@ class PosApp(App):
             return None
         code, message = describe(problem, self.tr.gettext)
         return {"code": code, "message": message}
-
-    def _fit_banner(self, row: Any, text_height: float) -> None:
-        # Taller for a wrapped message, but never more than a few rows, whatever was scanned.
-        m = self.metrics
-        row.height = min(max(m.row(0.9), text_height + 2 * m.pad), m.row(0.9) * BANNER_MAX_ROWS)
-        self.banners.height = sum(r.height for r in self.banners.children)
 
     # --- session --------------------------------------------------------------------------
 

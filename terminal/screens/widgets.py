@@ -3,6 +3,7 @@ labels with a background, the numeric keypad, a banner for errors."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -21,6 +22,8 @@ HEADER = (0.12, 0.17, 0.24, 1)
 INK = (0.1, 0.12, 0.15, 1)
 MUTED = (0.4, 0.43, 0.48, 1)
 WHITE = (1, 1, 1, 1)
+DESTRUCTIVE_DEBOUNCE_S = 0.5
+"""How soon after a void a second tap on the same button is taken as a bounce, not a void."""
 
 KINDS: dict[str, tuple[tuple[float, float, float, float], tuple[float, float, float, float]]] = {
     # kind: (background, text)
@@ -81,6 +84,10 @@ class Painted:
         self._bg_rect.size = self.size  # type: ignore[attr-defined]
 
 
+_LAST_TAP: dict[str, float] = {}
+"""When each debounced button (by automation id) last took a tap."""
+
+
 class PosButton(Button):
     """A flat button with a stable automation id (``aid``) the control channel taps by."""
 
@@ -89,10 +96,16 @@ class PosButton(Button):
 
     def __init__(
         self, text: str = "", *, aid: str = "", kind: str = "key",
-        on_tap: Callable[[], None] | None = None, **kw: object,
+        on_tap: Callable[[], None] | None = None, debounce: float | None = None,
+        **kw: object,
     ) -> None:
+        """``debounce`` (s): a destructive button ignores a tap that comes this soon after the
+        one it took, so a bounced or doubled tap does the damage once."""
         kw.setdefault("halign", "center")
         kw.setdefault("valign", "middle")
+        # The control under the finger when it went down takes the tap, even if the finger
+        # ends up elsewhere: a button never loses a tap to a slip or a redraw.
+        kw.setdefault("always_release", True)
         super().__init__(text=text, aid=aid, kind=kind, **kw)
         self.background_normal = ""
         self.background_down = ""
@@ -101,8 +114,19 @@ class PosButton(Button):
         self.bind(kind=lambda *_: self._apply_kind(), state=lambda *_: self._apply_kind(),
                   disabled=lambda *_: self._apply_kind())
         self.bind(size=self._wrap)
+        self.debounce = debounce or 0.0
         if on_tap is not None:
-            self.bind(on_release=lambda *_: on_tap())
+            self.bind(on_release=lambda *_: self._tapped(on_tap))
+
+    def _tapped(self, on_tap: Callable[[], None]) -> None:
+        if self.debounce:
+            # Kept by automation id, not on the widget: a screen redrawn by the first tap
+            # builds a new button, and the bounce must still be caught.
+            now = time.monotonic()
+            if now - _LAST_TAP.get(self.aid, float("-inf")) < self.debounce:
+                return
+            _LAST_TAP[self.aid] = now
+        on_tap()
 
     def _wrap(self, *_a: object) -> None:
         self.text_size = (self.width - 8, None)
@@ -194,6 +218,7 @@ class TapPanel(ButtonBehavior, Panel):
 
     def __init__(self, *, aid: str = "", on_tap: Callable[[], None] | None = None,
                  **kw: Any) -> None:
+        kw.setdefault("always_release", True)
         super().__init__(**kw)
         self.aid = aid
         if on_tap is not None:

@@ -105,10 +105,16 @@ def test_wrong_approver_pins_count_toward_the_lock(env: StaffEnv) -> None:
         env.login("sup1")
 
 
-def test_approval_needs_a_card(env: StaffEnv) -> None:
+def test_approval_names_the_approver_by_card_or_tile_never_by_pin_alone(env: StaffEnv) -> None:
     pin_only = StaffEnv(pin_only=True)
+    # A PIN alone is looked up only to log in: an approval names the person who approves.
+    with pytest.raises(LoginFailed) as caught:
+        pin_only.auth.verify(PINS["sup1"], purpose="approval")
+    assert caught.value.code == "login.card_required"
+    member, _cred = pin_only.auth.verify(PINS["sup1"], staff_id="sup1", purpose="approval")
+    assert member.staff_id == "sup1"
     with pytest.raises(LoginFailed):
-        pin_only.auth.verify(PINS["sup1"], staff_id="sup1", purpose="approval")
+        env.auth.verify(PINS["sup1"], staff_id="sup1", purpose="approval")
 
 
 def test_training_approvals_are_training_entries(env: StaffEnv) -> None:
@@ -123,3 +129,27 @@ def test_training_approvals_are_training_entries(env: StaffEnv) -> None:
     entry = env.ledger.journal[-1]
     assert entry.kind == "approval.verified" and entry.training is True
     assert entry.seq not in env.ledger.outbox
+
+
+def test_a_pin_only_store_approves_by_the_supervisors_tile_and_pin() -> None:
+    relaxed = StaffEnv(pin_only=True)
+    approval = relaxed.approvals.approve(clerk_id="cash1", right=Right.VOID_SALE, card=None,
+                                         pin=PINS["sup1"], reason="other", staff_id="sup1")
+    assert approval == Approval("sup1", "other")
+    assert relaxed.ledger.journal[-1].payload["approver_id"] == "sup1"
+    # The clerk's own tile and PIN approve nothing; a wrong PIN counts toward the lock.
+    with pytest.raises(ApprovalRefused, match="own"):
+        relaxed.approvals.approve(clerk_id="cash1", right=Right.VOID_SALE, card=None,
+                                  pin=PINS["cash1"], reason="other", staff_id="cash1")
+    with pytest.raises(LoginFailed):
+        relaxed.approvals.approve(clerk_id="cash1", right=Right.VOID_SALE, card=None,
+                                  pin="000000", reason="other", staff_id="sup1")
+    assert relaxed.auth._dir.lock_state("sup1").failures == 1
+
+
+def test_a_store_that_issues_cards_refuses_an_approval_by_tile(env: StaffEnv) -> None:
+    with pytest.raises(LoginFailed) as caught:
+        env.approvals.approve(clerk_id="cash1", right=Right.VOID_SALE, card=None,
+                              pin=PINS["sup1"], reason="other", staff_id="sup1")
+    assert caught.value.code == "login.card_required"
+    assert not any(e.kind == "approval.verified" for e in env.ledger.journal)

@@ -76,9 +76,10 @@ def test_cart_rows_show_quantity_price_discount_and_scale_labels() -> None:
 
 
 def test_voided_lines_are_flagged_and_never_selected_by_default() -> None:
-    lines = [_line(1), _line(2), _line(3, voided=True)]
+    lines = [_line(1), _line(2), _line(3, voided=True, net=0)]
     rows = cart_rows(lines, selected=None, language="en", currency="CNY", _=str)
     assert [r.voided for r in rows] == [False, False, True]
+    assert rows[2].total == "¥3.50"  # struck through on screen: what was taken off
     # The newest line still in the cart is the one the keys act on ...
     assert active_line(lines, None) == 2
     assert active_line(lines, 3) == 2
