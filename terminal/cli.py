@@ -275,6 +275,28 @@ def _add_payments_parser(
     r.set_defaults(handler=_reconcile)
 
 
+def _add_ledger_parser(sub: Any, data_dir_option: Callable[[argparse.ArgumentParser], None]
+                       ) -> None:
+    p = sub.add_parser("ledger", help="ledger maintenance")
+    ledger_sub = p.add_subparsers(dest="ledger_command", metavar="SUBCOMMAND")
+    ledger_sub.required = True
+    v = ledger_sub.add_parser(
+        "verify",
+        help="check integrity, hash chain, numbering and every projection rebuilt from the "
+        "journal; exit 1 naming the first bad entry or table row",
+    )
+    data_dir_option(v)
+    v.add_argument("--file", metavar="PATH", help="a ledger file instead of <data-dir>/ledger")
+    v.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print nothing when the ledger is OK (problems still go to stderr); for boot",
+    )
+    v.add_argument("--allow-missing", action="store_true",
+                   help="no ledger file passes (a new card); any file there is checked in full")
+    v.set_defaults(handler=_ledger_verify)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pos-terminal",
@@ -306,24 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_dir_option(p)
     p.set_defaults(handler=_delegate("terminal.app.run", "demo_command", "demo"))
 
-    p = sub.add_parser("ledger", help="ledger maintenance")
-    ledger_sub = p.add_subparsers(dest="ledger_command", metavar="SUBCOMMAND")
-    ledger_sub.required = True
-    v = ledger_sub.add_parser(
-        "verify",
-        help="check integrity, hash chain, numbering and every projection rebuilt from the "
-        "journal; exit 1 naming the first bad entry or table row",
-    )
-    data_dir_option(v)
-    v.add_argument("--file", metavar="PATH", help="a ledger file instead of <data-dir>/ledger")
-    v.add_argument(
-        "--quiet",
-        action="store_true",
-        help="print nothing when the ledger is OK (problems still go to stderr); for boot",
-    )
-    v.add_argument("--allow-missing", action="store_true",
-                   help="no ledger file passes (a new card); any file there is checked in full")
-    v.set_defaults(handler=_ledger_verify)
+    _add_ledger_parser(sub, data_dir_option)
 
     p = sub.add_parser("report", help="print the X report, or the last (or a given) Z report")
     p.add_argument(
