@@ -34,6 +34,8 @@ def _write_key(key: ec.EllipticCurvePrivateKey, path: Path) -> None:
             serialization.NoEncryption(),
         )
     )
+    # As the credential checks want of a key file: the owner's alone.
+    path.chmod(0o600)
 
 
 class TestCA:

@@ -5,7 +5,6 @@ before each test, and helpers to log in and fill the collector through its own i
 from __future__ import annotations
 
 import atexit
-import os
 import shutil
 import tempfile
 import uuid
@@ -113,36 +112,17 @@ def client_for(user: Any, **kw: Any) -> Any:
     return c
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[str]:
-    """A PostgreSQL server: POS_TEST_PG_URL, or a throwaway cluster of the tests' own."""
-    given = os.environ.get("POS_TEST_PG_URL")
-    if given:
-        yield given
-        return
-    from collector.postgres import PostgresUnavailable, PrivatePostgres
-
-    try:
-        server = PrivatePostgres().start()
-    except PostgresUnavailable as exc:
-        pytest.skip(str(exc))
-    try:
-        yield server.url
-    finally:
-        server.stop()
-
-
 @pytest.fixture
-def pg_database(pg_server: str) -> Iterator[str]:
+def pg_database(pg_url: str) -> Iterator[str]:
     """A fresh database on the PostgreSQL server, dropped afterwards."""
     psycopg2 = pytest.importorskip("psycopg2")
-    admin = psycopg2.connect(pg_server, connect_timeout=5)
+    admin = psycopg2.connect(pg_url, connect_timeout=5)
     admin.autocommit = True
     name = f"pos_web_{uuid.uuid4().hex[:10]}"
     with admin.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield f"{pg_server.rsplit('/', 1)[0]}/{name}"
+        yield f"{pg_url.rsplit('/', 1)[0]}/{name}"
     finally:
         with admin.cursor() as cur:
             cur.execute(

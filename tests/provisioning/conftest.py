@@ -1,4 +1,5 @@
-"""Fixtures for the collector's tests: a PostgreSQL server when one can be had."""
+"""Fixtures for the owner side's tests (collector, back office): one PostgreSQL server for
+the whole run when one can be had."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pytest
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    """A PostgreSQL server for the collector tests: POS_TEST_PG_URL, or one of the tests' own."""
-    from .postgres import PostgresUnavailable, PrivatePostgres
+    """A PostgreSQL server: POS_TEST_PG_URL, or a throwaway cluster of the tests' own."""
+    from collector.postgres import PostgresUnavailable, PrivatePostgres
 
     given = os.environ.get("POS_TEST_PG_URL")
     if given:
