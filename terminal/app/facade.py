@@ -70,6 +70,9 @@ class Terminal(StaffDesk):
         self._drawer_open_since: float | None = None
         self._drawer_left_open: float | None = None
         self.background: Callable[..., Any] | None = None
+        self.defer: Callable[[Callable[[], BaseException | None]], None] | None = None
+        """The worker's ``after``: sale sessions journal the basket there, after the snapshot
+        of a scan has gone to the screen (None: before, as in tests and tools)."""
         """Where device events are journaled: the app sets its worker's ``submit`` here, so
         ledger writes stay on the one worker thread. Unset, they run on the caller's thread."""
         self._scanners: dict[str, tuple[str, str]] = {}
@@ -318,6 +321,7 @@ class Terminal(StaffDesk):
                 clerk_id=session.staff_id, clerk_name=session.name, training=session.training,
                 staff_name=self._staff_name,
             )
+            self.session.defer = self.defer
             # Open, parked and held sales from before a restart come back from the journal.
             self.session.restore_pending(self.ledger.pending_sales(training=session.training))
         else:

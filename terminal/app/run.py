@@ -93,6 +93,7 @@ def start_app(terminal: Terminal) -> None:
 
     worker = Worker(dispatch, on_unhandled=on_unhandled)
     terminal.background = worker.submit
+    terminal.defer = worker.after
     app = PosApp(terminal, worker)
     server = None
 

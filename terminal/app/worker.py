@@ -35,6 +35,7 @@ class Worker:
     ) -> None:
         self._dispatch = dispatch
         self._on_unhandled = on_unhandled
+        self._after: list[Callable[[], BaseException | None]] = []
         self._queue: queue.Queue[_Job | None]
         self._queue = queue.Queue()
         self._name = name
@@ -78,12 +79,33 @@ class Worker:
         with self._cond:
             return self._cond.wait_for(lambda: self._pending == 0, timeout)
 
+    def after(self, fn: Callable[[], BaseException | None]) -> None:
+        """Run ``fn`` on this thread once the job running now has handed back its result, and
+        before the next job: work the screen need not wait for (the basket's journal write
+        after a scan). An error ``fn`` returns or raises goes to ``on_unhandled``."""
+        self._after.append(fn)
+
+    def _run_after(self) -> None:
+        todo, self._after = self._after, []
+        for fn in todo:
+            try:
+                problem = fn()
+            except Exception as e:
+                problem = e
+            if problem is None:
+                continue
+            if self._on_unhandled is None:
+                log.error("after a job: %s", problem)
+            else:
+                self._dispatch(partial(self._on_unhandled, problem))
+
     def _run(self) -> None:
         while True:
             job = self._queue.get()
             if job is None:
                 return
             call, on_done, on_error = job
+            self._after = []
             try:
                 result = call()
             except Exception as e:
@@ -96,6 +118,7 @@ class Worker:
                 if on_done is not None:
                     self._dispatch(partial(on_done, result))
             finally:
+                self._run_after()
                 with self._cond:
                     self._pending -= 1
                     self._cond.notify_all()

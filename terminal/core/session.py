@@ -60,17 +60,11 @@ def sale_action(fn: Callable[P, R]) -> Callable[P, R]:
                 if outermost:
                     self._journal_unrecorded()
                 result = fn(*args, **kwargs)
-                if outermost:
-                    try:
-                        self._journal_progress()
-                    except JournalError as e:
-                        # The step itself succeeded and the sale is whole in memory: a basket
-                        # that could not be saved (disk full) is saved at the next step, and
-                        # the clerk is told why in the snapshot's error.
-                        self._last_error = ErrorView.of(e)
-                        if isinstance(result, SaleSnapshot):
-                            # The snapshot the step built predates the error.
-                            return cast(R, self.snapshot())
+                if outermost and self.defer is not None:
+                    self.defer(self.save_progress)
+                elif outermost and self.save_progress() and isinstance(result, SaleSnapshot):
+                    # The snapshot the step built predates the save's error.
+                    return cast(R, self.snapshot())
                 return result
             except (PosError, PermissionDenied, ApprovalRequired) as e:
                 self._last_error = ErrorView.of(e)
@@ -125,6 +119,10 @@ class SessionCore(ClerkActions):
         self._depth = 0
         self._durable: tuple[str, str] | None = None
         """(sale id, canonical body) of the open sale as last journaled."""
+        self.defer: Callable[[Callable[[], BaseException | None]], None] | None = None
+        """Where the basket's journal write after a step goes: None writes it before the step
+        returns; the app hands it to its worker, which runs it right after the step's snapshot
+        is on its way to the screen and before the next step, so a scan shows at once."""
         self._unjournaled: list[TenderRecord] = []
         """Payments taken whose journal entry failed (disk full); retried at the next step."""
         self._reversals_due: list[dict[str, Any]] = []
@@ -213,6 +211,19 @@ class SessionCore(ClerkActions):
                 self._post("payment.authorised", self._payment_payload(sale, rec),
                            what="the payment taken")
             self._unjournaled.remove(rec)
+
+    def save_progress(self) -> JournalError | None:
+        """Journal the open sale as it now is, if it changed; the error when that failed. The
+        step itself succeeded and the sale is whole in memory: a basket that could not be saved
+        (disk full) is saved at the next step, and the clerk is told why (the snapshot's error,
+        or the error banner when the save ran after the snapshot)."""
+        with self._lock:
+            try:
+                self._journal_progress()
+            except JournalError as e:
+                self._last_error = ErrorView.of(e)
+                return e
+            return None
 
     def _journal_progress(self) -> None:
         sale = self._sale

@@ -70,3 +70,39 @@ def test_busy_and_wait_idle() -> None:
     assert worker.wait_idle(5)
     assert not worker.busy
     worker.stop()
+
+
+def test_work_after_a_job_runs_once_its_result_is_handed_back_and_before_the_next() -> None:
+    handed: list[object] = []
+    problems: list[BaseException] = []
+    order: list[str] = []
+
+    def dispatch(fn: object) -> None:
+        order.append("handed")
+        handed.append(fn)
+
+    worker = Worker(dispatch, on_unhandled=problems.append)
+
+    def step(name: str) -> str:
+        order.append(name)
+
+        def later() -> BaseException | None:
+            order.append(f"after {name}")
+            return OSError("disk full") if name == "b" else None
+
+        worker.after(later)
+        return name
+
+    worker.start()
+    worker.submit(step, "a", on_done=lambda r: order.append(f"done {r}"))
+    worker.submit(step, "b")
+    assert worker.wait_idle(10)  # idle only once the work after each job is done too
+    worker.stop()
+    # a's result goes to the dispatcher before the work after it; b has no callback, and its
+    # after-work's error is what it hands on next.
+    assert order == ["a", "handed", "after a", "b", "after b", "handed"]
+    assert len(handed) == 2
+    handed[0]()  # type: ignore[operator]
+    assert order[-1] == "done a"
+    handed[1]()  # type: ignore[operator]
+    assert [str(p) for p in problems] == ["disk full"]
