@@ -3,7 +3,8 @@ owner's home, until its terminal has replied, so a broker crash, a terminal that
 one that has never connected loses none of them. ``posctl commands retry`` publishes the same
 signed bytes again; the terminal applies a command id once and answers a repeated one "done".
 
-Nothing in clear: a command's PINs and card codes are sealed to the terminal before signing, so
+The signed JSON is kept as text, so the sqlite3 shell shows what is there. Nothing in clear: a
+command's PINs and card codes are sealed to the terminal before signing, so
 the stored bytes hold only ciphertext; replies are kept as status and error, never their result.
 """
 
@@ -36,7 +37,7 @@ CREATE TABLE IF NOT EXISTS command (
     seq INTEGER NOT NULL,
     created_at TEXT NOT NULL,
     expires_at TEXT NOT NULL,
-    payload BLOB NOT NULL,
+    payload TEXT NOT NULL,
     state TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     last_try TEXT,
@@ -95,14 +96,14 @@ class CommandOutbox:
         self._db.execute(
             "INSERT INTO command (id, terminal, type, seq, created_at, expires_at, payload, "
             "state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (id, terminal, type, seq, _iso(now), _iso(expires_at), payload, UNSENT),
+            (id, terminal, type, seq, _iso(now), _iso(expires_at), payload.decode(), UNSENT),
         )
 
     def resigned(self, id: str, seq: int, expires_at: datetime, payload: bytes) -> None:
         """The same command id signed again with a newer sequence number (see Remote.resign)."""
         self._db.execute(
             "UPDATE command SET seq = ?, expires_at = ?, payload = ? WHERE id = ?",
-            (seq, _iso(expires_at), payload, id),
+            (seq, _iso(expires_at), payload.decode(), id),
         )
 
     def published(self, id: str, now: datetime) -> None:
@@ -149,7 +150,7 @@ class CommandOutbox:
                 r[3],
                 datetime.fromisoformat(r[4]),
                 datetime.fromisoformat(r[5]),
-                bytes(r[6]),
+                str(r[6]).encode(),
                 r[7],
                 r[8],
                 r[9],

@@ -21,6 +21,7 @@ from provisioning.remote import Remote, RemoteError, Sent, reply_error_text
 from terminal.link import protocol as wire
 
 _POLL = 0.05
+_RESIGNS = 3
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -61,7 +62,7 @@ class _Round:
         self.say = say
         self.refused = refused
         self.pending: dict[str, tuple[Sent, queue.Queue[wire.Reply]]] = {}
-        self.resigned: set[str] = set()
+        self.resigned: dict[str, int] = {}
 
     def publish(self, entries: list[Entry]) -> None:
         for e in entries:
@@ -76,9 +77,10 @@ class _Round:
                 continue
             del self.pending[cid]
             code = reply.error.code if reply.error else None
-            if code == "replay" and cid not in self.resigned:
-                # Overtaken by a newer command while it was lost: same id, new sequence.
-                self.resigned.add(cid)
+            if code == "replay" and self.resigned.get(cid, 0) < _RESIGNS:
+                # Overtaken by a newer command while it was lost: same id, new sequence. A copy
+                # published before the new one may still answer "replay", hence a few tries.
+                self.resigned[cid] = self.resigned.get(cid, 0) + 1
                 again = self.remote.resign(self._entry(cid))
                 self.pending[cid] = (again, self.remote.publish(again))
                 continue
