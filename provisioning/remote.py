@@ -26,8 +26,15 @@ from paho.mqtt.properties import Properties
 from provisioning import owner_slot
 from provisioning.broker import broker_address
 from provisioning.home import Home
+from provisioning.outbox import CommandOutbox, Entry, open_outbox
 from terminal.link import protocol as wire
 from terminal.link import sealing
+
+KEPT_HINT = (
+    "The command is kept in posctl's outbox until the terminal replies: `posctl commands "
+    "retry --wait 600` sends it again until it is applied (once, however often it is sent); "
+    "`posctl commands list` shows what is waiting."
+)
 
 
 class RemoteError(Exception):
@@ -40,6 +47,8 @@ class Sent:
     type: str
     seq: int
     expires_at: datetime
+    terminal: str = ""
+    payload: bytes = b""
 
 
 class Remote:
@@ -73,6 +82,10 @@ class Remote:
         self._client: mqtt.Client | None = None
         self._listening: set[str] = set()
         self._slot: owner_slot.OwnerSlot | None = None
+        self.outbox: CommandOutbox = open_outbox(home.root)
+        self.online: set[str] = set()
+        """Terminals whose retained status says online (see watch_status)."""
+        self.came_online = threading.Event()
 
     # --- connection -------------------------------------------------------------------------
     def _tls(self, cn: str) -> ssl.SSLContext:
@@ -92,6 +105,7 @@ class Remote:
         c.on_connect = self._on_connect
         c.on_message = self._on_message
         c.on_subscribe = self._on_subscribe
+        c.on_disconnect = self._on_disconnect
         self._client = c
         try:
             c.connect(self.host, self.port, keepalive=30, clean_start=True)
@@ -120,6 +134,7 @@ class Remote:
         if self._slot is not None:
             self._slot.release()
             self._slot = None
+        self.outbox.close()
 
     def __enter__(self) -> Remote:
         return self.connect()
@@ -133,6 +148,13 @@ class Remote:
             return
         self._connected.set()
 
+    def _on_disconnect(self, client: Any, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
+        # Subscriptions die with a clean-start session: callers reconnect from scratch.
+        self._connected.clear()
+
+    def is_connected(self) -> bool:
+        return self._connected.is_set()
+
     def _on_subscribe(self, client: Any, userdata: Any, mid: int, rcs: Any, props: Any) -> None:
         # The SUBACK can arrive before subscribe() has returned its mid to the caller, so
         # results are kept by mid and waited for under a condition.
@@ -141,6 +163,9 @@ class Remote:
             self._suback_cv.notify_all()
 
     def _on_message(self, client: Any, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        if msg.topic.endswith("/status"):
+            self._on_status(msg.payload)
+            return
         corr = getattr(msg.properties, "CorrelationData", None) if msg.properties else None
         try:
             reply = wire.decode_reply(msg.payload)
@@ -163,6 +188,23 @@ class Remote:
                 f"the broker refused posctl's subscription to {topic}; regenerate the ACL with "
                 "`posctl broker` and restart mosquitto"
             )
+
+    def _on_status(self, payload: bytes | bytearray) -> None:
+        try:
+            st = wire.decode_status(payload)
+        except wire.ValidationError:
+            return
+        if st.state == "online" and st.terminal not in self.online:
+            self.online.add(st.terminal)
+            self.came_online.set()
+        elif st.state != "online":
+            self.online.discard(st.terminal)
+
+    def watch_status(self, terminals: list[str]) -> None:
+        """Follow the retained status of ``terminals``: ``came_online`` is set when one of
+        them is (or becomes) online, the moment a command kept for it can reach it."""
+        for t in terminals:
+            self._subscribe(wire.status_topic(self.store_id, t))
 
     # --- commands ---------------------------------------------------------------------------
     def reply_base(self, terminal: str) -> str:
@@ -190,8 +232,23 @@ class Remote:
         ``secrets`` (field -> value: a PIN, a card code) are sealed to the terminal's key from
         enrolment, bound to this command; a terminal enrolled before sealing gets them in clear
         only with ``allow_plaintext`` (see :func:`check_sealable`)."""
-        if self._client is None:
-            raise RemoteError("not connected")
+        sent = self.sign(
+            terminal, type, body, ttl=ttl, secrets=secrets, allow_plaintext=allow_plaintext
+        )
+        return sent, self.publish(sent)
+
+    def sign(
+        self,
+        terminal: str,
+        type: str,
+        body: Any,
+        *,
+        ttl: timedelta = timedelta(hours=24),
+        secrets: Mapping[str, str] | None = None,
+        allow_plaintext: bool = False,
+    ) -> Sent:
+        """Sign one command and keep it in the outbox; needs no connection, so a command
+        signed while the broker is down is sent by ``posctl commands retry``."""
         target = wire.Target(self.store_id, terminal)
         seal_to = check_sealable(self.home, [terminal], bool(secrets), allow_plaintext)
         with self.home.command_counter(target.scope) as seq:
@@ -210,41 +267,81 @@ class Remote:
                 ttl=ttl,
                 id=cmd_id,
             )
+            # Kept before the counter is saved and before anything is published: a command
+            # that may reach the terminal is never one posctl has forgotten.
+            self.outbox.record(
+                id=cmd_id,
+                terminal=terminal,
+                type=type,
+                seq=seq,
+                expires_at=issued + ttl,
+                payload=data,
+                now=issued,
+            )
+        return Sent(cmd_id, type, seq, issued + ttl, terminal, data)
+
+    def resign(self, entry: Entry) -> Sent:
+        """The same command (same id, same sealed body) with a new sequence number: for one the
+        terminal refused as a replay because a newer command overtook it while it was lost. The
+        id stays, so whichever copy arrives first is applied and the other answered "done"."""
+        cmd = wire.parse_command(entry.payload)
+        target = cmd.target
+        ttl = cmd.expires_at - cmd.issued_at
+        with self.home.command_counter(target.scope) as seq:
+            issued = self._now()
+            data = wire.sign_command(
+                self._signer,
+                type=cmd.type,
+                body=cmd.raw_body,
+                target=target,
+                seq=seq,
+                issued_at=issued,
+                ttl=ttl,
+                id=cmd.id,
+            )
+            self.outbox.resigned(cmd.id, seq, issued + ttl, data)
+        return Sent(cmd.id, cmd.type, seq, issued + ttl, entry.terminal, data)
+
+    def publish(self, sent: Sent) -> queue.Queue[wire.Reply]:
+        """Publish a signed command (first time or again: the same bytes); returns the queue
+        its reply will arrive on."""
+        if self._client is None:
+            raise RemoteError("not connected")
+        self.listen(sent.terminal)
         props = Properties(PacketTypes.PUBLISH)
-        props.ResponseTopic = self.reply_base(terminal)
-        props.CorrelationData = cmd_id.encode()
+        props.ResponseTopic = self.reply_base(sent.terminal)
+        props.CorrelationData = sent.id.encode()
         # The broker keeps the command for an offline terminal only as long as it is valid.
-        props.MessageExpiryInterval = int(ttl.total_seconds())
+        left = int((sent.expires_at - self._now()).total_seconds())
+        props.MessageExpiryInterval = max(1, left)
         q: queue.Queue[wire.Reply] = queue.Queue()
         with self._lock:
-            self._replies[cmd_id.encode()] = q
+            self._replies[sent.id.encode()] = q
         info = self._client.publish(
-            wire.command_topic(self.store_id, terminal), data, qos=1, properties=props
+            wire.command_topic(self.store_id, sent.terminal), sent.payload, qos=1, properties=props
         )
         try:
             info.wait_for_publish(self.connect_timeout)
         except (RuntimeError, ValueError) as exc:
-            raise RemoteError(f"the command could not be handed to the broker: {exc}") from exc
-        if not info.is_published():
             raise RemoteError(
-                "the broker did not confirm the command; it may not have been sent. Check the "
-                "connection and run the command again (a repeated command is applied once)."
-            )
-        return Sent(cmd_id, type, seq, issued + ttl), q
+                f"the command could not be handed to the broker: {exc}. {KEPT_HINT}"
+            ) from exc
+        if not info.is_published():
+            raise RemoteError(f"the broker did not confirm the command. {KEPT_HINT}")
+        self.outbox.published(sent.id, self._now())
+        return q
 
     def wait_reply(self, sent: Sent, q: queue.Queue[wire.Reply], timeout: float) -> wire.Reply:
         try:
             reply = q.get(timeout=timeout)
         except queue.Empty:
             raise RemoteError(
-                f"no reply within {timeout:.0f} s. The terminal may be off or offline: the "
-                f"command waits at the broker until {sent.expires_at:%Y-%m-%d %H:%M} UTC and is "
-                "applied when it connects (if it has ever connected to this broker; "
-                "`posctl watch` shows terminal status)."
+                f"no reply within {timeout:.0f} s. The terminal may be off or offline. {KEPT_HINT}"
             ) from None
         finally:
             with self._lock:
                 self._replies.pop(sent.id.encode(), None)
+        self.outbox.replied(reply, self._now())
         return reply
 
     def command(self, terminal: str, type: str, body: Any, *, timeout: float = 30.0) -> wire.Reply:

@@ -21,6 +21,7 @@ from provisioning.posctl import (
     broker,
     card,
     catalog,
+    commands,
     report,
     role,
     settings,
@@ -35,7 +36,20 @@ from provisioning.posctl.output import err
 from provisioning.remote import RemoteError
 
 # The order here is the order ``posctl --help`` lists the commands in.
-_COMMANDS = (store, terminal, broker, staff, card, role, catalog, settings, watch, report, web)
+_COMMANDS = (
+    store,
+    terminal,
+    broker,
+    staff,
+    card,
+    role,
+    catalog,
+    settings,
+    commands,
+    watch,
+    report,
+    web,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

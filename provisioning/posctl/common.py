@@ -10,7 +10,13 @@ from typing import Any
 from provisioning import terminals as terms
 from provisioning.home import Home, default_home
 from provisioning.posctl.output import out
-from provisioning.remote import Remote, RemoteError, check_sealable, reply_error_text
+from provisioning.remote import (
+    KEPT_HINT,
+    Remote,
+    RemoteError,
+    check_sealable,
+    reply_error_text,
+)
 from terminal.link import protocol as wire
 
 
@@ -71,9 +77,9 @@ def send_all(
     """Send one command to every chosen terminal; print one line per terminal. Raises
     RemoteError when any terminal refused or did not answer.
 
-    ``on_sent`` runs once the broker has every command, before the replies are awaited: a
-    secret (PIN, card code) must be shown then, because a terminal that is offline now applies
-    the command when it reconnects.
+    ``on_sent`` runs once posctl's outbox has every command (published when the broker is up),
+    before the replies are awaited: a secret (PIN, card code) must be shown then, because the
+    command is applied later even when the terminal or the broker is down now.
 
     ``secrets`` (field -> PIN or card code) travel sealed to each terminal; nothing is sent
     when one of the terminals cannot open them (see ``remote.check_sealable``). ``targets``
@@ -86,19 +92,26 @@ def send_all(
     replies: dict[str, wire.Reply] = {}
     failures: list[str] = []
     unanswered: list[str] = []
-    with Remote(home, host=host, port=port) as remote:
-        pending = []
-        for t in targets:
-            remote.listen(t)
-            pending.append(
-                (
-                    t,
-                    *remote.send(t, type, body, secrets=secrets, allow_plaintext=allow_plaintext),
-                )
-            )
+    remote = Remote(home, host=host, port=port)
+    try:
+        # Signed and kept in the outbox first: a broker that is down loses none of them.
+        signed = [
+            remote.sign(t, type, body, secrets=secrets, allow_plaintext=allow_plaintext)
+            for t in targets
+        ]
+        try:
+            remote.connect()
+            pending = [(sent, remote.publish(sent)) for sent in signed]
+        except RemoteError as exc:
+            if on_sent is not None:
+                on_sent()  # the outbox has them: they are applied later, secret and all
+            for sent in signed:
+                out(f"{sent.terminal}: {what}: kept, not yet sent")
+            raise SendFailed(f"{exc}\n{KEPT_HINT}", {}, targets) from None
         if on_sent is not None:
             on_sent()
-        for t, sent, q in pending:
+        for sent, q in pending:
+            t = sent.terminal
             try:
                 reply = remote.wait_reply(sent, q, args.timeout)
             except RemoteError as exc:
@@ -112,6 +125,8 @@ def send_all(
             else:
                 failures.append(f"{t}: {reply_error_text(reply)}")
                 out(f"{t}: {what}: refused")
+    finally:
+        remote.close()
     if failures:
         raise SendFailed("\n".join(failures), replies, unanswered)
     return replies
