@@ -70,6 +70,7 @@ class Terminal(StaffDesk):
         self._drawer_open_since: float | None = None
         self._drawer_left_open: float | None = None
         self.background: Callable[..., Any] | None = None
+        self._payment_modes: PaymentModes | None = None
         self.defer: Callable[[Callable[[], BaseException | None]], None] | None = None
         """The worker's ``after``: sale sessions journal the basket there, after the snapshot
         of a scan has gone to the screen (None: before, as in tests and tools)."""
@@ -154,14 +155,15 @@ class Terminal(StaffDesk):
         return bool(self.config.hardware.simulated)
 
     def payment_modes(self) -> PaymentModes:
-        """Cheap: what takes the money, from the configuration."""
-        from terminal.drivers.factory import section
-
-        p = section(self.config, "payments")
-        qr = str(p.get("qr", "simulated"))
-        wallets = [str(w) for w in p.get("qr_wallets", ["wechat", "alipay"])]
-        return PaymentModes(qr=qr, card=str(p.get("card", "simulated")),
-                            live=tuple(wallets) if qr == "live" else ())
+        """Cheap: what takes the money, from the configuration (read on the UI thread, so it
+        stays clear of the driver factory and the payment adapters it would import)."""
+        if self._payment_modes is None:
+            p = dict(self.config.as_dict().get("payments") or {})
+            qr = str(p.get("qr", "simulated"))
+            wallets = [str(w) for w in p.get("qr_wallets", ["wechat", "alipay"])]
+            self._payment_modes = PaymentModes(qr=qr, card=str(p.get("card", "simulated")),
+                                               live=tuple(wallets) if qr == "live" else ())
+        return self._payment_modes
 
     def shift_state(self) -> ShiftView | None:
         """Cheap: the open shift as last read on the worker."""
