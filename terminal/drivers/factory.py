@@ -25,8 +25,6 @@ from terminal.drivers.drawer.kick import PrinterKickDrawer
 from terminal.drivers.drawer.monitor import DrawerMonitor
 from terminal.drivers.drawer.simulated import SimulatedDrawer
 from terminal.drivers.payment.card import SimulatedCardTerminal
-from terminal.drivers.payment.credentials import SecretsError
-from terminal.drivers.payment.live import WALLET_NAMES, NoCardTerminal, NoQrProvider
 from terminal.drivers.payment.qr import QrRules, SimulatedQrProvider
 from terminal.drivers.scanner.decoder import DecoderSettings
 from terminal.drivers.scanner.evdev_source import EvdevScannerSource, StatusCallback
@@ -175,9 +173,13 @@ def build_payment_provider(config: Any) -> PaymentProvider:
     payments that move no money."""
     p = section(config, "payments")
     kind = str(p.get("qr", "simulated"))
+    # The live adapters (and their HTTP and crypto libraries) load only for a store using them.
     if kind == "none":
+        from terminal.drivers.payment.live import NoQrProvider
+
         return NoQrProvider()
     if kind == "live":
+        from terminal.drivers.payment.credentials import SecretsError
         from terminal.drivers.payment.setup import build_live_qr
 
         try:
@@ -208,6 +210,8 @@ def build_card_terminal(config: Any) -> CardTerminal:
     p = section(config, "payments")
     kind = str(p.get("card", "simulated"))
     if kind == "none":
+        from terminal.drivers.payment.live import NoCardTerminal
+
         return NoCardTerminal()
     if kind != "simulated":
         raise HardwareConfigError(
@@ -234,6 +238,8 @@ def live_payments(config: Any) -> list[str]:
     p = section(config, "payments")
     if str(p.get("qr", "simulated")) != "live":
         return []
+    from terminal.drivers.payment.live import WALLET_NAMES
+
     return [WALLET_NAMES[w] for w in p.get("qr_wallets", ["wechat", "alipay"]) if w in WALLET_NAMES]
 
 
