@@ -14,6 +14,7 @@ from typing import Any
 import peewee
 
 from terminal.core.records import Item, TaxClass
+from terminal.ledger.search_keys import pinyin_stages, write_keys
 from terminal.ledger.transaction import translate, write_transaction
 
 _ITEM_COLUMNS = (
@@ -97,9 +98,10 @@ class SqliteCatalog:
 
     def search(self, text: str, limit: int = 50) -> list[Item]:
         """Active items, at most ``limit``: SKU or barcode starting with ``text`` first, then
-        names (Latin names case-insensitively, or Chinese names) starting with it, then names
-        containing it. The first two stages are index range scans; only the last scans the
-        table, and it stops as soon as enough items are found."""
+        names (Latin names case-insensitively, or Chinese names) starting with it, then
+        Chinese names whose pinyin or initials start with it (whole name before a later
+        syllable), then names containing it. All but the last stage are index range scans;
+        the last scans the table, and it stops as soon as enough items are found."""
         text = text.strip()
         if not text or limit <= 0:
             return []
@@ -125,6 +127,7 @@ class SqliteCatalog:
                 "ORDER BY name_zh LIMIT ?",
                 (text, top, limit),
             ),
+            *pinyin_stages(text, limit),
             (
                 "SELECT sku FROM item WHERE active = 1 "
                 "AND (name LIKE ? ESCAPE '\\' OR name_zh LIKE ? ESCAPE '\\') LIMIT ?",
@@ -226,6 +229,7 @@ class SqliteCatalog:
             ],
         )
         cursor.executemany("DELETE FROM barcode WHERE sku = ?", [(i.sku,) for i in batch])
+        write_keys(cursor, [(i.sku, i.name_zh) for i in batch])
         cursor.executemany(
             "INSERT OR REPLACE INTO barcode (code, sku, pos) VALUES (?, ?, ?)",
             [(code, i.sku, pos) for i in batch for pos, code in enumerate(i.barcodes)],
