@@ -109,12 +109,22 @@ class SqliteCatalog:
         upper = text.upper()
         contains = "%" + _like_prefix(text)
         stages: list[tuple[str, tuple[Any, ...]]] = [
+            # One limited range scan each: a UNION sorted as a whole would read every SKU
+            # sharing a prefix (all of them, for "S" on a catalog of S-numbers).
             (
-                "SELECT sku FROM item WHERE active = 1 AND ((sku >= ? AND sku < ?) "
-                "OR (sku >= ? AND sku < ?)) "
-                "UNION SELECT b.sku FROM barcode b JOIN item i ON i.sku = b.sku "
-                "WHERE b.code >= ? AND b.code < ? AND i.active = 1 ORDER BY 1 LIMIT ?",
-                (text, top, upper, upper + _MAX_CHAR, text, top, limit),
+                "SELECT sku FROM item WHERE active = 1 AND sku >= ? AND sku < ? "
+                "ORDER BY sku LIMIT ?",
+                (text, top, limit),
+            ),
+            (
+                "SELECT sku FROM item WHERE active = 1 AND sku >= ? AND sku < ? "
+                "ORDER BY sku LIMIT ?",
+                (upper, upper + _MAX_CHAR, limit),
+            ),
+            (
+                "SELECT b.sku FROM barcode b JOIN item i ON i.sku = b.sku "
+                "WHERE b.code >= ? AND b.code < ? AND i.active = 1 ORDER BY b.code LIMIT ?",
+                (text, top, limit),
             ),
             (
                 "SELECT sku FROM item WHERE active = 1 "
