@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 GROUPS = [
-    "ledger", "verify", "durable", "scan", "startup", "link", "collector", "intake", "payments",
+    "ledger", "verify", "durable", "scan", "search", "startup", "link", "collector", "intake",
+    "payments",
 ]
 OUT = Path(__file__).resolve().parent / "results.json"
 

@@ -14,6 +14,7 @@ from typing import Any
 import peewee
 
 from terminal.core.records import Item, TaxClass
+from terminal.ledger.search_keys import pinyin_stages, write_keys
 from terminal.ledger.transaction import translate, write_transaction
 
 _ITEM_COLUMNS = (
@@ -97,9 +98,10 @@ class SqliteCatalog:
 
     def search(self, text: str, limit: int = 50) -> list[Item]:
         """Active items, at most ``limit``: SKU or barcode starting with ``text`` first, then
-        names (Latin names case-insensitively, or Chinese names) starting with it, then names
-        containing it. The first two stages are index range scans; only the last scans the
-        table, and it stops as soon as enough items are found."""
+        names (Latin names case-insensitively, or Chinese names) starting with it, then
+        Chinese names whose pinyin or initials start with it (whole name before a later
+        syllable), then names containing it. All but the last stage are index range scans;
+        the last scans the table, and it stops as soon as enough items are found."""
         text = text.strip()
         if not text or limit <= 0:
             return []
@@ -107,12 +109,22 @@ class SqliteCatalog:
         upper = text.upper()
         contains = "%" + _like_prefix(text)
         stages: list[tuple[str, tuple[Any, ...]]] = [
+            # One limited range scan each: a UNION sorted as a whole would read every SKU
+            # sharing a prefix (all of them, for "S" on a catalog of S-numbers).
             (
-                "SELECT sku FROM item WHERE active = 1 AND ((sku >= ? AND sku < ?) "
-                "OR (sku >= ? AND sku < ?)) "
-                "UNION SELECT b.sku FROM barcode b JOIN item i ON i.sku = b.sku "
-                "WHERE b.code >= ? AND b.code < ? AND i.active = 1 ORDER BY 1 LIMIT ?",
-                (text, top, upper, upper + _MAX_CHAR, text, top, limit),
+                "SELECT sku FROM item WHERE active = 1 AND sku >= ? AND sku < ? "
+                "ORDER BY sku LIMIT ?",
+                (text, top, limit),
+            ),
+            (
+                "SELECT sku FROM item WHERE active = 1 AND sku >= ? AND sku < ? "
+                "ORDER BY sku LIMIT ?",
+                (upper, upper + _MAX_CHAR, limit),
+            ),
+            (
+                "SELECT b.sku FROM barcode b JOIN item i ON i.sku = b.sku "
+                "WHERE b.code >= ? AND b.code < ? AND i.active = 1 ORDER BY b.code LIMIT ?",
+                (text, top, limit),
             ),
             (
                 "SELECT sku FROM item WHERE active = 1 "
@@ -125,6 +137,7 @@ class SqliteCatalog:
                 "ORDER BY name_zh LIMIT ?",
                 (text, top, limit),
             ),
+            *pinyin_stages(text, limit),
             (
                 "SELECT sku FROM item WHERE active = 1 "
                 "AND (name LIKE ? ESCAPE '\\' OR name_zh LIKE ? ESCAPE '\\') LIMIT ?",
@@ -226,6 +239,7 @@ class SqliteCatalog:
             ],
         )
         cursor.executemany("DELETE FROM barcode WHERE sku = ?", [(i.sku,) for i in batch])
+        write_keys(cursor, [(i.sku, i.name_zh) for i in batch])
         cursor.executemany(
             "INSERT OR REPLACE INTO barcode (code, sku, pos) VALUES (?, ?, ?)",
             [(code, i.sku, pos) for i in batch for pos, code in enumerate(i.barcodes)],

@@ -14,6 +14,7 @@ from typing import Any
 from terminal.core.ports import LedgerError
 from terminal.ledger.projections import Migration, ProjectionArea
 from terminal.ledger.receipts_owed import create_table as _v4_receipts_owed
+from terminal.ledger.search_keys import create_and_fill as _v5_search_keys
 
 LEDGER_AREA = "ledger"
 
@@ -108,6 +109,7 @@ LEDGER_MIGRATIONS: tuple[Migration, ...] = (
     _v2_catalog,
     _v3_append_only,
     _v4_receipts_owed,
+    _v5_search_keys,
 )
 
 
