@@ -13,8 +13,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from pypinyin import lazy_pinyin
-
 MAX_STARTS = 8
 """Key start positions per name: enough for any shelf name, bounded for odd long ones."""
 
@@ -27,6 +25,10 @@ _QUERY = re.compile(r"[0-9a-z]+")
 def _syllables(name: str) -> list[tuple[str, str]]:
     """``(full, initial)`` per Han character in reading order (phrase-aware, so 银行 is
     yinhang); a run of Latin letters or digits is one token that stands for itself."""
+    # pypinyin's dictionaries cost tens of MB: loaded when item names are written (an import,
+    # a catalog command), never by a terminal that only searches the keys already stored.
+    from pypinyin import lazy_pinyin
+
     out: list[tuple[str, str]] = []
     for part in lazy_pinyin(name, errors=lambda text: _NOT_HAN + text):
         if part.startswith(_NOT_HAN):
