@@ -14,18 +14,12 @@ from terminal.automation.client import AutomationError
 from terminal.core.barcodes import with_check_digit
 from terminal.core.money import mul_qty
 from terminal.drivers.printer.decode import decode
-from terminal.sample import sample_catalog, sample_staff
+from terminal.sample import sample_catalog
+
+from .sample import item as _item
+from .sample import pin as _pin
 
 pytestmark = pytest.mark.ui
-
-
-def _pin(role: str) -> str:
-    return next(s["pin"] for s in sample_staff() if s["role"] == role)
-
-
-def _item(name: str):
-    items, _taxes, _quick = sample_catalog()
-    return next(i for i in items if i.name == name)
 
 
 def test_sale_split_cash_and_mobile_qr(launch_app) -> None:

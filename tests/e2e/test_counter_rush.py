@@ -13,11 +13,9 @@ import pytest
 from terminal.automation.client import AutomationClient, AutomationError
 from terminal.sample import sample_staff
 
+from .sample import pin as _pin
+
 pytestmark = pytest.mark.ui
-
-
-def _pin(role: str) -> str:
-    return next(s["pin"] for s in sample_staff() if s["role"] == role)
 
 
 def _where(c: AutomationClient, aid: str) -> dict[str, Any]:

@@ -8,13 +8,11 @@ import time
 
 import pytest
 
-from terminal.sample import sample_catalog, sample_staff
+from terminal.sample import sample_catalog
+
+from .sample import pin as _pin
 
 pytestmark = pytest.mark.ui
-
-
-def _pin(role: str) -> str:
-    return next(s["pin"] for s in sample_staff() if s["role"] == role)
 
 
 def test_drawer_left_open_shows_a_banner_and_is_journaled(launch_app) -> None:

@@ -16,18 +16,11 @@ from pathlib import Path
 import pytest
 
 from terminal.automation.client import AutomationError
-from terminal.sample import sample_catalog, sample_staff
+
+from .sample import barcode as _barcode
+from .sample import pin as _pin
 
 pytestmark = pytest.mark.ui
-
-
-def _pin(role: str) -> str:
-    return next(s["pin"] for s in sample_staff() if s["role"] == role)
-
-
-def _barcode(name: str) -> str:
-    items, _taxes, _quick = sample_catalog()
-    return next(i for i in items if i.name == name).barcodes[0]
 
 
 @contextlib.contextmanager

@@ -7,18 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from terminal.sample import sample_catalog, sample_staff
+from .sample import item as _item
+from .sample import pin as _pin
 
 pytestmark = pytest.mark.ui
-
-
-def _pin(role: str) -> str:
-    return next(s["pin"] for s in sample_staff() if s["role"] == role)
-
-
-def _item(name: str):
-    items, _taxes, _quick = sample_catalog()
-    return next(i for i in items if i.name == name)
 
 
 def _login(c, role: str = "manager") -> dict:

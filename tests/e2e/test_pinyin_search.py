@@ -7,13 +7,11 @@ from __future__ import annotations
 import pytest
 
 from terminal.automation.client import AutomationClient
-from terminal.sample import sample_catalog, sample_staff
+from terminal.sample import sample_catalog
+
+from .sample import pin as _pin
 
 pytestmark = pytest.mark.ui
-
-
-def _pin(role: str) -> str:
-    return next(s["pin"] for s in sample_staff() if s["role"] == role)
 
 
 def _type_on_keyboard(c: AutomationClient, text: str) -> list[str]:
