@@ -11,7 +11,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
-from terminal.core.clock import ManualClock
+from terminal.core.clock import ManualClock, SystemClock
 from terminal.core.pins import ScryptParams
 from terminal.ledger.db import open_ledger
 from terminal.ledger.staff_store import open_staff
@@ -24,6 +24,7 @@ from terminal.link.handlers import (
     staff_handlers,
 )
 from terminal.link.intake import Intake
+from terminal.link.relay import LinkConfig, Relay
 
 
 @dataclass
@@ -170,3 +171,18 @@ def item(n: int, price: int = 100) -> p.ItemBody:
         barcodes=[f"690{n:010d}"],
         stock_milli=10_000,
     )
+
+
+def relay_for(term: TerminalSide, host: str, port: int, **tuning: Any) -> Relay:
+    """A relay for ``term`` to the broker at host:port with quick test timings, woken by every
+    committed entry as the composition root wires it; ``tuning`` overrides the timings or
+    passes ``tick``."""
+    tick = tuning.pop("tick", None)
+    timings = {"ack_timeout": 2.0, "backoff_min": 0.05, "backoff_max": 0.5, **tuning}
+    cfg = LinkConfig(host=host, port=port, store_id="S1", terminal_id="T1",
+                     version="test-1", **timings)
+    extra = {} if tick is None else {"tick": tick}
+    relay = Relay(cfg, ledger=term.ledger, outbox=term.ledger.outbox(), clock=SystemClock(),
+                  intake=term.intake, **extra)
+    term.ledger.subscribe(lambda entry: relay.wake())
+    return relay

@@ -8,15 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from terminal.core.clock import ManualClock, SystemClock
+from terminal.core.clock import ManualClock
 from terminal.link import protocol as p
-from terminal.link.relay import LinkConfig, Relay
 
 from .acking import AckingCollector
 from .broker import Broker
 from .helpers import wait_until
 from .mqtt_client import Requester
-from .terminal_side import CLERK_ROLE, TAXES, Owner, TerminalSide, item
+from .terminal_side import CLERK_ROLE, TAXES, Owner, TerminalSide, item, relay_for
 
 pytestmark = pytest.mark.link
 
@@ -24,25 +23,7 @@ pytestmark = pytest.mark.link
 def test_commands_and_replies_over_mqtt(broker: Broker, tmp_path: Path) -> None:
     owner = Owner(p.Signer.generate(), ManualClock())
     term = TerminalSide(tmp_path, owner.signer, owner.clock, owner)
-    cfg = LinkConfig(
-        host=broker.host,
-        port=broker.port,
-        store_id="S1",
-        terminal_id="T1",
-        ack_timeout=2.0,
-        backoff_min=0.05,
-        backoff_max=0.5,
-        version="test-1",
-    )
-    relay = Relay(
-        cfg,
-        ledger=term.ledger,
-        outbox=term.ledger.outbox(),
-        clock=SystemClock(),
-        intake=term.intake,
-    )
-    # As the composition root does: every committed entry wakes the relay.
-    term.ledger.subscribe(lambda entry: relay.wake())
+    relay = relay_for(term, broker.host, broker.port)
     collector = AckingCollector(broker).start()
     relay.start()
     owner_side = Requester(broker)

@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 
-from terminal.core.clock import ManualClock, SystemClock
+from terminal.core.clock import ManualClock
 from terminal.link import protocol as p
-from terminal.link.relay import LinkConfig, Relay
+from terminal.link.relay import Relay
 
 from .acking import AckingCollector
 from .broker import Broker
 from .helpers import wait_until
 from .mqtt_client import Requester
-from .terminal_side import Owner, TerminalSide
+from .terminal_side import Owner, TerminalSide, relay_for
 
 pytestmark = pytest.mark.link
 
@@ -42,25 +42,7 @@ class Link:
 def link(broker: Broker, tmp_path: Path) -> Iterator[Link]:
     owner = Owner(p.Signer.generate(), ManualClock())
     term = TerminalSide(tmp_path, owner.signer, owner.clock, owner)
-    cfg = LinkConfig(
-        host=broker.host,
-        port=broker.port,
-        store_id="S1",
-        terminal_id="T1",
-        ack_timeout=2.0,
-        backoff_min=0.05,
-        backoff_max=0.3,
-        version="test-1",
-    )
-    relay = Relay(
-        cfg,
-        ledger=term.ledger,
-        outbox=term.ledger.outbox(),
-        clock=SystemClock(),
-        intake=term.intake,
-        tick=0.01,
-    )
-    term.ledger.subscribe(lambda entry: relay.wake())
+    relay = relay_for(term, broker.host, broker.port, backoff_max=0.3, tick=0.01)
     collector = AckingCollector(broker).start()
     relay.start()
     requester = Requester(broker)
