@@ -490,26 +490,34 @@ def watch_idle(app: PosApp) -> None:
         app.last_input = time.monotonic()
 
     Window.bind(on_touch_down=touched, on_key_down=touched)
-    state: dict[str, int | None] = {"limit": None, "asking": 0}
+    limit: int | None = None
+    """The configured idle limit (s), asked of the terminal once."""
+    asking = False
+    """A question to the worker is out: do not ask again until it answers."""
 
-    def got_limit(limit: int) -> None:
-        state.update(limit=limit, asking=0)
+    def got_limit(value: int) -> None:
+        nonlocal limit, asking
+        limit, asking = value, False
+
+    def answered(_r: object = None) -> None:
+        nonlocal asking
+        asking = False
 
     def check(_dt: float) -> None:
-        if app.clerk is None or state["asking"]:
+        nonlocal asking
+        if app.clerk is None or asking:
             return
-        if state["limit"] is None:
-            state["asking"] = 1
+        if limit is None:
+            asking = True
             app.worker.submit(app.terminal.idle_limit, on_done=got_limit)
             return
-        limit = state["limit"]
         idle = time.monotonic() - app.last_input
         if not limit or idle < limit or app.busy:
             return
-        state["asking"] = True
+        asking = True
 
         def done(logged_out: bool) -> None:
-            state["asking"] = False
+            answered()
             if logged_out:
                 if app.dialog is not None:
                     app.dialog.close()
@@ -519,7 +527,6 @@ def watch_idle(app: PosApp) -> None:
                 app.show_error(app.tr.gettext("Logged out after being idle; the open sale is "
                                               "kept for you."), code="login.idle")
 
-        app.call(app.terminal.idle_logout, idle, on_done=done,
-                 on_error=lambda _e: state.update(asking=False))
+        app.call(app.terminal.idle_logout, idle, on_done=done, on_error=answered)
 
     app.idle_watch = Clock.schedule_interval(check, 1.0)
